@@ -207,9 +207,7 @@ class _Merger:
         for key, value in plain.items():
             key_loc = local.keys[(key,)]
             if key not in _TOP_KEYS:
-                self.errors.append(
-                    ModelError(key_loc, f"unknown section '{key}'{suggest(key, _TOP_KEYS)}")
-                )
+                self.errors.append(ModelError(key_loc, f"unknown section '{key}'{suggest(key, _TOP_KEYS)}"))
                 continue
             if key == "include":
                 continue  # resolved by add_file; the merged model carries no includes
@@ -284,7 +282,11 @@ def _pydantic_errors(exc: ValidationError, prefix: Path, sources: SourceMap) -> 
         # Union members appear as type tags in the loc; drop parts that are not in the document.
         path = prefix
         for part in loc_parts:
-            if (*path, part) in sources.values or (*path, part) in sources.keys or (err["type"] in ("missing", "extra_forbidden") and part == loc_parts[-1]):
+            if (
+                (*path, part) in sources.values
+                or (*path, part) in sources.keys
+                or (err["type"] in ("missing", "extra_forbidden") and part == loc_parts[-1])
+            ):
                 path = (*path, part)
         kind = err["type"]
         field = str(loc_parts[-1]) if loc_parts else ""

@@ -102,9 +102,7 @@ class Timeouts(Strict):
 
     connect_ms: float | None = Field(None, gt=0, description="Connection-establishment timeout.")
     read_ms: float | None = Field(None, gt=0, description="Per-attempt response (read) timeout.")
-    total_ms: float | None = Field(
-        None, gt=0, description="Overall deadline for the call including all retries."
-    )
+    total_ms: float | None = Field(None, gt=0, description="Overall deadline for the call including all retries.")
 
 
 class Backoff(Strict):
@@ -162,9 +160,7 @@ class Latency(Strict):
 class Call(Strict):
     """A dependency of a service: a call to another service, a data store or a topic."""
 
-    id: Id | None = Field(
-        None, description="Name of this call within its service; defaults to the target id."
-    )
+    id: Id | None = Field(None, description="Name of this call within its service; defaults to the target id.")
     to: Id = Field(..., description="Target: a service, data store or topic id.")
     mode: Literal["sync", "async"] = Field("sync", description="sync: the caller waits for the answer.")
     protocol: str | None = Field(None, description="Wire protocol: http, grpc, sql, kafka, amqp, redis, ...")
@@ -174,9 +170,7 @@ class Call(Strict):
     crosses_region: bool | None = Field(
         None, description="Override: whether the call crosses regions (derived from placement when absent)."
     )
-    group: str | None = Field(
-        None, description="Calls of one caller with the same group run in parallel (fan-out)."
-    )
+    group: str | None = Field(None, description="Calls of one caller with the same group run in parallel (fan-out).")
     timeout: Timeouts | None = Field(None, description="Timeouts; absent means the model does not say.")
     retry: RetryPolicy | None = Field(None, description="Retry policy; absent means the model does not say.")
     idempotency: Idempotency | None = Field(
@@ -203,9 +197,7 @@ class Call(Strict):
 class CoordinationNeed(Strict):
     """Something a service needs agreement on: a leader, a lock, configuration."""
 
-    kind: Literal["leader_election", "lock", "config", "membership"] = Field(
-        ..., description="What must be agreed on."
-    )
+    kind: Literal["leader_election", "lock", "config", "membership"] = Field(..., description="What must be agreed on.")
     via: Id | None = Field(None, description="The store that provides it (ideally consensus-backed).")
     fencing_tokens: bool | None = Field(
         None, description="Whether holders present a monotonically increasing token the resource checks."
@@ -261,9 +253,7 @@ class Failover(Strict):
     mode: Literal["automatic", "manual", "none"] = Field(..., description="Who promotes a new leader.")
     detector: FailureDetector | None = Field(None, description="How the old leader's failure is detected.")
     election_timeout_ms: float | None = Field(None, gt=0, description="Election / promotion delay.")
-    promotion_s: float | None = Field(
-        None, ge=0, description="Time from decision to the new leader accepting writes."
-    )
+    promotion_s: float | None = Field(None, ge=0, description="Time from decision to the new leader accepting writes.")
     fencing: Literal["epoch", "stonith", "lease", "token", "none"] | None = Field(
         None, description="How the old leader is stopped from accepting writes after failover."
     )
@@ -293,9 +283,7 @@ class ConflictResolution(Strict):
     clock: Literal["wall", "hybrid_logical", "logical", "vector", "truetime"] | None = Field(
         None, description="Clock that orders writes (LWW)."
     )
-    max_clock_skew_ms: float | None = Field(
-        None, ge=0, description="Bound on clock skew between nodes, if enforced."
-    )
+    max_clock_skew_ms: float | None = Field(None, ge=0, description="Bound on clock skew between nodes, if enforced.")
     crdt_type: str | None = Field(None, description="CRDT type: g_counter, pn_counter, or_set, lww_register, ...")
     merge_function: str | None = Field(None, description="Name or description of the merge function.")
 
@@ -485,9 +473,9 @@ class SagaStep(Strict):
 class Transaction(Strict):
     """How an operation that writes several domains stays consistent."""
 
-    pattern: Literal[
-        "local", "saga_orchestrated", "saga_choreographed", "two_phase_commit", "outbox", "none"
-    ] = Field(..., description="Transaction pattern.")
+    pattern: Literal["local", "saga_orchestrated", "saga_choreographed", "two_phase_commit", "outbox", "none"] = Field(
+        ..., description="Transaction pattern."
+    )
     coordinator: Id | None = Field(None, description="Orchestrator or 2PC coordinator service.")
     steps: list[SagaStep] = Field(default_factory=list, description="Steps in order.")
     justification: str | None = Field(None, description="Why this pattern (required for 2PC).")
@@ -547,9 +535,9 @@ class ChaosExperiment(Strict):
     """A chaos experiment the team runs."""
 
     id: Id
-    kind: Literal["partition", "node_failure", "zone_failure", "region_failure", "clock_skew", "latency", "packet_loss"] = (
-        Field(..., description="Fault injected.")
-    )
+    kind: Literal[
+        "partition", "node_failure", "zone_failure", "region_failure", "clock_skew", "latency", "packet_loss"
+    ] = Field(..., description="Fault injected.")
     targets: list[Id] = Field(default_factory=list, description="Elements it targets.")
     schedule: str | None = Field(None, description="How often it runs (e.g. weekly, in CI).")
     last_run: dt.date | None = Field(None, description="When it last ran.")
@@ -560,8 +548,15 @@ class Alarm(Strict):
 
     id: Id
     kind: Literal[
-        "replication_lag", "failover", "error_rate", "latency", "saturation", "consumer_lag", "clock_skew",
-        "dead_letter", "split_brain",
+        "replication_lag",
+        "failover",
+        "error_rate",
+        "latency",
+        "saturation",
+        "consumer_lag",
+        "clock_skew",
+        "dead_letter",
+        "split_brain",
     ] = Field(..., description="Signal alarmed on.")
     targets: list[Id] = Field(default_factory=list, description="Elements it watches.")
     threshold: str | None = Field(None, description="Threshold, as written in the alerting config.")
@@ -588,9 +583,7 @@ class Scenario(Strict):
     fail: list[Id] = Field(
         default_factory=list, description="Failed elements: regions, zones, hosts, services, stores."
     )
-    sides: list[list[Id]] = Field(
-        default_factory=list, description="Partition sides, each a list of regions or zones."
-    )
+    sides: list[list[Id]] = Field(default_factory=list, description="Partition sides, each a list of regions or zones.")
 
 
 class Risk(Strict):
