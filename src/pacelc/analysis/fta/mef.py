@@ -311,8 +311,9 @@ class _Reader:
         return roots[0]
 
 
-def parse_mef(data: str | bytes, filename: str = "<string>", *, top: str | None = None,
-              strict: bool = False) -> MefModel:
+def parse_mef(
+    data: str | bytes, filename: str = "<string>", *, top: str | None = None, strict: bool = False
+) -> MefModel:
     """Parse MEF text. Raise `MefError` (with `file:line:col`) on invalid input."""
     if isinstance(data, str):
         data = data.encode()

@@ -146,7 +146,7 @@ class FaultTree:
                     s = state.get(a)
                     if s == 1:
                         cycle = [n for n, _ in stack]
-                        cycle = cycle[cycle.index(a) :] + [a]
+                        cycle = [*cycle[cycle.index(a) :], a]
                         raise FaultTreeError("cycle through gates: " + " -> ".join(cycle), a)
                     if s is None:
                         state[a] = 1
