@@ -199,6 +199,6 @@ def inherit(call: Call, defaults: Defaults) -> Call:
     updates = {
         name: getattr(base, name)
         for name in base.model_fields_set
-        if name not in explicit and name not in ("id", "to") and getattr(base, name) is not None
+        if name not in explicit and getattr(base, name) is not None
     }
     return call.model_copy(update=updates) if updates else call

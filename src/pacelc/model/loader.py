@@ -89,6 +89,15 @@ def load(paths: Sequence[str | FsPath]) -> LoadedModel:
     return _validate(merger)
 
 
+def loads(text: str, name: str = "<string>") -> LoadedModel:
+    """Load a model from text (YAML or JSON); includes resolve against the working directory."""
+    merger = _Merger()
+    merger.add_text(text, name)
+    if merger.errors:
+        raise ModelLoadError(merger.errors)
+    return _validate(merger)
+
+
 # --------------------------------------------------------------------------- parsing
 
 
@@ -100,13 +109,17 @@ def _display(path: FsPath) -> str:
         return str(path)
 
 
-def _parse(path: FsPath, shown: str) -> tuple[Any, list[ModelError]]:
+def _read(path: FsPath, shown: str) -> tuple[Any, list[ModelError]]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return None, [ModelError(None, f"{shown}: file not found")]
     except (OSError, UnicodeDecodeError) as exc:
         return None, [ModelError(None, f"{shown}: cannot read file: {exc}")]
+    return _parse(text, shown)
+
+
+def _parse(text: str, shown: str) -> tuple[Any, list[ModelError]]:
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     try:
@@ -173,6 +186,10 @@ class _Merger:
         self._seen: set[FsPath] = set()
         self._origin: dict[str, Loc] = {}
 
+    def add_text(self, text: str, shown: str) -> None:
+        data, errors = _parse(text, shown)
+        self._add_parsed(data, errors, shown, FsPath.cwd(), (), None)
+
     def add_file(self, path: FsPath, include_chain: tuple[FsPath, ...], at: Loc | None = None) -> None:
         shown = _display(path)
         real = path.resolve()
@@ -183,7 +200,18 @@ class _Merger:
             self.errors.append(ModelError(at, f"{shown} is included more than once"))
             return
         self._seen.add(real)
-        data, errors = _parse(path, shown)
+        data, errors = _read(path, shown)
+        self._add_parsed(data, errors, shown, path.parent, (*include_chain, real), at)
+
+    def _add_parsed(
+        self,
+        data: Any,
+        errors: list[ModelError],
+        shown: str,
+        folder: FsPath,
+        include_chain: tuple[FsPath, ...],
+        at: Loc | None,
+    ) -> None:
         if errors:
             if at is not None:
                 errors = [ModelError(e.loc or at, e.message) for e in errors]
@@ -201,7 +229,7 @@ class _Merger:
             if not isinstance(include, str):
                 self.errors.append(ModelError(loc, "an include must be a file path"))
                 continue
-            self.add_file(path.parent / include, (*include_chain, real), at=loc)
+            self.add_file(folder / include, include_chain, at=loc)
 
     def _merge(self, plain: dict[str, Any], local: SourceMap, shown: str) -> None:
         for key, value in plain.items():

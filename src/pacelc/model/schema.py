@@ -157,29 +157,12 @@ class Latency(Strict):
     p99_ms: float | None = Field(None, gt=0, description="99th-percentile latency of one attempt.")
 
 
-class Call(Strict):
-    """A dependency of a service: a call to another service, a data store or a topic."""
+class CallPolicy(Strict):
+    """Resilience settings of a call; `defaults.call` gives them to every call that does not set them."""
 
-    id: Id | None = Field(None, description="Name of this call within its service; defaults to the target id.")
-    to: Id = Field(..., description="Target: a service, data store or topic id.")
-    mode: Literal["sync", "async"] = Field("sync", description="sync: the caller waits for the answer.")
     protocol: str | None = Field(None, description="Wire protocol: http, grpc, sql, kafka, amqp, redis, ...")
-    operation: Literal["read", "write", "read_write"] | None = Field(
-        None, description="Whether the call reads or changes state at the target."
-    )
-    crosses_region: bool | None = Field(
-        None, description="Override: whether the call crosses regions (derived from placement when absent)."
-    )
-    group: str | None = Field(None, description="Calls of one caller with the same group run in parallel (fan-out).")
     timeout: Timeouts | None = Field(None, description="Timeouts; absent means the model does not say.")
     retry: RetryPolicy | None = Field(None, description="Retry policy; absent means the model does not say.")
-    idempotency: Idempotency | None = Field(
-        None,
-        description=(
-            "How repeated delivery is made safe: key (idempotency key), natural (the operation is "
-            "idempotent by nature), dedup_table, or none."
-        ),
-    )
     circuit_breaker: CircuitBreaker | None = Field(None, description="Circuit breaker on this call.")
     bulkhead: Bulkhead | None = Field(None, description="Bulkhead on this call.")
     deadline_propagation: bool | None = Field(
@@ -187,6 +170,28 @@ class Call(Strict):
     )
     trace_propagation: bool | None = Field(
         None, description="Whether trace context (W3C traceparent, B3, ...) crosses this call."
+    )
+
+
+class Call(CallPolicy):
+    """A dependency of a service: a call to another service, a data store or a topic."""
+
+    id: Id | None = Field(None, description="Name of this call within its service; defaults to the target id.")
+    to: Id = Field(..., description="Target: a service, data store or topic id.")
+    mode: Literal["sync", "async"] = Field("sync", description="sync: the caller waits for the answer.")
+    operation: Literal["read", "write", "read_write"] | None = Field(
+        None, description="Whether the call reads or changes state at the target."
+    )
+    crosses_region: bool | None = Field(
+        None, description="Override: whether the call crosses regions (derived from placement when absent)."
+    )
+    group: str | None = Field(None, description="Calls of one caller with the same group run in parallel (fan-out).")
+    idempotency: Idempotency | None = Field(
+        None,
+        description=(
+            "How repeated delivery is made safe: key (idempotency key), natural (the operation is "
+            "idempotent by nature), dedup_table, or none."
+        ),
     )
     fallback: str | None = Field(
         None, description="Degraded behaviour when the call fails (cached answer, default, skip, queue)."
@@ -615,12 +620,9 @@ class Defaults(Strict):
     availability: AvailabilityDefaults = Field(
         default_factory=AvailabilityDefaults, description="Availability per kind of failure domain."
     )
-    call: Call | None = Field(
+    call: CallPolicy | None = Field(
         None,
-        description=(
-            "Defaults every call inherits (client library or service mesh settings); 'to' is ignored "
-            "here and may be set to '*'."
-        ),
+        description="Settings every call inherits unless it sets its own (client library or service mesh defaults).",
     )
     max_clock_skew_ms: float | None = Field(None, ge=0, description="Enforced bound on clock skew, if any.")
 

@@ -1,0 +1,43 @@
+"""Facts: everything the engines compute about one model, computed once and on demand.
+
+Rules read facts; they never walk the graph themselves. Each property is computed the first time a
+rule or a table asks for it, so a review that selects a few rules pays only for what they need.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from pacelc.analysis.graph import SystemGraph
+from pacelc.analysis.guarantees import DomainDecision, Guarantee, decide, derive_all
+from pacelc.model.schema import SystemModel
+
+
+class Facts:
+    """Lazily computed facts about a model."""
+
+    def __init__(self, model: SystemModel) -> None:
+        self.model = model
+
+    @cached_property
+    def graph(self) -> SystemGraph:
+        return SystemGraph(self.model)
+
+    @cached_property
+    def guarantees(self) -> dict[str, Guarantee]:
+        """Consistency, CAP and PACELC class of every store, derived from its settings."""
+        return derive_all(self.model)
+
+    @cached_property
+    def decisions(self) -> dict[str, DomainDecision]:
+        """Per domain: its requirement against its store's guarantee."""
+        return decide(self.model, self.guarantees)
+
+    @cached_property
+    def domain_writers(self) -> dict[str, list[str]]:
+        """Operations writing each domain, by domain id (sorted)."""
+        out: dict[str, list[str]] = {d.id: [] for d in self.model.domains}
+        for op in self.model.operations:
+            for domain in op.writes:
+                out.setdefault(domain, []).append(op.id)
+        return {k: sorted(v) for k, v in out.items()}

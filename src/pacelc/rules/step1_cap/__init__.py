@@ -1,0 +1,1 @@
+"""Rules of review step 1_cap."""

@@ -1,0 +1,1 @@
+"""Rules of review step 5_transactions."""
