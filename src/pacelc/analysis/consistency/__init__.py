@@ -1,0 +1,1 @@
+"""Consistency evidence: history checkers and a bounded model checker over replication protocols."""
