@@ -6,18 +6,25 @@ rule or a table asks for it, so a review that selects a few rules pays only for 
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import cached_property
 
 from pacelc.analysis.graph import SystemGraph
 from pacelc.analysis.guarantees import DomainDecision, Guarantee, decide, derive_all
+from pacelc.analysis.scenarios import ScenarioOutcome, all_outcomes
 from pacelc.model.schema import SystemModel
 
 
 class Facts:
     """Lazily computed facts about a model."""
 
-    def __init__(self, model: SystemModel) -> None:
+    def __init__(self, model: SystemModel, today: dt.date | None = None) -> None:
         self.model = model
+        # The date risk-register expiry is judged against (fixed by the caller for reproducible reviews).
+        self.today = today or dt.date.today()
+        # Fingerprints of the ordinary rules' findings, set by the review before the risk-register
+        # rules run (they judge which register entries match nothing).
+        self.prior_fingerprints: frozenset[str] = frozenset()
 
     @cached_property
     def graph(self) -> SystemGraph:
@@ -41,3 +48,8 @@ class Facts:
             for domain in op.writes:
                 out.setdefault(domain, []).append(op.id)
         return {k: sorted(v) for k, v in out.items()}
+
+    @cached_property
+    def scenario_outcomes(self) -> list[ScenarioOutcome]:
+        """Impact of every single zone/region failure and explicit failure scenario on each operation."""
+        return all_outcomes(self.graph)

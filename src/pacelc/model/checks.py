@@ -217,7 +217,9 @@ class _Checker:
                 self.ref((*where, "fail"), target, ["services", "stores", "zones", "regions", "hosts"], "element")
             if sc.kind == "partition" and len(sc.sides) < 2:
                 self.error((*where, "sides"), "a partition needs at least two sides")
-            if sc.kind == "failure" and not sc.fail:
+            for target in sc.leader_loss:
+                self.ref((*where, "leader_loss"), target, ["stores"], "store")
+            if sc.kind == "failure" and not sc.fail and not sc.leader_loss:
                 self.error((*where, "fail"), "a failure scenario must name what fails")
             seen: set[str] = set()
             for side in sc.sides:

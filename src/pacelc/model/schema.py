@@ -589,6 +589,10 @@ class Scenario(Strict):
         default_factory=list, description="Failed elements: regions, zones, hosts, services, stores."
     )
     sides: list[list[Id]] = Field(default_factory=list, description="Partition sides, each a list of regions or zones.")
+    leader_loss: list[Id] = Field(
+        default_factory=list,
+        description="Stores whose current leader or primary fails (one replica lost; a failover follows).",
+    )
 
 
 class Risk(Strict):

@@ -1,0 +1,64 @@
+"""Terminal report: a condensed summary with rich (severity colours, the worst first)."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from pacelc.review.report import ReviewOut
+
+_STYLE = {"critical": "bold white on red", "high": "bold red", "medium": "yellow", "low": "cyan", "info": "dim"}
+# Condensed: the terminal shows these tables, the Markdown and JSON reports all of them.
+_TERMINAL_TABLES = {
+    "consistency_decisions": ("Subject", "Required", "CAP", "PACELC", "Guaranteed (derived)", "Verdict"),
+    "failure_scenarios": ("Scenario", "Impact", "Recovery time"),
+}
+
+
+def render_terminal(review: ReviewOut, console: Console | None = None, color: bool = False, width: int = 120) -> str:
+    """Render to a string (fixed width, so output is deterministic); colour only when asked."""
+    console = console or Console(
+        file=io.StringIO(), width=width, record=True, force_terminal=color, no_color=not color, soft_wrap=False
+    )
+    r = review
+    s = r.summary
+    console.print(Text(f"pacelc review: {r.system.name}", style="bold"))
+    console.print(
+        f"{s.active} active findings ("
+        + ", ".join(f"{n} {sev}" for sev, n in s.by_severity.items() if n)
+        + f"), {s.suppressed} suppressed; quality checks {s.checks_passed}/{s.checks_total} passed"
+    )
+    active = [f for f in r.findings if f.suppressed is None]
+    if active:
+        table = Table(title="Findings (worst first)", show_lines=False, expand=False)
+        for col in ("Severity", "Rule", "Where", "Finding"):
+            table.add_column(col, overflow="fold")
+        for f in active:
+            where = f"{f.location.file}:{f.location.line}" if f.location else "-"
+            table.add_row(Text(f.severity, style=_STYLE[f.severity]), f"{f.rule} {f.name}", where, f.message)
+        console.print(table)
+    checks = Table(title="Quality checks")
+    checks.add_column("#")
+    checks.add_column("Check", overflow="fold")
+    checks.add_column("Result")
+    checks.add_column("Reason", overflow="fold")
+    for c in r.quality_checks:
+        checks.add_row(
+            str(c.id), c.title, Text("passed", "green") if c.passed else Text("FAILED", "bold red"), c.reason
+        )
+    console.print(checks)
+    for t in r.tables:
+        if t.id not in _TERMINAL_TABLES or not t.rows:
+            continue
+        keep = [i for i, col in enumerate(t.columns) if col in _TERMINAL_TABLES[t.id]]
+        table = Table(title=t.title)
+        for i in keep:
+            table.add_column(t.columns[i], overflow="fold")
+        for row in t.rows:
+            table.add_row(*(row[i] for i in keep))
+        console.print(table)
+    console.print("Full tables: --format markdown or --format json.", style="dim")
+    return console.export_text(styles=color)

@@ -1,0 +1,484 @@
+"""The tables a reviewer writes, derived from the model and the facts (never echoed from the model).
+
+A value the model does not give is shown as "unknown (…)" naming what is missing.
+"""
+
+from __future__ import annotations
+
+from pacelc.analysis.facts import Facts
+from pacelc.analysis.graph import call_name
+from pacelc.analysis.scenarios import AVAILABLE, DEGRADED, UNAVAILABLE, UNKNOWN, failover_time_s
+from pacelc.model.schema import Operation, Store, SystemModel
+from pacelc.review.report import TableOut
+
+
+def _fmt_s(seconds: float | None) -> str:
+    if seconds is None:
+        return "unknown"
+    if seconds < 1:
+        return f"{seconds * 1000:.0f} ms"
+    if seconds < 120:
+        return f"{seconds:.1f} s"
+    return f"{seconds / 60:.1f} min"
+
+
+def _join(items: list[str], empty: str = "—") -> str:
+    return "; ".join(items) if items else empty
+
+
+def system_boundaries(model: SystemModel, facts: Facts) -> TableOut:
+    owned: dict[str, list[str]] = {}
+    for d in model.domains:
+        owned.setdefault(d.owner, []).append(f"{d.id} ({d.store})")
+    produces: dict[str, list[str]] = {}
+    consumes: dict[str, list[str]] = {}
+    for t in model.topics:
+        for p in t.producers:
+            produces.setdefault(p.service, []).append(f"→ {t.id} (async, {p.via or 'unknown'} publish)")
+        for c in t.consumers:
+            consumes.setdefault(c.service, []).append(f"← {t.id} (async consume, ack {c.ack or 'unknown'})")
+    rows = []
+    for svc in sorted(model.services, key=lambda s: s.id):
+        talks = []
+        for call in svc.calls:
+            kind = facts.graph.kind_of(call.to) or "unknown"
+            proto = f", {call.protocol}" if call.protocol else ""
+            talks.append(f"{call.to} ({call.mode} {kind}{proto})")
+        talks += produces.get(svc.id, []) + consumes.get(svc.id, [])
+        regions = facts.graph.regions_of(svc.id)
+        where = f"{svc.replicas}× in {', '.join(regions)}" if regions else f"{svc.replicas}× (placement unknown)"
+        rows.append([svc.id, _join(sorted(owned.get(svc.id, []))), where, _join(talks)])
+    return TableOut(
+        id="system_boundaries",
+        title="System Boundaries",
+        columns=["Service", "Data it owns", "Runs", "Communicates with (how)"],
+        rows=rows,
+    )
+
+
+def _store_summary(store: Store | None) -> str:
+    if store is None:
+        return "unknown store"
+    rep = store.replication
+    if rep is None:
+        return f"{store.engine or store.kind}, {store.replicas}× (replication unknown)"
+    parts = [store.engine or store.kind, rep.topology.replace("_", "-")]
+    if rep.mode:
+        parts.append(rep.mode.replace("_", "-"))
+    if rep.quorum and rep.quorum.r and rep.quorum.w:
+        parts.append(f"N={rep.quorum.n or store.replicas} R={rep.quorum.r} W={rep.quorum.w}")
+    if rep.read_from:
+        parts.append(f"reads: {rep.read_from}")
+    return ", ".join(parts)
+
+
+def _cross_boundary(model: SystemModel, op: Operation) -> bool:
+    owners = {d.id: d.owner for d in model.domains}
+    writers = {owners[d] for d in op.writes if d in owners}
+    return op.transaction is not None or len(writers) > 1
+
+
+def consistency_decisions(model: SystemModel, facts: Facts) -> TableOut:
+    stores = {s.id: s for s in model.stores}
+    rows = []
+    for d in sorted(model.domains, key=lambda x: x.id):
+        decision = facts.decisions[d.id]
+        g = decision.guarantee
+        required = d.consistency or "unknown (consistency not declared)"
+        if d.consistency == "bounded_staleness" and d.staleness_bound_ms:
+            required = f"bounded staleness ≤ {d.staleness_bound_ms:g} ms"
+        if g is None:
+            rows.append(
+                [
+                    f"domain {d.id}",
+                    required,
+                    _store_summary(stores.get(d.store)),
+                    "unknown",
+                    "unknown",
+                    "unknown",
+                    "unknown",
+                    d.justification or "—",
+                ]
+            )
+            continue
+        guaranteed = g.strongest or f"unknown (missing: {', '.join(g.missing)})"
+        verdict = "unknown" if decision.met is None else "met" if decision.met else "NOT met"
+        why = "; ".join(g.reasons)
+        if g.assumptions:
+            why += f" (assumes {'; '.join(g.assumptions)})"
+        if d.justification:
+            why = f"{d.justification} — derived: {why}"
+        rows.append(
+            [f"domain {d.id}", required, _store_summary(stores.get(d.store)), g.cap, g.pacelc, guaranteed, verdict, why]
+        )
+    for op in sorted(model.operations, key=lambda o: o.id):
+        if not _cross_boundary(model, op):
+            continue
+        tx = op.transaction
+        pattern = tx.pattern if tx else "none"
+        cap, pacelc, guaranteed = {
+            "saga_orchestrated": ("AP", "PA/EL", "eventual (intermediate states visible)"),
+            "saga_choreographed": ("AP", "PA/EL", "eventual (intermediate states visible)"),
+            "outbox": ("AP", "PA/EL", "eventual (events follow the local commit)"),
+            "two_phase_commit": ("CP", "PC/EC", "atomic; blocks while the coordinator is unreachable"),
+            "local": ("CP", "PC/EC", "atomic (one local transaction)"),
+        }.get(pattern, ("unknown", "unknown", "no cross-service atomicity"))
+        why = tx.justification if tx and tx.justification else "—"
+        rows.append(
+            [
+                f"operation {op.id}",
+                f"atomic across {', '.join(op.writes) or 'its writes'}",
+                pattern.replace("_", " "),
+                cap,
+                pacelc,
+                guaranteed,
+                "—",
+                why,
+            ]
+        )
+    return TableOut(
+        id="consistency_decisions",
+        title="Consistency Decisions",
+        columns=[
+            "Subject",
+            "Required",
+            "Pattern / store",
+            "CAP",
+            "PACELC",
+            "Guaranteed (derived)",
+            "Verdict",
+            "Justification",
+        ],
+        rows=rows,
+        notes=["CAP and PACELC classes are derived from replication, quorum, routing and failover settings."],
+    )
+
+
+_PATTERNS: dict[str, tuple[str, str, str]] = {
+    # pattern -> (concern, rationale, trade-off)
+    "single_leader": (
+        "replication",
+        "one writer orders all writes; simple reads-after-writes at the leader",
+        "writes stop while the leader fails over; follower reads may be stale",
+    ),
+    "multi_leader": (
+        "replication",
+        "writes accepted in every region at local latency",
+        "concurrent writes conflict and must be merged",
+    ),
+    "leaderless": (
+        "replication",
+        "any replica serves; tunable R/W quorums",
+        "needs anti-entropy; quorum reads are not linearizable",
+    ),
+    "consensus": (
+        "consensus",
+        "majority-agreed log: linearizable writes, safe leader election",
+        "minority side unavailable; cross-zone round-trip on every write",
+    ),
+    "lww": ("conflict resolution", "trivial merge", "silently drops one of two concurrent writes; depends on clocks"),
+    "crdt": ("conflict resolution", "conflict-free merge of concurrent updates", "limited data types; metadata growth"),
+    "merge_function": (
+        "conflict resolution",
+        "application-specific merge",
+        "merge code must be correct and deterministic",
+    ),
+    "manual": ("conflict resolution", "humans decide", "slow; conflicts pile up"),
+    "siblings": ("conflict resolution", "keeps all concurrent versions for the reader to merge", "readers must merge"),
+    "saga_orchestrated": (
+        "transactions",
+        "explicit state machine with compensations",
+        "orchestrator is a component to run; intermediate states visible",
+    ),
+    "saga_choreographed": (
+        "transactions",
+        "no central coordinator",
+        "flow is implicit in event subscriptions; hard to trace",
+    ),
+    "two_phase_commit": (
+        "transactions",
+        "atomic commit across participants",
+        "blocks on coordinator failure; couples availability of all participants",
+    ),
+    "outbox": (
+        "messaging",
+        "event published iff the local transaction commits",
+        "relay adds latency; consumers must deduplicate",
+    ),
+    "cdc": ("messaging", "events taken from the store's change log", "couples consumers to the storage schema"),
+    "direct": ("messaging", "simplest publish", "dual write: store and broker can disagree"),
+    "circuit_breaker": ("failure handling", "fails fast while a dependency is down", "needs a fallback to be useful"),
+    "retry_backoff": (
+        "failure handling",
+        "rides out transient failures",
+        "amplifies load; needs idempotency and jitter",
+    ),
+    "bulkhead": ("failure handling", "isolates a slow dependency's resources", "capacity must be sized per dependency"),
+    "idempotency_key": ("messaging", "retries and redeliveries are harmless", "key storage and expiry"),
+}
+
+
+def pattern_selection(model: SystemModel, facts: Facts) -> TableOut:
+    uses: dict[str, set[str]] = {}
+
+    def add(pattern: str, where: str) -> None:
+        if pattern in _PATTERNS:  # "none" and unknown values are not patterns
+            uses.setdefault(pattern, set()).add(where)
+
+    for store in model.stores:
+        rep = store.replication
+        if rep is None:
+            continue
+        if rep.topology != "none":
+            add(rep.topology, store.id)
+        if rep.conflict_resolution is not None:
+            add(rep.conflict_resolution.strategy, store.id)
+    for op in model.operations:
+        if op.transaction is not None and op.transaction.pattern in _PATTERNS:
+            add(op.transaction.pattern, op.id)
+    for t in model.topics:
+        for p in t.producers:
+            if p.via:
+                add(p.via, f"{p.service}→{t.id}")
+        for c in t.consumers:
+            if c.dedup in ("key", "dedup_table"):
+                add("idempotency_key", f"{t.id}→{c.service}")
+    for svc in model.services:
+        for call in svc.calls:
+            where = f"{svc.id}→{call_name(call)}"
+            if call.circuit_breaker is not None:
+                add("circuit_breaker", where)
+            if call.retry is not None and call.retry.attempts > 1 and call.retry.backoff is not None:
+                add("retry_backoff", where)
+            if call.bulkhead is not None:
+                add("bulkhead", where)
+            if call.idempotency == "key":
+                add("idempotency_key", where)
+    rows = []
+    for pattern in sorted(uses, key=lambda p: (_PATTERNS[p][0], p)):
+        concern, rationale, trade_off = _PATTERNS[pattern]
+        rows.append([concern, pattern.replace("_", " "), ", ".join(sorted(uses[pattern])), rationale, trade_off])
+    return TableOut(
+        id="pattern_selection",
+        title="Pattern Selection Matrix",
+        columns=["Concern", "Pattern", "Where", "Rationale", "Trade-off"],
+        rows=rows,
+    )
+
+
+def coordination_protocols(model: SystemModel, facts: Facts) -> TableOut:
+    rows = []
+    stores = {s.id: s for s in model.stores}
+    for op in sorted(model.operations, key=lambda o: o.id):
+        if not _cross_boundary(model, op):
+            continue
+        tx = op.transaction
+        if tx is None or tx.pattern == "none":
+            rows.append(
+                [
+                    op.id,
+                    "none",
+                    "writes " + ", ".join(op.writes),
+                    "partial writes stay on one side",
+                    "unknown outcome; no compensation",
+                    "manual repair",
+                ]
+            )
+            continue
+        flow = []
+        pivot_seen = False
+        for i, step in enumerate(tx.steps, 1):
+            comp = f" (undo: {step.compensation})" if step.compensation else (" (no undo)" if not pivot_seen else "")
+            mark = " [pivot]" if step.pivot else ""
+            flow.append(f"{i}. {step.participant}: {step.action or step.id}{mark}{comp}")
+            pivot_seen = pivot_seen or step.pivot
+        if tx.pattern.startswith("saga"):
+            on_partition = "steps wait or time out; before the pivot the saga compensates, after it retries forward"
+            on_timeout = "outcome unknown: the step is retried (needs idempotency) or compensated"
+            coord = tx.coordinator or op.entry
+            recovery = (
+                f"{coord} resumes from its persisted saga state"
+                if tx.pattern == "saga_orchestrated"
+                else "each service reacts to events; stuck sagas need a timeout watcher"
+            )
+        elif tx.pattern == "two_phase_commit":
+            on_partition = "participants that voted yes block holding locks until the coordinator returns"
+            on_timeout = "before the vote: abort; after: in doubt"
+            recovery = "coordinator recovery log decides in-doubt transactions"
+        elif tx.pattern == "local":
+            on_partition = "the owning store's partition behaviour applies (one local transaction)"
+            on_timeout = "the client retries; the transaction committed at most once if the operation is idempotent"
+            recovery = "nothing to coordinate"
+        else:
+            on_partition = "local commit proceeds; events wait in the outbox"
+            on_timeout = "the relay retries; consumers deduplicate"
+            recovery = "relay resumes from the outbox table"
+        rows.append(
+            [
+                op.id,
+                tx.pattern.replace("_", " "),
+                "; ".join(flow) or "steps not listed",
+                on_partition,
+                on_timeout,
+                recovery,
+            ]
+        )
+    for svc in sorted(model.services, key=lambda s: s.id):
+        for need in svc.coordination:
+            store = stores.get(need.via) if need.via else None
+            proto = (
+                store.replication.protocol
+                if store and store.replication and store.replication.protocol
+                else (store.replication.topology if store and store.replication else "unknown")
+            )
+            via = f"{need.via} ({proto})" if need.via else "unknown (no store named)"
+            guard = []
+            if need.lease_ms:
+                guard.append(f"lease {need.lease_ms:g} ms")
+            if need.fencing_tokens:
+                guard.append("fencing tokens")
+            rows.append(
+                [
+                    f"{svc.id}: {need.kind.replace('_', ' ')}",
+                    f"via {via}",
+                    ", ".join(guard) or "no lease, no fencing token",
+                    "the side without a majority loses the lease/lock",
+                    "holder must stop when its lease expires",
+                    "re-acquire after the lease expires",
+                ]
+            )
+    return TableOut(
+        id="coordination_protocols",
+        title="Coordination Protocols",
+        columns=["Operation / need", "Pattern", "Flow", "On partition", "On timeout", "Recovery"],
+        rows=rows,
+    )
+
+
+def failure_handling(model: SystemModel, facts: Facts) -> TableOut:
+    rows = []
+    for store in sorted(model.stores, key=lambda s: s.id):
+        rep = store.replication
+        g = facts.guarantees[store.id]
+        det = rep.failover.detector if rep and rep.failover else None
+        if det is None:
+            detector = "unknown (no failure detector given)" if store.replicas > 1 else "n/a (single copy)"
+        else:
+            bits = [det.kind.replace("_", " ")]
+            if det.interval_ms:
+                bits.append(f"every {det.interval_ms:g} ms")
+            if det.threshold:
+                bits.append(f"× {det.threshold}")
+            if det.phi_threshold:
+                bits.append(f"φ ≥ {det.phi_threshold:g}")
+            if det.timeout_ms:
+                bits.append(f"timeout {det.timeout_ms:g} ms")
+            detector = " ".join(bits)
+        if g.minority_writes is True:
+            partition = "both sides may accept writes (divergence)"
+        elif g.minority_writes is False:
+            partition = "minority side refuses writes"
+        else:
+            partition = "unknown"
+        if store.replicas == 1:
+            recovery = (
+                "restart or restore from backup"
+                if store.durability and store.durability.backups
+                else "restart; no backup described"
+            )
+        elif rep and rep.failover:
+            recovery = f"{rep.failover.mode} failover in ~{_fmt_s(failover_time_s(store))}"
+            if rep.failover.fencing:
+                recovery += f", fencing: {rep.failover.fencing}"
+        else:
+            recovery = "unknown (failover not described)"
+        rows.append([f"store {store.id}", detector, partition, recovery])
+    for svc in sorted(model.services, key=lambda s: s.id):
+        det = svc.failure_detector
+        detector = (
+            det.kind.replace("_", " ") + (f" every {det.interval_ms:g} ms" if det and det.interval_ms else "")
+            if det
+            else "unknown"
+        )
+        breakers = sum(1 for c in svc.calls if c.circuit_breaker is not None)
+        sync = sum(1 for c in svc.calls if c.mode == "sync")
+        zones = facts.graph.zones_of(svc.id)
+        partition = f"replicas in {len(set(zones))} zone(s)" if zones else "placement unknown"
+        recovery = f"{svc.failover or 'unknown'} failover; breakers on {breakers}/{sync} sync calls"
+        rows.append([f"service {svc.id}", detector, partition, recovery])
+    return TableOut(
+        id="failure_handling",
+        title="Failure Handling",
+        columns=["Component", "Failure detector", "Partition behaviour", "Recovery"],
+        rows=rows,
+    )
+
+
+def _unplaced(model: SystemModel) -> list[str]:
+    return sorted(e.id for e in [*model.services, *model.stores] if e.placement is None or not e.placement.zones)
+
+
+def failure_scenarios(model: SystemModel, facts: Facts) -> TableOut:
+    rows = []
+    ranked = []
+    for outcome in facts.scenario_outcomes:
+        hit = [i for i in outcome.operations if i.status != AVAILABLE]
+        down = [i.operation for i in hit if i.status == UNAVAILABLE]
+        degraded = [i.operation for i in hit if i.status == DEGRADED]
+        unknown = [i.operation for i in hit if i.status == UNKNOWN]
+        first_reason = {i.operation: i.reasons[0] for i in hit if i.reasons}
+
+        def named(ops: list[str], reasons: dict[str, str] = first_reason) -> str:
+            return ", ".join(f"{op} ({reasons[op]})" if op in reasons else op for op in ops)
+
+        impact = []
+        if down:
+            impact.append(f"unavailable: {named(down)}")
+        if degraded:
+            impact.append(f"degraded: {named(degraded)}")
+        if unknown:
+            impact.append(f"unknown: {named(unknown)}")
+        mitigation = sorted({r for i in hit for r in i.reasons if "falls back" in r or "degraded mode" in r})
+        # Elements that lost replicas but kept serving: the redundancy that mitigated the failure.
+        survivors = sorted({s.reason for s in outcome.elements if s.status == AVAILABLE and s.lost > 0})
+        mitig = _join(mitigation + survivors, "none needed" if not hit else "none")
+        recoveries = [i.recovery_s for i in outcome.operations if i.recovery_s is not None]
+        if down:
+            rec = "until the failed domain returns" if outcome.failure.zones else "until restarted"
+            unavailable_recovery = [i.recovery_s for i in hit if i.status == UNAVAILABLE and i.recovery_s is not None]
+            if unavailable_recovery:
+                rec = f"manual failover ~{_fmt_s(max(unavailable_recovery))}"
+        elif recoveries:
+            rec = f"~{_fmt_s(max(recoveries))} (failover if a leader was lost)"
+        else:
+            rec = "none (no interruption)"
+        rank = 0 if down else 1 if degraded or unknown else 2
+        ranked.append((rank, outcome.failure.id, [outcome.failure.label, _join(impact, "none"), mitig, rec]))
+    rows = [r for _, _, r in sorted(ranked, key=lambda x: (x[0], x[1]))]
+    return TableOut(
+        id="failure_scenarios",
+        title="Failure Scenario Table",
+        columns=["Scenario", "Impact", "Mitigation", "Recovery time"],
+        rows=rows,
+        notes=[
+            "Every single zone and region failure plus the explicit failure scenarios; worst first.",
+            *(
+                [f"Without placement, treated as outside the modelled failure domains: {', '.join(external)}."]
+                if (external := _unplaced(model))
+                else []
+            ),
+            "First version: replica counts per failure domain; exact probabilities and cut sets come from the "
+            "fault-tree engine.",
+        ],
+    )
+
+
+def build_tables(model: SystemModel, facts: Facts) -> list[TableOut]:
+    return [
+        system_boundaries(model, facts),
+        consistency_decisions(model, facts),
+        pattern_selection(model, facts),
+        coordination_protocols(model, facts),
+        failure_handling(model, facts),
+        failure_scenarios(model, facts),
+    ]
