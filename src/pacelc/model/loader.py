@@ -84,18 +84,27 @@ def load(paths: Sequence[str | FsPath]) -> LoadedModel:
     merger = _Merger()
     for path in paths:
         merger.add_file(FsPath(path), include_chain=())
+    return _finish(merger)
+
+
+def _finish(merger: _Merger) -> LoadedModel:
+    """Validate the merged document; structural merge errors are reported with the validation errors."""
+    if merger.fatal:
+        raise ModelLoadError(merger.errors)
+    try:
+        loaded = _validate(merger)
+    except ModelLoadError as exc:
+        raise ModelLoadError([*merger.errors, *exc.errors]) from None
     if merger.errors:
         raise ModelLoadError(merger.errors)
-    return _validate(merger)
+    return loaded
 
 
 def loads(text: str, name: str = "<string>") -> LoadedModel:
     """Load a model from text (YAML or JSON); includes resolve against the working directory."""
     merger = _Merger()
     merger.add_text(text, name)
-    if merger.errors:
-        raise ModelLoadError(merger.errors)
-    return _validate(merger)
+    return _finish(merger)
 
 
 # --------------------------------------------------------------------------- parsing
@@ -182,6 +191,7 @@ class _Merger:
         self.doc: dict[str, Any] = {}
         self.sources = SourceMap()
         self.errors: list[ModelError] = []
+        self.fatal = False  # a file could not be read or parsed: validating the rest would mislead
         self.files: list[str] = []
         self._seen: set[FsPath] = set()
         self._origin: dict[str, Loc] = {}
@@ -194,7 +204,9 @@ class _Merger:
         shown = _display(path)
         real = path.resolve()
         if real in include_chain:
-            self.errors.append(ModelError(at, f"include cycle: {shown} includes itself"))
+            self.errors.append(
+                ModelError(at, f"include cycle: {shown} includes itself, directly or through other files")
+            )
             return
         if real in self._seen:
             self.errors.append(ModelError(at, f"{shown} is included more than once"))
@@ -216,12 +228,14 @@ class _Merger:
             if at is not None:
                 errors = [ModelError(e.loc or at, e.message) for e in errors]
             self.errors.extend(errors)
+            self.fatal = True
             return
         self.files.append(shown)
         local = SourceMap()
         plain = _to_plain(data, shown, (), local)
         if not isinstance(plain, dict):
             self.errors.append(ModelError(Loc(shown, 1, 1), "a model file must be a mapping of sections"))
+            self.fatal = True
             return
         self._merge(plain, local, shown)
         for index, include in enumerate(plain.get("include") or []):

@@ -158,7 +158,11 @@ class Latency(Strict):
 
 
 class CallPolicy(Strict):
-    """Resilience settings of a call; `defaults.call` gives them to every call that does not set them."""
+    """Resilience settings of a call; `defaults.call` gives them to every call that does not set them.
+
+    Inheritance is per field: a call that sets `timeout` replaces the default `timeout` as a whole
+    (a call with only `timeout: {connect_ms: 50}` has no read timeout, whatever the default says).
+    """
 
     protocol: str | None = Field(None, description="Wire protocol: http, grpc, sql, kafka, amqp, redis, ...")
     timeout: Timeouts | None = Field(None, description="Timeouts; absent means the model does not say.")
@@ -208,6 +212,9 @@ class CoordinationNeed(Strict):
         None, description="Whether holders present a monotonically increasing token the resource checks."
     )
     lease_ms: float | None = Field(None, gt=0, description="Lease length, if the grant expires by itself.")
+    hold_ms: float | None = Field(
+        None, gt=0, description="Longest time the holder works under the lock or leadership before renewing."
+    )
     justification: str | None = Field(None, description="Why this coordination is needed at all.")
 
 
@@ -217,6 +224,16 @@ class Service(Strict):
     id: Id
     description: str | None = Field(None, description="What the service does.")
     stateful: bool = Field(False, description="Whether replicas hold state that is not in a data store.")
+    external: bool = Field(
+        False,
+        description=(
+            "A third-party dependency (payment provider, SaaS API) outside the modelled failure domains: its "
+            "own SLA stands in for replicas and placement."
+        ),
+    )
+    sla_availability: Probability | None = Field(
+        None, description="Availability the provider promises (for external services)."
+    )
     replicas: int = Field(1, ge=1, description="Number of replicas.")
     min_replicas: int | None = Field(
         None, ge=1, description="Replicas needed to serve the load; fewer means the service is down."
