@@ -8,7 +8,6 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from pacelc.cli import main
-
 from tests.helpers import EXAMPLES
 from tests.model.test_loader import THREE_MISTAKES
 
@@ -26,7 +25,7 @@ def run(*args: str) -> tuple[int, str, str]:
 def test_validate_three_mistakes_exits_2_with_three_located_errors(write, monkeypatch, tmp_path) -> None:
     monkeypatch.chdir(tmp_path)
     write("bad.yaml", THREE_MISTAKES)
-    code, out, err = run("validate", "bad.yaml")
+    code, _, err = run("validate", "bad.yaml")
     assert code == 2
     located = [line for line in err.splitlines() if line.startswith("bad.yaml:")]
     assert len(located) == 3
@@ -96,6 +95,7 @@ def test_schema_commands_print_json_schemas() -> None:
 
 def test_help_documents_every_command() -> None:
     code, out, _ = run("--help")
+    assert code == 0
     for command in ("review", "validate", "schema", "init", "rules", "explain"):
         assert command in out
 

@@ -14,7 +14,6 @@ from pacelc.model import load, loads
 from pacelc.reporters import render_json, render_markdown, render_terminal
 from pacelc.review.engine import ReviewOptions, review
 from pacelc.schemas import report_schema
-
 from tests.helpers import EXAMPLES, REPO
 
 TODAY = dt.date(2026, 11, 24)
