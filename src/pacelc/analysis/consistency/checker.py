@@ -10,6 +10,7 @@ with "unknown" when the state or time budget runs out.
 
 from __future__ import annotations
 
+import gc
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -96,6 +97,18 @@ class CheckResult:
 def explore(model: ProtocolModel, requirement: str, bounds: Bounds = Bounds(),
             budget: Budget = Budget()) -> CheckResult:
     """Search ``model`` breadth-first for a history violating ``requirement``."""
+    # The search allocates millions of small tuples that never form cycles; the cyclic
+    # garbage collector would rescan them over and over (measured: ~30% of run time).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _explore(model, requirement, bounds, budget)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _explore(model: ProtocolModel, requirement: str, bounds: Bounds, budget: Budget) -> CheckResult:
     if requirement not in MODELS:
         raise ValueError(f"unknown consistency model {requirement!r}; expected one of {', '.join(MODELS)}")
     t0 = time.perf_counter()

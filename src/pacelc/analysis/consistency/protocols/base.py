@@ -51,11 +51,18 @@ def sort_perm(nodes: tuple[Any, ...], fixed: int = -1) -> tuple[int, ...] | None
     Replicas whose local states tie keep their order: the representative is not unique
     then, which costs some reduction but never soundness (every merge is a true symmetry).
     """
-    order = sorted((i for i in range(len(nodes)) if i != fixed), key=nodes.__getitem__)
-    if fixed >= 0:
-        order.insert(fixed, fixed)
-    if all(i == o for i, o in enumerate(order)):
+    # fast path first: most states are already canonical, and C-level sorting of the
+    # node tuples is far cheaper than building an index permutation
+    if fixed < 0:
+        lst = list(nodes)
+        if sorted(lst) == lst:
+            return None
+        return tuple(sorted(range(len(nodes)), key=nodes.__getitem__))
+    lst = [nd for i, nd in enumerate(nodes) if i != fixed]
+    if sorted(lst) == lst:
         return None
+    order = sorted((i for i in range(len(nodes)) if i != fixed), key=nodes.__getitem__)
+    order.insert(fixed, fixed)
     return tuple(order)
 
 
