@@ -1,0 +1,517 @@
+"""Compile a fault tree to a BDD and compute the exact top-event probability.
+
+Two interchangeable backends build the BDD: CUDD (`dd.cudd`, C, the default) and `dd.autoref`
+(pure Python, a fallback where the CUDD extension is missing). Both use complemented edges. The
+compiled BDD is then *exported* into a plain, backend-independent table (`BddGraph`) on which the
+probability and the minimal cut sets (`mcs.py`) are computed, so those algorithms exist once and
+the backend's manager can be freed before the ZBDD stage.
+
+Variable order is static (dynamic reordering is off: it makes run times unpredictable and the
+budgets meaningless); see `variable_order` for the heuristics and docs/fta.md for measurements.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from .budget import Budget, BudgetExceeded
+from .tree import FaultTree, GateKind
+
+TRUE = 0  # edge to the terminal node 0
+FALSE = 1  # complemented edge to the terminal node 0
+
+
+@dataclass(frozen=True, slots=True)
+class BddGraph:
+    """A reduced ordered BDD with complemented edges, as plain lists.
+
+    Node 0 is the terminal ONE. An edge is `2 * node + complemented`, so `TRUE == 0` and
+    `FALSE == 1`. Node `i > 0` tests variable `order[level[i]]`; `high[i]`/`low[i]` are the edges
+    taken when it is true/false. Children always have smaller indices than their parents, so a
+    forward loop is a bottom-up traversal (no recursion). Complement bits apply to the whole
+    sub-function: the cofactors of `not f` are `not f1` and `not f0`.
+    """
+
+    order: tuple[str, ...]
+    level: list[int]
+    high: list[int]
+    low: list[int]
+    root: int
+
+    def __len__(self) -> int:
+        return len(self.level)
+
+
+def probability(g: BddGraph, probs: Sequence[float]) -> float:
+    """Exact probability of the function, by Shannon decomposition memoised over nodes.
+
+    `probs[v]` is the probability of variable `v` (level order). For each node we keep both
+    P(f) and P(not f), each a sum of non-negative terms: computing P(not f) as 1 - P(f) would lose
+    all precision for functions close to 1, whose complements are the rare top events
+    (e.g. das9209, P = 1.06e-13).
+    """
+    n = len(g.level)
+    pt = [1.0] * n  # P(node)
+    pf = [0.0] * n  # P(not node)
+    lv, hi, lo = g.level, g.high, g.low
+    for i in range(1, n):
+        p = probs[lv[i]]
+        q = 1.0 - p
+        h, e = hi[i], lo[i]
+        if h & 1:
+            ht, hf = pf[h >> 1], pt[h >> 1]
+        else:
+            ht, hf = pt[h >> 1], pf[h >> 1]
+        if e & 1:
+            et, ef = pf[e >> 1], pt[e >> 1]
+        else:
+            et, ef = pt[e >> 1], pf[e >> 1]
+        pt[i] = p * ht + q * et
+        pf[i] = p * hf + q * ef
+    r = g.root
+    return pf[r >> 1] if r & 1 else pt[r >> 1]
+
+
+# -- variable order ---------------------------------------------------------------------------------
+
+
+def variable_order(tree: FaultTree, heuristic: str = "dfs") -> list[str]:
+    """Static variable order of the basic events reachable from the top.
+
+    * `dfs`: depth-first order of first appearance from the top, arguments in file order. Events
+      that meet in a gate get close levels, which keeps the BDD of each gate narrow.
+    * `dfs-small`: the same, visiting the arguments with the fewest distinct basic events first.
+    * `dfs-large`: the same, the largest first.
+    * `bfs`: breadth-first order of first appearance (a baseline: usually worse).
+    """
+    if heuristic == "dfs":
+        return tree.events_in_dfs_order()
+    gates, bes = tree.gates, tree.basic_events
+    if heuristic == "bfs":
+        seen_g = {tree.top}
+        seen: dict[str, None] = {}
+        queue = [tree.top]
+        for g in queue:
+            for a in gates[g].args:
+                if a in gates:
+                    if a not in seen_g:
+                        seen_g.add(a)
+                        queue.append(a)
+                elif a in bes:
+                    seen.setdefault(a)
+        return list(seen)
+    if heuristic not in ("dfs-small", "dfs-large"):
+        raise ValueError(f"unknown variable-order heuristic {heuristic!r}")
+    # Size = number of basic-event occurrences below a gate, counted on the DAG without sharing
+    # (capped): cheap, and a good proxy for how much of the order a sub-tree will claim.
+    size: dict[str, int] = {}
+    for g in tree.postorder():
+        size[g] = min(sum(size.get(a, 1) for a in gates[g].args), 1 << 40)
+    sign = 1 if heuristic == "dfs-small" else -1
+    out: dict[str, None] = {}
+    seen_g = {tree.top}
+
+    def sorted_args(g: str) -> list[str]:
+        return sorted(gates[g].args, key=lambda a: sign * size.get(a, 1))
+
+    stack = [iter(sorted_args(tree.top))]
+    while stack:
+        for a in stack[-1]:
+            if a in gates:
+                if a not in seen_g:
+                    seen_g.add(a)
+                    stack.append(iter(sorted_args(a)))
+                    break
+            elif a in bes:
+                out.setdefault(a)
+        else:
+            stack.pop()
+    return list(out)
+
+
+# -- backends ---------------------------------------------------------------------------------------
+
+
+class Backend(Protocol):
+    """What the compiler needs from a BDD package."""
+
+    name: str
+
+    def true(self) -> Any: ...
+    def false(self) -> Any: ...
+    def var(self, level: int) -> Any: ...
+    def and_(self, u: Any, v: Any) -> Any: ...
+    def or_(self, u: Any, v: Any) -> Any: ...
+    def not_(self, u: Any) -> Any: ...
+    def xor(self, u: Any, v: Any) -> Any: ...
+    def ite(self, c: Any, u: Any, v: Any) -> Any: ...
+    def node_count(self) -> int: ...
+    def export(self, root: Any) -> BddGraph: ...
+    def close(self) -> None: ...
+
+
+class _CuddLimits:
+    """CUDD's own time and live-node limits, which dd.cudd does not expose.
+
+    The functions are called through ctypes in the dd.cudd extension itself (CUDD is linked into it
+    statically and its symbols are exported). The `DdManager *` is read from the `dd.cudd.BDD`
+    object: in dd 0.6 the Cython struct is PyObject_HEAD, a vtable pointer, then `manager`. That
+    layout is checked against the version; on any other version we fall back to the cooperative
+    checks between operations only (a single huge operation could then overrun the time budget).
+    """
+
+    OFFSET = 2 * ctypes.sizeof(ctypes.c_void_p) + ctypes.sizeof(ctypes.c_void_p)
+
+    def __init__(self, bdd: Any) -> None:
+        import dd
+        import dd.cudd as cudd
+
+        self.lib: Any = None
+        if getattr(dd, "__version__", "") != "0.6.0" or hasattr(sys, "gettotalrefcount"):
+            return
+        lib = ctypes.CDLL(cudd.__file__)
+        lib.Cudd_ReadSize.restype = ctypes.c_int
+        lib.Cudd_ReadSize.argtypes = [ctypes.c_void_p]
+        lib.Cudd_ReadNodeCount.restype = ctypes.c_long
+        lib.Cudd_ReadNodeCount.argtypes = [ctypes.c_void_p]
+        lib.Cudd_SetTimeLimit.restype = ctypes.c_ulong
+        lib.Cudd_SetTimeLimit.argtypes = [ctypes.c_void_p, ctypes.c_ulong]
+        lib.Cudd_ResetStartTime.argtypes = [ctypes.c_void_p]
+        lib.Cudd_UnsetTimeLimit.argtypes = [ctypes.c_void_p]
+        lib.Cudd_SetMaxLive.argtypes = [ctypes.c_void_p, ctypes.c_uint]
+        lib.Cudd_ReadErrorCode.restype = ctypes.c_int
+        lib.Cudd_ReadErrorCode.argtypes = [ctypes.c_void_p]
+        self.mgr = ctypes.c_void_p.from_address(id(bdd) + self.OFFSET).value
+        # Sanity check before trusting the pointer: a fresh manager has no variable.
+        if not self.mgr or lib.Cudd_ReadSize(self.mgr) != len(bdd.vars):
+            return
+        self.lib = lib
+
+    def set(self, seconds: float, max_nodes: int) -> None:
+        if self.lib is None:
+            return
+        self.lib.Cudd_ResetStartTime(self.mgr)
+        self.lib.Cudd_SetTimeLimit(self.mgr, max(1, int(seconds * 1000)))
+        self.lib.Cudd_SetMaxLive(self.mgr, min(max_nodes, 2**32 - 1))
+
+    def unset(self) -> None:
+        if self.lib is not None:
+            self.lib.Cudd_UnsetTimeLimit(self.mgr)
+            self.lib.Cudd_SetMaxLive(self.mgr, 2**32 - 1)
+
+    def error(self) -> int:
+        """CUDD's error code (4 = too many nodes, 5 = time-out in CUDD 3.0)."""
+        return 0 if self.lib is None else int(self.lib.Cudd_ReadErrorCode(self.mgr))
+
+    def node_count(self) -> int | None:
+        return None if self.lib is None else int(self.lib.Cudd_ReadNodeCount(self.mgr))
+
+
+class CuddBackend:
+    """BDDs in CUDD through dd.cudd."""
+
+    name = "cudd"
+
+    def __init__(self, order: Sequence[str]) -> None:
+        from dd import cudd
+
+        self.bdd = cudd.BDD()
+        self.bdd.configure(reordering=False)
+        self.limits = _CuddLimits(self.bdd)
+        self.order = tuple(order)
+        self.bdd.declare(*self.order)
+        self.vars = [self.bdd.var(v) for v in self.order]
+
+    def true(self) -> Any:
+        return self.bdd.true
+
+    def false(self) -> Any:
+        return self.bdd.false
+
+    def var(self, level: int) -> Any:
+        return self.vars[level]
+
+    def and_(self, u: Any, v: Any) -> Any:
+        return u & v
+
+    def or_(self, u: Any, v: Any) -> Any:
+        return u | v
+
+    def not_(self, u: Any) -> Any:
+        return ~u
+
+    def xor(self, u: Any, v: Any) -> Any:
+        return self.bdd.apply("xor", u, v)
+
+    def ite(self, c: Any, u: Any, v: Any) -> Any:
+        return self.bdd.ite(c, u, v)
+
+    def node_count(self) -> int:
+        n = self.limits.node_count()
+        return n if n is not None else len(self.bdd)
+
+    def export(self, root: Any) -> BddGraph:
+        # int(f) is the node pointer + 2 with the complement in bit 0 (dd's _ddref_to_int), so
+        # `int(f) & ~1` names the regular node without allocating its negation.
+        ids: dict[int, int] = {}
+        level: list[int] = [len(self.order)]
+        high: list[int] = [0]
+        low: list[int] = [0]
+        var_level = {v: i for i, v in enumerate(self.order)}
+
+        def edge(f: Any) -> int:
+            key = int(f)
+            neg = key & 1
+            node = ids.get(key & ~1)
+            if node is not None:
+                return 2 * node + neg
+            if f.var is None:  # the constant: CUDD has the single terminal ONE
+                ids[key & ~1] = 0
+                return neg
+            # CUDD's Cudd_T/Cudd_E read the regular node, so f.high/f.low are the cofactors of the
+            # regular function whatever f's own complement bit is.
+            h = edge(f.high)
+            e = edge(f.low)
+            ids[key & ~1] = len(level)
+            level.append(var_level[f.var])
+            high.append(h)
+            low.append(e)
+            return 2 * ids[key & ~1] + neg
+
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(limit, 4 * len(self.order) + 1000))
+        try:
+            r = edge(root)
+        finally:
+            sys.setrecursionlimit(limit)
+        return BddGraph(self.order, level, high, low, r)
+
+    def close(self) -> None:
+        self.vars = []
+
+
+class PythonBackend:
+    """BDDs in pure Python through dd.autoref (slower; a fallback)."""
+
+    name = "python"
+
+    def __init__(self, order: Sequence[str]) -> None:
+        from dd import autoref
+
+        self.bdd = autoref.BDD()
+        self.bdd.configure(reordering=False)
+        self.order = tuple(order)
+        self.bdd.declare(*self.order)
+        self.vars = [self.bdd.var(v) for v in self.order]
+
+    def true(self) -> Any:
+        return self.bdd.true
+
+    def false(self) -> Any:
+        return self.bdd.false
+
+    def var(self, level: int) -> Any:
+        return self.vars[level]
+
+    def and_(self, u: Any, v: Any) -> Any:
+        return u & v
+
+    def or_(self, u: Any, v: Any) -> Any:
+        return u | v
+
+    def not_(self, u: Any) -> Any:
+        return ~u
+
+    def xor(self, u: Any, v: Any) -> Any:
+        return self.bdd.apply("xor", u, v)
+
+    def ite(self, c: Any, u: Any, v: Any) -> Any:
+        return self.bdd.ite(c, u, v)
+
+    def node_count(self) -> int:
+        return len(self.bdd)
+
+    def export(self, root: Any) -> BddGraph:
+        # dd.bdd keeps succ[abs(u)] = (level, low, high) with negative ints for complemented
+        # edges; the terminal is node 1. Read that table directly rather than through wrappers.
+        mgr = self.bdd._bdd
+        succ = mgr._succ
+        nvars = len(self.order)
+        ids: dict[int, int] = {1: 0}
+        level: list[int] = [nvars]
+        high: list[int] = [0]
+        low: list[int] = [0]
+        # Iterative post-order: dd.autoref BDDs may be deep.
+        start = abs(root.node)
+        stack = [start]
+        while stack:
+            u = stack[-1]
+            if u in ids:
+                stack.pop()
+                continue
+            lv, v, w = succ[u]
+            pending = [c for c in (abs(w), abs(v)) if c not in ids]
+            if pending:
+                stack.extend(pending)
+                continue
+            stack.pop()
+            ids[u] = len(level)
+            level.append(lv)
+            high.append(2 * ids[abs(w)] + (w < 0))
+            low.append(2 * ids[abs(v)] + (v < 0))
+        r = 2 * ids[start] + (root.node < 0)
+        return BddGraph(self.order, level, high, low, r)
+
+    def close(self) -> None:
+        self.vars = []
+
+
+BACKENDS: dict[str, Callable[[Sequence[str]], Backend]] = {"cudd": CuddBackend, "python": PythonBackend}
+
+
+def make_backend(name: str, order: Sequence[str]) -> Backend:
+    """A backend by name ('cudd' or 'python'); 'cudd' falls back to 'python' if dd.cudd is missing."""
+    if name not in BACKENDS:
+        raise ValueError(f"unknown BDD backend {name!r} (choose from {', '.join(BACKENDS)})")
+    if name == "cudd":
+        try:
+            import dd.cudd  # noqa: F401
+        except ImportError:
+            name = "python"
+    return BACKENDS[name](order)
+
+
+# -- compilation ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    """A fault tree compiled to a BDD."""
+
+    graph: BddGraph
+    probs: tuple[float, ...]  # probability of each variable, in level order
+    backend: str
+    seconds: float
+    peak_nodes: int
+
+
+def compile_tree(
+    tree: FaultTree, budget: Budget, *, backend: str = "cudd", order: str | Sequence[str] = "dfs"
+) -> Compiled:
+    """Compile the top gate bottom-up and export it. Raise `BudgetExceeded` on a budget."""
+    t0 = time.monotonic()
+    names = variable_order(tree, order) if isinstance(order, str) else list(order)
+    b = make_backend(backend, names)
+    level_of = {n: i for i, n in enumerate(names)}
+    gates = tree.gates
+    post = tree.postorder()
+    # Number of parents still to use each gate's BDD: drop it after its last use so that CUDD's
+    # garbage collector can reclaim intermediate nodes (and the node budget measures live nodes).
+    uses: dict[str, int] = {}
+    for g in post:
+        for a in gates[g].args:
+            if a in gates:
+                uses[a] = uses.get(a, 0) + 1
+    budget.stage = "BDD"
+    limits = getattr(b, "limits", None)
+    if limits is not None:
+        limits.set(budget.remaining(), budget.max_nodes)
+    peak = 0
+    done: dict[str, Any] = {}
+    try:
+        with budget.alarm() if backend == "python" else _nullcontext():
+            for count, g in enumerate(post):
+                gate = gates[g]
+                args = []
+                for a in gate.args:
+                    if a in gates:
+                        args.append(done[a])
+                        uses[a] -= 1
+                        if uses[a] == 0:
+                            del done[a]
+                    elif a in level_of:
+                        args.append(b.var(level_of[a]))
+                    else:  # house event (or a basic event outside the order: cannot happen)
+                        args.append(b.true() if tree.house_events.get(a, False) else b.false())
+                done[g] = _gate(b, gate.kind, gate.k, args)
+                del args
+                if count % 8 == 0 or g == tree.top:
+                    n = b.node_count()
+                    peak = max(peak, n)
+                    budget.check(n)
+            root = done[tree.top]
+    except ValueError as e:
+        # dd.cudd raises ValueError when CUDD returns NULL: its time or node limit was hit.
+        if limits is None or "NULL" not in str(e):
+            raise
+        code = limits.error()
+        if code == 5:
+            raise budget.time_out(peak) from None
+        raise budget.too_many(budget.max_nodes) from None
+    finally:
+        if limits is not None:
+            limits.unset()
+    graph = b.export(root)
+    del root, done
+    b.close()
+    probs = tuple(tree.basic_events[n] for n in names)
+    return Compiled(graph, probs, b.name, time.monotonic() - t0, max(peak, len(graph)))
+
+
+class _nullcontext:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _gate(b: Backend, kind: GateKind, k: int | None, args: list[Any]) -> Any:
+    if kind is GateKind.NULL:
+        return args[0]
+    if kind is GateKind.NOT:
+        return b.not_(args[0])
+    if kind in (GateKind.AND, GateKind.NAND):
+        r = args[0]
+        for a in args[1:]:
+            r = b.and_(r, a)
+        return b.not_(r) if kind is GateKind.NAND else r
+    if kind in (GateKind.OR, GateKind.NOR):
+        r = args[0]
+        for a in args[1:]:
+            r = b.or_(r, a)
+        return b.not_(r) if kind is GateKind.NOR else r
+    if kind is GateKind.XOR:
+        r = args[0]
+        for a in args[1:]:
+            r = b.xor(r, a)
+        return r
+    if kind is GateKind.ATLEAST:
+        assert k is not None
+        # at[j] = "at least j of the arguments seen so far are true", j = 0..k; process the
+        # arguments one by one with at'[j] = ite(a, at[j-1], at[j]): n*k ITEs, no blow-up.
+        at = [b.true()] + [b.false()] * k
+        for a in args:
+            for j in range(k, 0, -1):
+                at[j] = b.ite(a, at[j - 1], at[j])
+        return at[k]
+    raise AssertionError(kind)
+
+
+__all__ = [
+    "FALSE",
+    "TRUE",
+    "Backend",
+    "BddGraph",
+    "BudgetExceeded",
+    "Compiled",
+    "compile_tree",
+    "make_backend",
+    "probability",
+    "variable_order",
+]

@@ -1,0 +1,102 @@
+"""Time and node-count budgets shared by the BDD and ZBDD stages.
+
+A budget is enforced three ways, because no single one covers every stage:
+
+* inside CUDD, through its own time limit and live-node limit (set by `bdd.py`), so that one long
+  C-level operation returns NULL instead of running on;
+* by an interval timer (SIGALRM) when running on the main thread, whose handler raises
+  `BudgetExceeded` in the middle of pure-Python recursions (the ZBDD stage, the dd.autoref
+  backend);
+* by cooperative `check()` calls between operations, which also catch the case where the timer's
+  exception was swallowed (e.g. raised inside a Cython `__dealloc__`): the handler sets `expired`
+  first.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    """How a computation ended."""
+
+    OK = "ok"
+    TIME_BUDGET = "time-budget"
+    NODE_BUDGET = "node-budget"
+
+
+class BudgetExceeded(Exception):
+    """A computation ran out of its time or node budget."""
+
+    def __init__(self, status: Status, stage: str, nodes: int, elapsed: float, limit: float) -> None:
+        self.status, self.stage, self.nodes, self.elapsed, self.limit = status, stage, nodes, elapsed, limit
+        if status is Status.NODE_BUDGET:
+            what = f"{stage} exceeded {int(limit):,} nodes after {elapsed:.1f} s"
+        else:
+            what = f"{stage} exceeded the time budget of {limit:g} s (at {nodes:,} nodes)"
+        super().__init__(f"stopped: {what}")
+
+
+@dataclass(slots=True)
+class Budget:
+    """Limits for one computation. `seconds` is wall-clock time from `start()`; `max_nodes` bounds
+    the live nodes of each decision diagram (BDD, ZBDD) separately."""
+
+    seconds: float = 60.0
+    max_nodes: int = 5_000_000
+    started: float = field(default=0.0, init=False)
+    expired: bool = field(default=False, init=False)
+    stage: str = field(default="BDD", init=False)
+    nodes: int = field(default=0, init=False)
+
+    def start(self) -> Budget:
+        self.started = time.monotonic()
+        self.expired = False
+        return self
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def remaining(self) -> float:
+        return self.seconds - self.elapsed()
+
+    def time_out(self, nodes: int | None = None) -> BudgetExceeded:
+        self.expired = True
+        return BudgetExceeded(
+            Status.TIME_BUDGET, self.stage, self.nodes if nodes is None else nodes, self.elapsed(), self.seconds
+        )
+
+    def too_many(self, nodes: int) -> BudgetExceeded:
+        return BudgetExceeded(Status.NODE_BUDGET, self.stage, nodes, self.elapsed(), self.max_nodes)
+
+    def check(self, nodes: int) -> None:
+        """Raise if either limit is exceeded (cheap: call it between operations)."""
+        self.nodes = nodes
+        if nodes > self.max_nodes:
+            raise self.too_many(nodes)
+        if self.expired or time.monotonic() - self.started > self.seconds:
+            raise self.time_out(nodes)
+
+    @contextmanager
+    def alarm(self) -> Iterator[None]:
+        """Arm SIGALRM for the remaining time when on the main thread (no-op elsewhere)."""
+        if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+            yield
+            return
+
+        def handler(signum: int, frame: object) -> None:
+            raise self.time_out()
+
+        previous = signal.signal(signal.SIGALRM, handler)
+        signal.setitimer(signal.ITIMER_REAL, max(self.remaining(), 0.001))
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)

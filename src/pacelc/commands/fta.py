@@ -1,0 +1,128 @@
+"""`pacelc fta FILE.xml`: exact probability and minimal cut sets of an Open-PSA MEF fault tree.
+
+Exit codes: 0 done, 2 input or usage error (`file:line:col: message` on stderr), 3 stopped by the
+time or node budget (the partial results are still printed, with the budget message).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from pacelc.analysis.fta.budget import Status
+from pacelc.analysis.fta.engine import FtaResult, analyze
+from pacelc.analysis.fta.mef import MefError, read_mef
+
+EXIT_BUDGET = 3
+
+
+def _fmt(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.6e}"
+
+
+def _render_text(r: FtaResult, warnings: list[str]) -> None:
+    # Fixed width and no colour/markup auto-detection: the same input gives the same bytes.
+    con = Console(
+        width=100, no_color=True, highlight=False, soft_wrap=False, force_terminal=False, emoji=False, markup=False
+    )
+    for w in warnings:
+        print(w, file=sys.stderr)
+    con.print(f"fault tree {r.tree}, top gate {r.top}" + ("" if r.coherent else " (non-coherent)"))
+    if r.status is not Status.OK:
+        con.print(r.message or "stopped")
+    summary = Table(show_header=False, box=None, pad_edge=False)
+    summary.add_column("what")
+    summary.add_column("value")
+    summary.add_row("exact probability (BDD)", _fmt(r.probability))
+    scope = f" [{r.approximation_scope}]" if r.approximation_scope else ""
+    summary.add_row("rare-event approximation", _fmt(r.rare_event) + scope)
+    summary.add_row("min-cut upper bound (approximation)", _fmt(r.mcub) + scope)
+    summary.add_row("minimal cut sets", "n/a" if r.cut_set_count is None else f"{r.cut_set_count:,}")
+    if r.distribution is not None:
+        summary.add_row(f"by order (0..{r.order})", " ".join(f"{i}:{n:,}" for i, n in enumerate(r.distribution)))
+    summary.add_row("BDD nodes", "n/a" if r.bdd_nodes is None else f"{r.bdd_nodes:,} ({r.backend})")
+    if r.zbdd_nodes is not None:
+        summary.add_row("ZBDD nodes", f"{r.zbdd_nodes:,}")
+    con.print(summary)
+    if r.cut_sets:
+        t = Table(title=f"minimal cut sets (order <= {r.order})" if r.cut_sets else None)
+        t.add_column("#", justify="right")
+        t.add_column("order", justify="right")
+        t.add_column("probability", justify="right")
+        t.add_column("basic events")
+        for i, c in enumerate(r.cut_sets, 1):
+            t.add_row(str(i), str(c.order), f"{c.probability:.6e}", " ".join(c.events))
+        con.print(t)
+
+
+@click.command("fta")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@click.option(
+    "--order",
+    "order",
+    type=click.IntRange(0, 63),
+    default=3,
+    show_default=True,
+    help="List the minimal cut sets up to this order.",
+)
+@click.option(
+    "--top", "top_n", type=click.IntRange(1), default=None, help="List only the N most probable minimal cut sets."
+)
+@click.option(
+    "--budget-s",
+    type=click.FloatRange(min=0, min_open=True),
+    default=60.0,
+    show_default=True,
+    help="Time budget in seconds for the whole analysis.",
+)
+@click.option(
+    "--max-nodes",
+    type=click.IntRange(1000),
+    default=5_000_000,
+    show_default=True,
+    help="Node budget of each decision diagram (BDD, ZBDD).",
+)
+@click.option(
+    "--backend",
+    type=click.Choice(["cudd", "python"]),
+    default="cudd",
+    show_default=True,
+    help="BDD package: CUDD (C) or dd.autoref (pure Python).",
+)
+@click.option("--top-gate", default=None, help="Top gate, when the file has several root gates.")
+@click.option("--strict", is_flag=True, help="Reject duplicate gate arguments even where harmless.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def fta(
+    file: str,
+    order: int,
+    top_n: int | None,
+    budget_s: float,
+    max_nodes: int,
+    backend: str,
+    top_gate: str | None,
+    strict: bool,
+    fmt: str,
+) -> None:
+    """Exact top-event probability and minimal cut sets of an Open-PSA MEF fault tree FILE."""
+    try:
+        model = read_mef(file, top=top_gate, strict=strict)
+    except MefError as e:
+        print(str(e), file=sys.stderr)
+        raise SystemExit(2) from None
+    result = analyze(model.tree, order=order, top_n=top_n, budget_s=budget_s, max_nodes=max_nodes, backend=backend)
+    warnings = [str(w) for w in model.warnings]
+    if fmt == "json":
+        for w in warnings:
+            print(w, file=sys.stderr)
+        doc = result.to_json()
+        doc["warnings"] = warnings
+        print(json.dumps(doc, indent=2))
+    else:
+        _render_text(result, warnings)
+    if result.status is not Status.OK:
+        print(result.message, file=sys.stderr)
+        raise SystemExit(EXIT_BUDGET)
