@@ -136,7 +136,7 @@ class Backoffs:
     waits: int
     kind: str  # none, fixed, exponential ("none" also when the policy sets no backoff: immediate retry)
     jitter: str  # none, full, equal, decorrelated
-    lower_ms: float  # smallest possible total wait
+    lower_ms: float | None  # smallest possible total wait; None when it overflows a float (unbounded)
     upper_ms: float | None  # worst-case total wait; None when it overflows a float (unbounded)
 
 
@@ -161,7 +161,7 @@ class Hop:
     callee_worst: Duration  # the callee's calls composed; unbounded for a leaf
     attempt_time: Duration  # min(per-attempt timeout, callee worst case)
     worst_case: Duration  # min(total_ms, attempts × attempt_time + worst-case backoffs)
-    best_case_backoff_ms: float  # the lower bound of the waits, for completeness
+    best_case_backoff_ms: float | None  # the lower bound of the waits, for completeness
     caller_budget: Duration  # the per-attempt timeout of the hop that called `caller`
     slack_ms: float | None  # caller_budget − worst_case; None when either is not a number
     inverted: bool  # per-attempt timeout < callee_worst (definite)
@@ -333,7 +333,10 @@ def backoffs(call: Call) -> Backoffs:
             nominal *= bo.multiplier
             if bo.max_ms is not None:
                 nominal = min(nominal, bo.max_ms)
-    return Backoffs(waits, bo.kind, jitter, lower, upper if math.isfinite(upper) else None)
+    # Python floats overflow to inf silently (huge multipliers); infinity is never a float in facts.
+    return Backoffs(
+        waits, bo.kind, jitter, lower if math.isfinite(lower) else None, upper if math.isfinite(upper) else None
+    )
 
 
 @dataclass(frozen=True, slots=True)
