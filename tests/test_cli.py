@@ -7,7 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from pacelc.cli import main
+from pacelc.cli import cli
 from tests.helpers import EXAMPLES
 from tests.model.test_loader import THREE_MISTAKES
 
@@ -18,7 +18,7 @@ services: [{id: api}]
 
 
 def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, list(args))
+    result = CliRunner().invoke(cli, list(args))
     return result.exit_code, result.stdout, result.stderr
 
 

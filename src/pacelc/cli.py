@@ -46,26 +46,109 @@ def _emit(text: str, output: str | None, marker: str | None, force: bool, inputs
         sys.exit(EXIT_USAGE)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(name="pacelc", context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="pacelc")
-def main() -> None:
+def cli() -> None:
     """pacelc: evidence-backed review of distributed-system designs.
 
     Describe a system in YAML or JSON (services, stores and their replication, calls, topics,
     data domains with consistency needs, operations with SLAs, failure domains, readiness), then
-    review it. Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input error.
+    review it. Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input error,
+    3 internal error (a bug in pacelc: please report it with the model that triggers it).
     """
 
 
-@main.command()
+def main() -> None:
+    """Entry point: the command group, with internal errors reported without a traceback."""
+    import os
+
+    try:
+        cli(standalone_mode=True)
+    except SystemExit:
+        raise
+    except Exception as exc:  # a bug, not the user's mistake: say so plainly
+        if os.environ.get("PACELC_DEBUG"):
+            raise
+        click.echo(
+            f"pacelc: internal error: {type(exc).__name__}: {exc} (set PACELC_DEBUG=1 for a traceback)", err=True
+        )
+        sys.exit(3)
+
+
+def _review_options(f):
+    """Options shared by `review` and `baseline`."""
+    options = [
+        click.option("--select", multiple=True, help="Run only rules with this code or prefix (repeatable, e.g. FLR)."),
+        click.option("--ignore", multiple=True, help="Skip rules with this code or prefix (repeatable)."),
+        click.option(
+            "--today",
+            type=click.DateTime(formats=["%Y-%m-%d"]),
+            default=None,
+            help="Date to judge risk-register expiry against (default: today).",
+        ),
+        click.option(
+            "--config",
+            "config_path",
+            type=click.Path(dir_okay=False),
+            default=None,
+            help="Configuration file (default: ./pacelc.toml, or [tool.pacelc] in ./pyproject.toml).",
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _run_review(files, select, ignore, today, config_path, baseline_path=None):
+    from pacelc.baseline import BaselineError, read_baseline
+    from pacelc.config import ConfigError, load_config
+    from pacelc.review.engine import ReviewOptions
+    from pacelc.review.engine import review as run_review
+
+    try:
+        config, _ = load_config(explicit=Path(config_path) if config_path else None)
+    except ConfigError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_USAGE)
+    baseline: frozenset[str] = frozenset()
+    baseline_path = baseline_path or config.baseline
+    if baseline_path:
+        try:
+            baseline = read_baseline(Path(baseline_path))
+        except BaselineError as exc:
+            click.echo(f"pacelc: {exc}", err=True)
+            sys.exit(EXIT_USAGE)
+    loaded = _load_or_exit(files)
+    options = ReviewOptions(
+        select=tuple(select) or tuple(config.select),
+        ignore=tuple(ignore) + tuple(config.ignore),
+        severity_overrides=dict(config.severity),
+        today=today.date() if today else None,
+        baseline=baseline,
+    )
+    _check_rule_codes(options)
+    return loaded, run_review(loaded, options), config
+
+
+def _check_rule_codes(options) -> None:
+    """A --select/--ignore/severity entry that names no rule is a usage error, not a silent no-op."""
+    from pacelc.rules.base import all_rules
+
+    codes = [r.code for r in all_rules()]
+    for given in [*options.select, *options.ignore, *options.severity_overrides]:
+        if not any(code.startswith(given.upper()) for code in codes):
+            click.echo(f"pacelc: '{given}' matches no rule code; `pacelc rules` lists them", err=True)
+            sys.exit(EXIT_USAGE)
+
+
+@cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["terminal", "markdown", "json"]),
-    default="terminal",
-    show_default=True,
-    help="Report format.",
+    type=click.Choice(["terminal", "markdown", "json", "sarif", "junit"]),
+    default=None,
+    help="Report format (default: terminal, or `format` in the config).",
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report here instead of stdout.")
 @click.option("--force", is_flag=True, help="Overwrite an existing output file that pacelc did not write.")
@@ -75,37 +158,54 @@ def main() -> None:
     default=None,
     help="Exit 1 when an active finding is at or above this severity.",
 )
-@click.option("--select", multiple=True, help="Run only rules with this code or prefix (repeatable, e.g. FLR).")
-@click.option("--ignore", multiple=True, help="Skip rules with this code or prefix (repeatable).")
 @click.option(
-    "--today",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
+    "--baseline",
+    "baseline_path",
+    type=click.Path(dir_okay=False),
     default=None,
-    help="Date to judge risk-register expiry against (default: today).",
+    help="Report only findings not in this baseline (written by `pacelc baseline`).",
 )
+@_review_options
 @click.option("--color/--no-color", default=None, help="Colour the terminal report (default: when a terminal).")
-def review(files, fmt, output, force, fail_on, select, ignore, today, color) -> None:
+def review(files, fmt, output, force, fail_on, baseline_path, select, ignore, today, config_path, color) -> None:
     """Review the system described by FILES (merged, with their includes)."""
-    from pacelc.reporters import render_json, render_markdown, render_terminal
+    from pacelc.reporters import render_json, render_junit, render_markdown, render_sarif, render_terminal
     from pacelc.reporters.markdown import MARKER
-    from pacelc.review.engine import ReviewOptions, exit_code
-    from pacelc.review.engine import review as run_review
+    from pacelc.reporters.sarif import DEFAULT_RULE_DOCS_URL
+    from pacelc.review.engine import exit_code
 
-    loaded = _load_or_exit(files)
-    options = ReviewOptions(select=tuple(select), ignore=tuple(ignore), today=today.date() if today else None)
-    result = run_review(loaded, options)
+    loaded, result, config = _run_review(files, select, ignore, today, config_path, baseline_path)
+    fmt = fmt or config.format or "terminal"
     if fmt == "json":
         text, marker = render_json(result), _JSON_MARKER
     elif fmt == "markdown":
         text, marker = render_markdown(result), MARKER
+    elif fmt == "sarif":
+        text, marker = render_sarif(result, config.rule_docs_url or DEFAULT_RULE_DOCS_URL), '"name": "pacelc"'
+    elif fmt == "junit":
+        text, marker = render_junit(result), "pacelc review:"
     else:
         use_color = sys.stdout.isatty() if color is None else color
         text, marker = render_terminal(result, color=use_color and output is None), None
     _emit(text, output, marker, force, inputs=tuple(loaded.files))
-    sys.exit(exit_code(result, fail_on))
+    sys.exit(exit_code(result, fail_on or config.fail_on))
 
 
-@main.command()
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("-o", "--output", default="pacelc-baseline.json", show_default=True, type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite an existing file that is not a pacelc baseline.")
+@_review_options
+def baseline(files, output, force, select, ignore, today, config_path) -> None:
+    """Write the fingerprints of today's active findings, so later reviews report only new ones."""
+    from pacelc.baseline import MARKER, render_baseline
+
+    loaded, result, _ = _run_review(files, select, ignore, today, config_path)
+    _emit(render_baseline(result), output, MARKER, force, inputs=tuple(loaded.files))
+    click.echo(f"wrote {output}: {result.summary.active} finding(s) accepted as the baseline", err=True)
+
+
+@cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 def validate(files) -> None:
     """Check FILES for syntax, type, reference and consistency errors (file:line:col each)."""
@@ -117,7 +217,7 @@ def validate(files) -> None:
     )
 
 
-@main.command()
+@cli.command()
 @click.option("--report", is_flag=True, help="Print the JSON report's schema instead of the model's.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
@@ -129,7 +229,7 @@ def schema(report, output, force) -> None:
     _emit(text, output, '"$schema"', force)
 
 
-@main.command()
+@cli.command()
 @click.argument("path", default="pacelc.yaml", type=click.Path(dir_okay=False))
 def init(path) -> None:
     """Write a commented starter model to PATH (default pacelc.yaml); never overwrites."""
@@ -146,7 +246,7 @@ def init(path) -> None:
     click.echo(f"wrote {path}; next: pacelc review {path}")
 
 
-@main.command(name="rules")
+@cli.command(name="rules")
 def rules_command() -> None:
     """List every rule: code, name, step, default severity."""
     from pacelc.rules.base import STEPS, all_rules
@@ -155,7 +255,7 @@ def rules_command() -> None:
         click.echo(f"{r.code}  {r.name:<45} step {r.step} ({STEPS[r.step][1]})  {r.severity}")
 
 
-@main.command()
+@cli.command()
 @click.argument("code")
 def explain(code) -> None:
     """Explain rule CODE: what it checks, why, an example, the fix."""
@@ -176,7 +276,7 @@ def _register_optional_commands() -> None:
         from pacelc.commands.fta import fta
     except ImportError:  # the fault-tree engine is optional at import time only while it is being built
         return
-    main.add_command(fta)
+    cli.add_command(fta)
 
 
 _register_optional_commands()

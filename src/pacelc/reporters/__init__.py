@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from pacelc.reporters.json_report import render_json
+from pacelc.reporters.junit import render_junit
 from pacelc.reporters.markdown import render_markdown
+from pacelc.reporters.sarif import render_sarif
 from pacelc.reporters.terminal import render_terminal
 
-RENDERERS = {"markdown": render_markdown, "json": render_json, "terminal": render_terminal}
-
-__all__ = ["RENDERERS", "render_json", "render_markdown", "render_terminal"]
+__all__ = ["render_json", "render_junit", "render_markdown", "render_sarif", "render_terminal"]

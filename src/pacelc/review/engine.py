@@ -22,7 +22,7 @@ from pacelc.review.report import (
 from pacelc.rules.base import SEVERITIES, SEVERITY_RANK, Rule, Severity, all_rules
 
 # Rules that judge the other rules' findings (the risk register); they run last.
-META_RULES = ("OPS901", "OPS902")
+META_RULES = ("OPS901", "OPS902", "OPS903")
 
 
 @dataclass(frozen=True)
