@@ -12,6 +12,7 @@ from functools import cached_property
 from pacelc.analysis.graph import SystemGraph
 from pacelc.analysis.guarantees import DomainDecision, Guarantee, decide, derive_all
 from pacelc.analysis.scenarios import ScenarioOutcome, all_outcomes
+from pacelc.analysis.topology import AvailabilityBound, Spread, availability_bound, spread_of
 from pacelc.model.schema import SystemModel
 
 
@@ -53,3 +54,15 @@ class Facts:
     def scenario_outcomes(self) -> list[ScenarioOutcome]:
         """Impact of every single zone/region failure and explicit failure scenario on each operation."""
         return all_outcomes(self.graph)
+
+    @cached_property
+    def spreads(self) -> dict[str, Spread]:
+        """Zones, regions and per-zone/per-region replica counts of every service and store."""
+        g = self.graph
+        out = {e: spread_of(g, e) for e in sorted({*g.services, *g.stores})}
+        return {k: v for k, v in out.items() if v is not None}
+
+    @cached_property
+    def availability_bounds(self) -> dict[str, AvailabilityBound]:
+        """Per operation: a simple upper bound on its availability (the fault-tree engine gives the exact figure)."""
+        return {op.id: availability_bound(self.graph, op) for op in self.model.operations}
