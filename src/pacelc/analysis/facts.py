@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import cached_property
 
+from pacelc.analysis.flows import Flows
 from pacelc.analysis.graph import SystemGraph
 from pacelc.analysis.guarantees import DomainDecision, Guarantee, decide, derive_all
 from pacelc.analysis.scenarios import ScenarioOutcome, all_outcomes
@@ -66,3 +67,8 @@ class Facts:
     def availability_bounds(self) -> dict[str, AvailabilityBound]:
         """Per operation: a simple upper bound on its availability (the fault-tree engine gives the exact figure)."""
         return {op.id: availability_bound(self.graph, op) for op in self.model.operations}
+
+    @cached_property
+    def flows(self) -> Flows:
+        """Where domains live, who writes and publishes what, alarms and clock dependencies (steps 4-6)."""
+        return Flows(self.model, self.graph)
