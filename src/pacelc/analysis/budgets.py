@@ -314,7 +314,8 @@ def backoffs(call: Call) -> Backoffs:
     if bo is None or bo.kind == "none" or waits == 0:
         return Backoffs(waits, "none" if bo is None else bo.kind, jitter, 0.0, 0.0)
     lower = upper = 0.0
-    nominal = bo.base_ms
+    # max_ms caps every exponential wait, the first one included (a cap below base_ms is legal).
+    nominal = bo.base_ms if bo.kind != "exponential" or bo.max_ms is None else min(bo.base_ms, bo.max_ms)
     decorrelated = bo.base_ms
     for _ in range(waits):
         if jitter == "decorrelated":
