@@ -48,7 +48,7 @@ def linearizable_read_path(store: Store) -> ReadPath:
     if rep.read_from in FOLLOWER_READS:
         return ReadPath(
             "flaw",
-            f"reads are served by {rep.read_from} replicas, which may lag the leader",
+            f"reads are served by {_readers(rep.read_from)}, which may lag the leader",
             ("replication", "read_from"),
         )
     if rep.read_from is None:
@@ -76,6 +76,10 @@ def linearizable_read_path(store: Store) -> ReadPath:
         "the model does not say how the leader confirms it is still leader before a read (linearizable_reads)",
         ("replication", "linearizable_reads"),
     )
+
+
+def _readers(read_from: str) -> str:
+    return {"followers": "followers", "any": "any replica", "nearest": "the nearest replica"}.get(read_from, read_from)
 
 
 def causality_tracking(store: Store) -> str | None:

@@ -105,5 +105,6 @@ def stale_minority_reads(store: Store) -> str | None:
             )
         return None
     if rep.read_from in FOLLOWER_READS and rep.session_guarantees not in ("version_token", "causal_token"):
-        return f"reads are served by {rep.read_from} replicas, which keep answering when cut off from the leader"
+        who = {"followers": "followers", "any": "any replica", "nearest": "the nearest replica"}[rep.read_from]
+        return f"reads are served by {who}, which keep(s) answering when cut off from the leader"
     return None
