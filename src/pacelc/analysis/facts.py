@@ -10,6 +10,7 @@ import datetime as dt
 from functools import cached_property
 
 from pacelc.analysis.flows import Flows
+from pacelc.analysis.faulttrees import OperationAvailability, SinglePoint, analyse_operations, single_points
 from pacelc.analysis.graph import SystemGraph
 from pacelc.analysis.guarantees import DomainDecision, Guarantee, decide, derive_all
 from pacelc.analysis.scenarios import ScenarioOutcome, all_outcomes
@@ -72,3 +73,18 @@ class Facts:
     def flows(self) -> Flows:
         """Where domains live, who writes and publishes what, alarms and clock dependencies (steps 4-6)."""
         return Flows(self.model, self.graph)
+
+    @cached_property
+    def availability(self) -> dict[str, OperationAvailability]:
+        """Per operation: exact availability from its fault tree (BDD) and minimal cut sets of order ≤ 3."""
+        return analyse_operations(self.graph)
+
+    @cached_property
+    def single_points(self) -> dict[str, list[SinglePoint]]:
+        """Per operation: elements a single failure takes down (order-1 cut sets), worst first."""
+        return {op: single_points(self.graph, a) for op, a in self.availability.items()}
+
+    @cached_property
+    def availability_assumptions(self) -> frozenset[str]:
+        """What the fault trees had to assume because the model is silent (placement, spread)."""
+        return frozenset().union(*(a.assumptions for a in self.availability.values()))

@@ -1,0 +1,411 @@
+"""Fault trees of the operations of a system model, and their exact analysis.
+
+For each operation the tree's top event is "the operation is unavailable". It fails when the entry
+service or a dependency it waits for fails:
+
+* a replica fails with its own basic event, or with the zone or region it runs in (zones and
+  regions are shared basic events, so common causes are exact, not approximated);
+* a service fails when fewer than `min_replicas` (default 1) of its replicas are up: an
+  at-least-(n - m + 1)-of-n gate over the replica failures;
+* a store fails for writes when fewer than its write quorum is up (consensus: a majority; leaderless:
+  W; a log with min in-sync replicas: that many; single-leader with automatic failover: any replica;
+  with manual failover: the leader), and for reads when fewer than its read quorum is up;
+* an external service (payment provider, SaaS) fails with its own event at its promised SLA;
+* a synchronous call with a fallback (on the call or its circuit breaker) does not make the
+  operation unavailable: it degrades it. A second tree, "the operation is impaired", includes those
+  dependencies, so the report can say how often the operation runs degraded.
+
+Asynchronous calls carry no availability risk here (they carry lag and data-loss risk elsewhere).
+Steady-state availability: failover and detection times are outside these trees (see the recovery
+estimates); they assume a failover completes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from pacelc.analysis.fta.engine import FtaResult, analyze
+from pacelc.analysis.fta.tree import FaultTree, Gate, GateKind
+from pacelc.analysis.graph import CallNode, SystemGraph
+from pacelc.analysis.placement import replica_zones
+from pacelc.model.schema import Operation, Service, Store
+
+MINUTES_PER_YEAR = 365.25 * 24 * 60
+
+
+@dataclass
+class _Builder:
+    """Accumulates basic events and gates shared by the operations of one model."""
+
+    graph: SystemGraph
+    events: dict[str, float] = field(default_factory=dict)
+    gates: dict[str, Gate] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)  # event name -> readable text
+    assumptions: set[str] = field(default_factory=set)
+    # Which model element a gate or event stands for: the dependency path of a single point of failure.
+    element_of: dict[str, str] = field(default_factory=dict)
+
+    def event(self, name: str, probability: float, label: str, element: str) -> str:
+        if name not in self.events:
+            self.events[name] = probability
+            self.labels[name] = label
+            self.element_of[name] = element
+        return name
+
+    def gate(self, name: str, kind: GateKind, args: Iterable[str], k: int | None = None) -> str:
+        if name not in self.gates:
+            unique = tuple(dict.fromkeys(args))
+            if len(unique) == 1 and kind in (GateKind.OR, GateKind.AND):
+                kind, k = GateKind.NULL, None
+            elif kind is GateKind.ATLEAST and k is not None and k == len(unique):
+                kind, k = GateKind.AND, None
+            elif kind is GateKind.ATLEAST and k == 1:
+                kind, k = GateKind.OR, None
+            if kind is GateKind.ATLEAST and k is not None and k > len(unique):
+                kind, k = GateKind.AND, None  # defensive; cannot happen for validated models
+            self.gates[name] = Gate(name, kind, unique, k)
+        return name
+
+    # ------------------------------------------------------------------ failure domains
+
+    def zone_event(self, zone: str) -> list[str]:
+        """Events that take a zone down: the zone itself and its region."""
+        region_id = self.graph.zone_region.get(zone)
+        defaults = self.graph.model.defaults.availability
+        out = []
+        for region in self.graph.model.regions:
+            if region.id != region_id:
+                continue
+            p_region = 1 - (region.availability or defaults.region)
+            out.append(self.event(f"region:{region.id}", p_region, f"region {region.id} down", region.id))
+            for z in region.zones:
+                if z.id == zone:
+                    p_zone = 1 - (z.availability or defaults.zone)
+                    out.append(self.event(f"zone:{zone}", p_zone, f"zone {zone} down", zone))
+        return out
+
+    def replica_gates(self, element: Service | Store, kind: str) -> list[str]:
+        """One gate per replica: its own failure, or its zone's, or its region's."""
+        defaults = self.graph.model.defaults.availability
+        own = element.replica_availability or (
+            defaults.service_replica if kind == "service" else defaults.store_replica
+        )
+        placement = element.placement
+        zones = replica_zones(element.replicas, placement)
+        if zones is None and placement is not None and placement.zones:
+            # Spread unspecified: the scheduler may put every replica in one zone; assume it did.
+            zones = [placement.zones[0]] * element.replicas
+            self.assumptions.add(f"{element.id}: spread unspecified, all replicas assumed in {placement.zones[0]}")
+        elif zones is None:
+            self.assumptions.add(f"{element.id}: no placement, zone and region failures not modelled")
+        out = []
+        for i in range(element.replicas):
+            name = f"{kind}:{element.id}#{i + 1}"
+            ev = self.event(name, 1 - own, f"{kind} {element.id} replica {i + 1} down", element.id)
+            causes = [ev, *(self.zone_event(zones[i]) if zones else [])]
+            out.append(self.gate(f"replica:{element.id}#{i + 1}", GateKind.OR, causes))
+        return out
+
+    # ------------------------------------------------------------------ elements
+
+    def service_down(self, svc: Service) -> str:
+        name = f"down:{svc.id}"
+        if name in self.gates or name in self.events:
+            return name
+        if svc.external:
+            p = 1 - (svc.sla_availability or self.graph.model.defaults.availability.service_replica)
+            return self.event(name, p, f"external {svc.id} down", svc.id)
+        replicas = self.replica_gates(svc, "service")
+        need = svc.min_replicas or 1
+        self.element_of[name] = svc.id
+        return self.gate(name, GateKind.ATLEAST, replicas, k=len(replicas) - need + 1)
+
+    def store_down(self, store: Store, write: bool) -> str:
+        mode = "write" if write else "read"
+        name = f"down:{store.id}:{mode}"
+        if name in self.gates:
+            return name
+        replicas = self.replica_gates(store, "store")
+        n = len(replicas)
+        rep = store.replication
+        topology = rep.topology if rep else "none"
+        need = 1
+        if n > 1 and rep is not None:
+            q = rep.quorum
+            if topology == "consensus":
+                need = n // 2 + 1
+                if not write and rep.read_from in ("followers", "any", "nearest"):
+                    need = 1
+            elif topology == "leaderless" and q is not None:
+                need = (q.w if write else q.r) or 1
+            elif store.kind == "log" and write and q is not None and q.min_in_sync_replicas:
+                need = q.min_in_sync_replicas
+            elif topology == "single_leader":
+                leader_only = write or rep.read_from in (None, "leader")
+                failover = rep.failover.mode if rep.failover else None
+                if leader_only and failover != "automatic":
+                    # Without automatic failover the leader's failure stops it until someone acts.
+                    self.element_of[name] = store.id
+                    return self.gate(name, GateKind.NULL, [replicas[0]])
+        self.element_of[name] = store.id
+        return self.gate(name, GateKind.ATLEAST, replicas, k=n - need + 1)
+
+    def call_down(self, node: CallNode) -> str | None:
+        """The gate for a sync call's target failing (recursing into services), or None if unknown."""
+        target = node.target
+        if node.target_kind == "service":
+            svc = self.graph.services[target]
+            own = self.service_down(svc)
+            deps = [g for child in node.children if child.sync and (g := self.dependency(child)) is not None]
+            if not deps:
+                return own
+            return self.gate(f"path:{node.name}", GateKind.OR, [own, *deps])
+        if node.target_kind == "store":
+            write = node.call.operation in ("write", "read_write")
+            return self.store_down(self.graph.stores[target], write)
+        if node.target_kind == "topic":
+            broker = self.graph.stores.get(self.graph.topics[target].broker)
+            return self.store_down(broker, True) if broker else None
+        return None
+
+    def dependency(self, node: CallNode) -> str | None:
+        """A call's contribution to unavailability: none when a fallback covers it."""
+        if has_fallback(node):
+            return None
+        return self.call_down(node)
+
+
+def has_fallback(node: CallNode) -> bool:
+    call = node.call
+    return bool(call.fallback or (call.circuit_breaker and call.circuit_breaker.fallback))
+
+
+@dataclass(frozen=True)
+class OperationAvailability:
+    """Exact availability of one operation with the cut sets that explain it."""
+
+    operation: str
+    tree: FaultTree
+    result: FtaResult
+    impaired: FtaResult | None  # including dependencies covered by a fallback (degraded operation)
+    labels: dict[str, str]
+    element_of: dict[str, str]
+    sla: float | None
+    assumptions: frozenset[str] = frozenset()
+
+    @property
+    def availability(self) -> float | None:
+        return None if self.result.probability is None else 1 - self.result.probability
+
+    @property
+    def degraded_fraction(self) -> float | None:
+        """Probability the operation runs degraded (a fallback in use) but is not down."""
+        if self.impaired is None or self.impaired.probability is None or self.result.probability is None:
+            return None
+        return max(0.0, self.impaired.probability - self.result.probability)
+
+    def single_points_of_failure(self) -> list[str]:
+        return [c.events[0] for c in self.result.cut_sets if c.order == 1]
+
+    def downtime_minutes_per_year(self) -> float | None:
+        return None if self.result.probability is None else self.result.probability * MINUTES_PER_YEAR
+
+
+def _operation_trees(builder: _Builder, op: Operation) -> tuple[str, str | None]:
+    graph = builder.graph
+    tree = graph.trees[op.id]
+    entry = graph.services.get(op.entry)
+    hard: list[str] = [builder.service_down(entry)] if entry else []
+    soft: list[str] = []
+    for node in tree.calls:
+        if not node.sync:
+            continue
+        dep = builder.dependency(node)
+        if dep is not None:
+            hard.append(dep)
+        elif (g := builder.call_down(node)) is not None:
+            soft.append(g)
+    top = builder.gate(f"op:{op.id}", GateKind.OR, hard)
+    impaired = builder.gate(f"op-impaired:{op.id}", GateKind.OR, [*hard, *soft]) if soft else None
+    return top, impaired
+
+
+def _subtree(builder: _Builder, name: str, top: str) -> FaultTree:
+    """The tree of the gates reachable from `top` only (so each operation's BDD stays small)."""
+    gates: dict[str, Gate] = {}
+    events: dict[str, float] = {}
+    stack = [top]
+    while stack:
+        g = stack.pop()
+        if g in gates:
+            continue
+        gate = builder.gates[g]
+        gates[g] = gate
+        for a in gate.args:
+            if a in builder.gates:
+                stack.append(a)
+            else:
+                events[a] = builder.events[a]
+    return FaultTree(name=name, top=top, basic_events=events, gates=gates)
+
+
+def analyse_operations(
+    graph: SystemGraph, order: int = 3, budget_s: float = 10.0, backend: str = "cudd"
+) -> dict[str, OperationAvailability]:
+    """Exact availability and minimal cut sets (order ≤ `order`) of every operation."""
+    builder = _Builder(graph)
+    tops = {op.id: _operation_trees(builder, op) for op in sorted(graph.model.operations, key=lambda o: o.id)}
+    out = {}
+    for op in sorted(graph.model.operations, key=lambda o: o.id):
+        top, impaired_top = tops[op.id]
+        if top not in builder.gates:
+            continue  # entry service unknown: the loader rejects such models
+        tree = _subtree(builder, f"operation {op.id}", top)
+        # The full count of cut sets is not needed here and can be huge: count=False.
+        result = analyze(tree, order=order, budget_s=budget_s, backend=backend, count=False)
+        impaired = None
+        if impaired_top is not None:
+            impaired = analyze(
+                _subtree(builder, f"operation {op.id} (impaired)", impaired_top),
+                order=1,
+                budget_s=budget_s,
+                backend=backend,
+                count=False,
+            )
+        out[op.id] = OperationAvailability(
+            op.id,
+            tree,
+            result,
+            impaired,
+            builder.labels,
+            builder.element_of,
+            op.sla.availability if op.sla else None,
+            frozenset(builder.assumptions),
+        )
+    return out
+
+
+def model_fault_trees(graph: SystemGraph) -> list[FaultTree]:
+    """Every operation's fault tree (for `pacelc fta --from-model` style export)."""
+    builder = _Builder(graph)
+    trees = []
+    for op in sorted(graph.model.operations, key=lambda o: o.id):
+        top, _ = _operation_trees(builder, op)
+        if top in builder.gates:
+            trees.append(_subtree(builder, f"operation {op.id}", top))
+    return trees
+
+
+def _fails_alone(tree: FaultTree, event: str) -> dict[str, bool]:
+    """Value of every gate when `event` is the only failed basic event."""
+    values: dict[str, bool] = {}
+    for name in tree.postorder():
+        gate = tree.gates[name]
+        args = [values.get(a, a == event) for a in gate.args]
+        kind = gate.kind
+        if kind is GateKind.OR:
+            v = any(args)
+        elif kind is GateKind.AND:
+            v = all(args)
+        elif kind is GateKind.ATLEAST:
+            v = sum(args) >= (gate.k or 1)
+        elif kind is GateKind.NULL:
+            v = args[0]
+        elif kind is GateKind.NOT:
+            v = not args[0]
+        elif kind is GateKind.XOR:
+            v = sum(args) % 2 == 1
+        elif kind is GateKind.NAND:
+            v = not all(args)
+        else:  # NOR
+            v = not any(args)
+        values[name] = v
+    return values
+
+
+@dataclass(frozen=True)
+class SinglePoint:
+    """An element that a single failure takes down, making an operation unavailable."""
+
+    operation: str
+    culprit: str  # the model element to change: it fails alone, or one failure takes it down
+    events: tuple[str, ...]  # the basic events that alone cause it (its replica, its zone, ...)
+    labels: tuple[str, ...]
+    path: tuple[str, ...]  # entry service ... culprit
+    probability: float  # of the union of those events, to first order (their sum)
+
+
+def single_points(graph: SystemGraph, op_avail: OperationAvailability, skip_regions: bool = True) -> list[SinglePoint]:
+    """The order-1 cut sets of an operation, grouped by the element they take down.
+
+    A region's failure takes every element in it down; with `skip_regions` those cut sets are left
+    to the single-region rules, which say it once for the system instead of once per element.
+    """
+    tree = op_avail.tree
+    by_culprit: dict[str, list[tuple[str, float]]] = {}
+    for cut in op_avail.result.cut_sets:
+        if cut.order != 1:
+            continue
+        event = cut.events[0]
+        if skip_regions and event.startswith("region:"):
+            continue
+        if event.startswith("down:"):  # an external service's own event
+            culprits = [op_avail.element_of.get(event, event)]
+        else:
+            values = _fails_alone(tree, event)
+            down = [g for g, v in values.items() if v and g.startswith("down:")]
+            # Keep the lowest: an element whose failure is not explained by a failed dependency below it.
+            culprits = sorted({op_avail.element_of.get(g, g) for g in down if not _has_failed_child(tree, g, values)})
+        for culprit in culprits:
+            by_culprit.setdefault(culprit, []).append((event, cut.probability))
+    out = []
+    for culprit, events in by_culprit.items():
+        names = tuple(e for e, _ in events)
+        out.append(
+            SinglePoint(
+                op_avail.operation,
+                culprit,
+                names,
+                tuple(op_avail.labels.get(e, e) for e in names),
+                _path_to(graph, op_avail.operation, culprit),
+                sum(p for _, p in events),
+            )
+        )
+    out.sort(key=lambda sp: (-sp.probability, sp.culprit))
+    return out
+
+
+def _has_failed_child(tree: FaultTree, gate: str, values: dict[str, bool]) -> bool:
+    """Whether a failed element gate sits below `gate` (then `gate` only fails because of it)."""
+    stack = [a for a in tree.gates[gate].args if a in tree.gates]
+    seen: set[str] = set()
+    while stack:
+        g = stack.pop()
+        if g in seen:
+            continue
+        seen.add(g)
+        if g.startswith("down:") and values.get(g):
+            return True
+        stack.extend(a for a in tree.gates[g].args if a in tree.gates)
+    return False
+
+
+def _path_to(graph: SystemGraph, op_id: str, element: str) -> tuple[str, ...]:
+    tree = graph.trees[op_id]
+    if element == tree.entry:
+        return (element,)
+
+    def search(nodes, trail):
+        for node in nodes:
+            if not node.sync:
+                continue
+            here = (*trail, node.target)
+            if node.target == element:
+                return here
+            found = search(node.children, here)
+            if found:
+                return found
+        return None
+
+    return search(tree.calls, (tree.entry,)) or (tree.entry, element)

@@ -1,0 +1,98 @@
+"""FLR050 single-point-of-failure."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pacelc.analysis.facts import Facts
+from pacelc.model.schema import SystemModel
+from pacelc.rules.base import Finding, rule
+
+
+@rule("FLR050", "single-point-of-failure", "high")
+def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
+    """One failure alone makes an operation unavailable.
+
+    What it does:
+        Reports every element that a single basic failure (one replica, one zone, one external
+        provider) takes down while an operation waits for it, i.e. every minimal cut set of order 1
+        of the operation's fault tree, traced to the element to change and the call path that makes
+        the operation depend on it.
+
+    Why it matters:
+        Redundancy elsewhere does not help an operation that waits synchronously for one thing that
+        can fail alone. The availability of the whole operation is capped by that one element.
+
+    Example:
+        regions:
+          - id: eu
+            zones: [{id: eu-a}, {id: eu-b}]
+        services:
+          - id: api
+            replicas: 2
+            placement: {zones: [eu-a, eu-b], spread: one_per_zone}
+            calls: [{to: db, operation: write, timeout: {read_ms: 200}}]
+        stores:
+          - id: db
+            kind: database
+            placement: {zones: [eu-a]}
+        operations:
+          - {id: save, entry: api}
+
+    Fix:
+        regions:
+          - id: eu
+            zones: [{id: eu-a}, {id: eu-b}]
+        services:
+          - id: api
+            replicas: 2
+            placement: {zones: [eu-a, eu-b], spread: one_per_zone}
+            calls: [{to: db, operation: write, timeout: {read_ms: 200}}]
+        stores:
+          - id: db
+            kind: database
+            replicas: 2
+            placement: {zones: [eu-a, eu-b], spread: one_per_zone}
+            replication:
+              topology: single_leader
+              mode: sync
+              failover: {mode: automatic, fencing: epoch}
+        operations:
+          - {id: save, entry: api}
+
+    How it is computed:
+        The operation's fault tree (replicas, zones and regions as shared basic events; k-of-n gates
+        for quorums and minimum capacity) is compiled to a BDD; its minimal cut sets of order 1 come
+        from the ZBDD of minimal solutions. Each such event is traced to the lowest model element it
+        takes down. A call with a fallback does not count: it degrades the operation instead.
+        A whole region's failure is left to CAP008, which reports single-region designs once.
+
+    False positives:
+        An external provider with a contractual SLA you accept: record it in the risk register with the
+        reason. Placement without a spread policy is assumed to put all replicas in one zone; state
+        `spread` if it is not so.
+
+    References:
+        Vesely et al., "Fault Tree Handbook" (NUREG-0492), minimal cut sets. Rauzy, "New algorithms
+        for fault trees analysis" (1993).
+    """
+    for op_id, points in sorted(facts.single_points.items()):
+        for sp in points:
+            yield Finding(
+                rule="FLR050",
+                elements=(sp.culprit, op_id),
+                message=(
+                    f"operation '{op_id}' fails when {' or '.join(sp.labels)}: {sp.culprit} is a single point of "
+                    f"failure on the path {' → '.join(sp.path)} (probability {sp.probability:.1e})"
+                ),
+                fix=(
+                    f"add redundancy to '{sp.culprit}' across zones (replicas with `spread: one_per_zone` and a "
+                    "failover), or give the call to it a fallback so the operation degrades instead"
+                ),
+                where=("stores" if sp.culprit in facts.graph.stores else "services", sp.culprit),
+                evidence={
+                    "cut_sets": [[e] for e in sp.events],
+                    "path": list(sp.path),
+                    "probability": round(sp.probability, 12),
+                },
+            )
