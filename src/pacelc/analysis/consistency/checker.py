@@ -42,8 +42,10 @@ class Bounds:
         return asdict(self)
 
     def describe(self) -> str:
-        return (f"{self.replicas} replicas, {self.clients} clients, up to {self.ops} client operations, "
-                f"up to {self.faults} faults")
+        return (
+            f"{self.replicas} replicas, {self.clients} clients, up to {self.ops} client operations, "
+            f"up to {self.faults} faults"
+        )
 
 
 @dataclass(frozen=True)
@@ -89,13 +91,16 @@ class CheckResult:
         if self.status == VIOLATED:
             return f"{self.requirement}: VIOLATED ({self.anomaly}) — {self.bounds.describe()}"
         if self.status == HOLDS:
-            return (f"{self.requirement}: no violation within bounds ({self.bounds.describe()}; "
-                    f"{self.states} states, depth {self.depth})")
+            return (
+                f"{self.requirement}: no violation within bounds ({self.bounds.describe()}; "
+                f"{self.states} states, depth {self.depth})"
+            )
         return f"{self.requirement}: unknown — {self.note}"
 
 
-def explore(model: ProtocolModel, requirement: str, bounds: Bounds = Bounds(),
-            budget: Budget = Budget()) -> CheckResult:
+def explore(
+    model: ProtocolModel, requirement: str, bounds: Bounds = Bounds(), budget: Budget = Budget()
+) -> CheckResult:
     """Search ``model`` breadth-first for a history violating ``requirement``."""
     # The search allocates millions of small tuples that never form cycles; the cyclic
     # garbage collector would rescan them over and over (measured: ~30% of run time).
@@ -182,8 +187,19 @@ def _explore(model: ProtocolModel, requirement: str, bounds: Bounds, budget: Bud
                     if not v:
                         bad = (v, ())
                 if bad is not None:
-                    return _violation(model, requirement, bounds, seen, k2, hists[hid2], bad[0], bad[1],
-                                      count, time.perf_counter() - t0, depth)
+                    return _violation(
+                        model,
+                        requirement,
+                        bounds,
+                        seen,
+                        k2,
+                        hists[hid2],
+                        bad[0],
+                        bad[1],
+                        count,
+                        time.perf_counter() - t0,
+                        depth,
+                    )
                 nxt.append(k2)
             if count >= max_states or (count & 1023 == 0 and time.perf_counter() > deadline):
                 break
@@ -192,16 +208,33 @@ def _explore(model: ProtocolModel, requirement: str, bounds: Bounds, budget: Bud
             continue
         el = time.perf_counter() - t0
         why = "state budget" if count >= max_states else "time budget"
-        return CheckResult(UNKNOWN, requirement, model.name, bounds, count, el, depth=depth,
-                           note=f"{why} exhausted after {count} states at depth {depth} "
-                                f"({bounds.describe()}); no violation found up to depth {depth - 1}")
-    return CheckResult(HOLDS, requirement, model.name, bounds, count, time.perf_counter() - t0,
-                       depth=depth - 1)
+        return CheckResult(
+            UNKNOWN,
+            requirement,
+            model.name,
+            bounds,
+            count,
+            el,
+            depth=depth,
+            note=f"{why} exhausted after {count} states at depth {depth} "
+            f"({bounds.describe()}); no violation found up to depth {depth - 1}",
+        )
+    return CheckResult(HOLDS, requirement, model.name, bounds, count, time.perf_counter() - t0, depth=depth - 1)
 
 
-def _violation(model: ProtocolModel, requirement: str, bounds: Bounds, seen: dict[Any, Any], key: Any,
-               events: tuple[Any, ...], v: Verdict, fin: Any, count: int, seconds: float,
-               depth: int) -> CheckResult:
+def _violation(
+    model: ProtocolModel,
+    requirement: str,
+    bounds: Bounds,
+    seen: dict[Any, Any],
+    key: Any,
+    events: tuple[Any, ...],
+    v: Verdict,
+    fin: Any,
+    count: int,
+    seconds: float,
+    depth: int,
+) -> CheckResult:
     labels = []
     while key is not None:
         parent, label, _ = seen[key]
@@ -219,5 +252,15 @@ def _violation(model: ProtocolModel, requirement: str, bounds: Bounds, seen: dic
         client = lab[1] if lab[0] in ("inv", "ret") else None
         steps.append(Step(i, kind, text, client))
     cx = Counterexample(anomaly, requirement, v.reason, tuple(steps), tuple(fin), bounds.as_dict(), model.name)
-    return CheckResult(VIOLATED, requirement, model.name, bounds, count, seconds, anomaly=anomaly,
-                       counterexample=cx, history=h, depth=depth)
+    return CheckResult(
+        VIOLATED,
+        requirement,
+        model.name,
+        bounds,
+        count,
+        seconds,
+        anomaly=anomaly,
+        counterexample=cx,
+        history=h,
+        depth=depth,
+    )

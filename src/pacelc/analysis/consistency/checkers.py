@@ -138,8 +138,9 @@ def _linearizable_key(ops: list[Op]) -> bool:
 def check_linearizable(h: History) -> Verdict:
     for key, ops in _group(_relevant(h)).items():
         if not _linearizable_key(ops):
-            return Verdict(False, LINEARIZABLE, f"no linearization of the operations on {key!r}",
-                           tuple(o.index for o in ops))
+            return Verdict(
+                False, LINEARIZABLE, f"no linearization of the operations on {key!r}", tuple(o.index for o in ops)
+            )
     return Verdict(True, LINEARIZABLE)
 
 
@@ -188,15 +189,19 @@ def check_sequential(h: History) -> Verdict:
             ki = kidx[op.key]
             legal, v = step(state[ki], op)
             if legal:
-                st = (*state[:ki], v, *state[ki + 1:])
-                if search((*pos[:c], p + 1, *pos[c + 1:]), st):
+                st = (*state[:ki], v, *state[ki + 1 :])
+                if search((*pos[:c], p + 1, *pos[c + 1 :]), st):
                     return True
         return False
 
     if search(tuple(0 for _ in sessions), tuple(None for _ in keys)):
         return Verdict(True, SEQUENTIAL)
-    return Verdict(False, SEQUENTIAL, "no total order respects every client's program order",
-                   tuple(o.index for s in sessions for o in s))
+    return Verdict(
+        False,
+        SEQUENTIAL,
+        "no total order respects every client's program order",
+        tuple(o.index for s in sessions for o in s),
+    )
 
 
 def _sessions(ops: list[Op]) -> dict[int, list[Op]]:
@@ -234,8 +239,7 @@ def _reads_from(ops: list[Op]) -> tuple[dict[int, Op | None], Verdict | None]:
             elif (o.key, o.result) in writes:
                 rf[o.index] = writes[(o.key, o.result)]
             else:
-                return rf, Verdict(False, "", f"read of {o.result!r} from {o.key!r}, which no one wrote",
-                                   (o.index,))
+                return rf, Verdict(False, "", f"read of {o.result!r} from {o.key!r}, which no one wrote", (o.index,))
     return rf, None
 
 
@@ -285,8 +289,12 @@ def check_causal(h: History) -> Verdict:
     for c, s in sorted(_sessions(ops).items()):
         mine = writes_mask | sum(1 << pos[o.index] for o in s)
         if not _serialize(ops, closure, mine, kidx):
-            return Verdict(False, CAUSAL, f"client {c} cannot order the writes it saw consistently "
-                           "with causality", tuple(o.index for o in s))
+            return Verdict(
+                False,
+                CAUSAL,
+                f"client {c} cannot order the writes it saw consistently with causality",
+                tuple(o.index for o in s),
+            )
     return Verdict(True, CAUSAL)
 
 
@@ -306,7 +314,7 @@ def _serialize(ops: list[Op], closure: list[int], subset: int, kidx: dict[str, i
             op = ops[i]
             ki = kidx[op.key]
             legal, v = step(state[ki], op)
-            if legal and search(done | 1 << i, (*state[:ki], v, *state[ki + 1:])):
+            if legal and search(done | 1 << i, (*state[:ki], v, *state[ki + 1 :])):
                 return True
         return False
 
@@ -326,8 +334,9 @@ def _serialize(ops: list[Op], closure: list[int], subset: int, kidx: dict[str, i
 # MW and WFR (visibility through other keys) are not checked.
 
 
-def session_constraints(h: History, model: str | tuple[str, ...]
-                        ) -> tuple[list[tuple[Op | None, Op, bool]], Verdict | None]:
+def session_constraints(
+    h: History, model: str | tuple[str, ...]
+) -> tuple[list[tuple[Op | None, Op, bool]], Verdict | None]:
     """Constraints ``(a, b, strict)`` meaning a ≺ b (strict) or a ⪯ b; a=None is ⊥.
 
     ``model`` may name several guarantees, which must then hold under one arbitration.
@@ -366,8 +375,13 @@ def check_session(h: History, model: str | tuple[str, ...]) -> Verdict:
     for a, b, strict in cons:
         if b is None:  # something must be ⪯ ⊥
             if a is not None:
-                return Verdict(False, model, f"{a.describe()} by client {a.client} is not visible to a "
-                               "later read that returned the initial value", (a.index,))
+                return Verdict(
+                    False,
+                    model,
+                    f"{a.describe()} by client {a.client} is not visible to a "
+                    "later read that returned the initial value",
+                    (a.index,),
+                )
             continue
         if a is None or (a is b and not strict):
             continue
@@ -377,8 +391,13 @@ def check_session(h: History, model: str | tuple[str, ...]) -> Verdict:
         edges.setdefault(a.index, set()).add(b.index)
     cycle = _find_cycle(edges)
     if cycle:
-        return Verdict(False, model, "no arbitration order of the writes satisfies every session: "
-                       + " ≺ ".join(nodes[i].describe() for i in cycle), tuple(cycle))
+        return Verdict(
+            False,
+            model,
+            "no arbitration order of the writes satisfies every session: "
+            + " ≺ ".join(nodes[i].describe() for i in cycle),
+            tuple(cycle),
+        )
     return Verdict(True, model)
 
 
@@ -392,7 +411,7 @@ def _find_cycle(edges: dict[int, set[int]]) -> list[int] | None:
         for v in sorted(edges.get(u, ())):
             c = colour.get(v, 0)
             if c == 1:
-                return [*stack[stack.index(v):], v]
+                return [*stack[stack.index(v) :], v]
             if c == 0:
                 found = dfs(v)
                 if found:
@@ -433,20 +452,32 @@ def check_no_stale_reads(h: History) -> Verdict:
                 continue
             if w.kind == APPEND:
                 if r.result is None or w.arg not in r.result:
-                    return Verdict(False, NO_STALE_READS, f"{r.describe()} misses {w.describe()}, "
-                                   "acknowledged before the read began", (w.index, r.index))
+                    return Verdict(
+                        False,
+                        NO_STALE_READS,
+                        f"{r.describe()} misses {w.describe()}, acknowledged before the read began",
+                        (w.index, r.index),
+                    )
                 continue
             if r.result == w.arg:
                 continue
             src = writes.get((r.key, r.result))
             if r.result is None or (src is not None and src.ret is not None and src.ret < w.invoke):
-                return Verdict(False, NO_STALE_READS, f"{r.describe()} returned {r.result!r} after "
-                               f"{w.describe()} was acknowledged", (w.index, r.index))
+                return Verdict(
+                    False,
+                    NO_STALE_READS,
+                    f"{r.describe()} returned {r.result!r} after {w.describe()} was acknowledged",
+                    (w.index, r.index),
+                )
         if r.result is not None and r.key not in append_keys:
             src = writes.get((r.key, r.result))
             if src is None or src.invoke > r.ret:  # type: ignore[operator]
-                return Verdict(False, NO_STALE_READS, f"{r.describe()} returned {r.result!r}, which was "
-                               "not written before the read", (r.index,))
+                return Verdict(
+                    False,
+                    NO_STALE_READS,
+                    f"{r.describe()} returned {r.result!r}, which was not written before the read",
+                    (r.index,),
+                )
     return Verdict(True, NO_STALE_READS)
 
 
@@ -486,8 +517,9 @@ def lost_writes(h: History) -> list[Op]:
             else:
                 v = w.arg[1] if w.kind == CAS else w.arg
                 src = writes.get((f.key, f.result))
-                gone = f.result != v and (f.result is None or (src is not None and src.ret is not None
-                                                                and src.ret < w.invoke))
+                gone = f.result != v and (
+                    f.result is None or (src is not None and src.ret is not None and src.ret < w.invoke)
+                )
             if gone:
                 lost.append(w)
                 break
@@ -498,8 +530,12 @@ def check_no_lost_writes(h: History) -> Verdict:
     lost = lost_writes(h)
     if lost:
         w = lost[0]
-        return Verdict(False, NO_LOST_WRITES, f"{w.describe()} by client {w.client} was acknowledged "
-                       "but is not visible after quiescence", tuple(o.index for o in lost))
+        return Verdict(
+            False,
+            NO_LOST_WRITES,
+            f"{w.describe()} by client {w.client} was acknowledged but is not visible after quiescence",
+            tuple(o.index for o in lost),
+        )
     return Verdict(True, NO_LOST_WRITES)
 
 
@@ -509,8 +545,13 @@ def check_eventual(h: History) -> Verdict:
     ops = _relevant(h)
     written = {(o.key, o.arg) for o in ops if o.kind == WRITE}
     for o in ops:
-        if o.kind == READ and not o.pending and o.result is not None and not isinstance(o.result, tuple) \
-                and (o.key, o.result) not in written:
+        if (
+            o.kind == READ
+            and not o.pending
+            and o.result is not None
+            and not isinstance(o.result, tuple)
+            and (o.key, o.result) not in written
+        ):
             return Verdict(False, EVENTUAL, f"{o.describe()} returned {o.result!r}, never written", (o.index,))
     return Verdict(True, EVENTUAL)
 

@@ -61,14 +61,15 @@ def _fmt(v: Any) -> str:
 
 
 def render_text(cx: Counterexample) -> str:
-    lines = [f"{cx.anomaly} — violates {cx.requirement} ({cx.protocol})",
-             f"shortest history found: {len(cx.steps)} steps"]
+    lines = [
+        f"{cx.anomaly} — violates {cx.requirement} ({cx.protocol})",
+        f"shortest history found: {len(cx.steps)} steps",
+    ]
     width = len(str(len(cx.steps)))
     for s in cx.steps:
         lines.append(f"  {s.n:>{width}}. {s.text}")
     for k, v in cx.final:
-        lines.append(f"  {'':>{width}}  after quiescence (faults healed, replication drained): "
-                     f"read({k}) -> {_fmt(v)}")
+        lines.append(f"  {'':>{width}}  after quiescence (faults healed, replication drained): read({k}) -> {_fmt(v)}")
     lines.append(f"why: {cx.reason}")
     if cx.bounds:
         lines.append("bounds: " + ", ".join(f"{k}={v}" for k, v in cx.bounds.items()))
@@ -83,8 +84,7 @@ def classify(h: History, model: str, hint: str | None = None) -> str:
             return hint
         finals = [o for o in h.ops if o.final]
         older = any(f.result is not None and not isinstance(f.result, tuple) for f in finals)
-        return "lost update (acknowledged write overwritten by an older one)" if older \
-            else "lost acknowledged write"
+        return "lost update (acknowledged write overwritten by an older one)" if older else "lost acknowledged write"
     if hint:
         return hint
     if not check_no_stale_reads(h):

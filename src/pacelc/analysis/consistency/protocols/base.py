@@ -80,8 +80,7 @@ class ProtocolModel:
     def initial(self) -> tuple[Any, ...]:
         raise NotImplementedError
 
-    def successors(self, ps: tuple[Any, ...], can_invoke: bool, can_fault: bool,
-                   value: int) -> Iterable[Step]:
+    def successors(self, ps: tuple[Any, ...], can_invoke: bool, can_fault: bool, value: int) -> Iterable[Step]:
         raise NotImplementedError
 
     def canon(self, ps: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -40,10 +40,12 @@ class Leaderless(ProtocolModel):
         self.n = settings.n if replicas is None else replicas
         self.nc = clients
         self.reads_mutate = settings.read_repair
-        self.name = (f"leaderless (N={self.n}, R={settings.r}, W={settings.w}"
-                     f"{', sloppy quorum' if settings.sloppy_quorum else ''}"
-                     f"{', hinted handoff' if settings.sloppy_quorum and settings.hinted_handoff else ''}"
-                     f"{', read repair' if settings.read_repair else ''})")
+        self.name = (
+            f"leaderless (N={self.n}, R={settings.r}, W={settings.w}"
+            f"{', sloppy quorum' if settings.sloppy_quorum else ''}"
+            f"{', hinted handoff' if settings.sloppy_quorum and settings.hinted_handoff else ''}"
+            f"{', read repair' if settings.read_repair else ''})"
+        )
         self.fault_kind = "crash" if "crash" in settings.faults else "isolate"
 
     # State layout keeps every reference to a replica inside that replica's own tuple
@@ -66,12 +68,16 @@ class Leaderless(ProtocolModel):
                 if not can_invoke:
                     continue
                 if self.allow_reads:
-                    yield ("inv", c, "read", "x", None, -1), (homes, fb, (*clients[:c], 1, *clients[c + 1:])), \
-                        ("i", c, "read", "x", None), INVOKE
-                cl_w = (*clients[:c], ("w", value), *clients[c + 1:])
+                    yield (
+                        ("inv", c, "read", "x", None, -1),
+                        (homes, fb, (*clients[:c], 1, *clients[c + 1 :])),
+                        ("i", c, "read", "x", None),
+                        INVOKE,
+                    )
+                cl_w = (*clients[:c], ("w", value), *clients[c + 1 :])
                 yield ("inv", c, "write", "x", value, -1), (homes, fb, cl_w), ("i", c, "write", "x", value), INVOKE
             elif cs == 1:
-                cl = (*clients[:c], 0, *clients[c + 1:])
+                cl = (*clients[:c], 0, *clients[c + 1 :])
                 # the coordinator reads R reachable nodes; the fallback stands in for down homes
                 cands = [i for i in range(n) if homes[i][0]]
                 if sloppy and down:
@@ -83,8 +89,7 @@ class Leaderless(ProtocolModel):
                     v = max(fb[0] if i == n else homes[i][1] for i in sub)
                     h2 = homes
                     if s.read_repair:
-                        h2 = tuple((1, v, hv[2], hv[3]) if i in sub and hv[1] < v else hv
-                                   for i, hv in enumerate(homes))
+                        h2 = tuple((1, v, hv[2], hv[3]) if i in sub and hv[1] < v else hv for i, hv in enumerate(homes))
                     key = (v, h2)
                     if key in seen_results:
                         continue
@@ -97,33 +102,33 @@ class Leaderless(ProtocolModel):
                 acks = sum(1 for h in homes if h[2] & bit) + (1 if fb[1] & bit else 0)
                 if acks >= s.w:
                     h2 = tuple(h if not h[2] & bit else (h[0], h[1], h[2] & ~bit, h[3]) for h in homes)
-                    cl = (*clients[:c], 0, *clients[c + 1:])
+                    cl = (*clients[:c], 0, *clients[c + 1 :])
                     yield ("ret", c, "ok", True, -1), (h2, (fb[0], fb[1] & ~bit), cl), ("r", c, None, True), RETURN
                 for i in range(n):
                     h = homes[i]
                     if h[0] and not h[2] & bit:
-                        h2 = (*homes[:i], (1, max(h[1], v), h[2] | bit, h[3]), *homes[i + 1:])
+                        h2 = (*homes[:i], (1, max(h[1], v), h[2] | bit, h[3]), *homes[i + 1 :])
                         yield ("store", i, v), (h2, fb, clients), None, INTERNAL
                 if sloppy and down and not fb[1] & bit:
                     # a sloppy quorum stores on the next healthy node with a hint for one down home
                     for i in down:
                         h = homes[i]
-                        h2 = (*homes[:i], (h[0], h[1], h[2], 1), *homes[i + 1:])
+                        h2 = (*homes[:i], (h[0], h[1], h[2], 1), *homes[i + 1 :])
                         yield ("hint", i, v), (h2, (max(fb[0], v), fb[1] | bit), clients), None, INTERNAL
         if sloppy and s.hinted_handoff:
             for i in range(n):
                 h = homes[i]
                 if h[3] and h[0]:
-                    h2 = (*homes[:i], (1, max(h[1], fb[0]), h[2], 0), *homes[i + 1:])
+                    h2 = (*homes[:i], (1, max(h[1], fb[0]), h[2], 0), *homes[i + 1 :])
                     yield ("handoff", i, fb[0]), (h2, fb, clients), None, INTERNAL
         for i in down:
             h = homes[i]
-            yield ("recover", i), ((*homes[:i], (1, h[1], h[2], h[3]), *homes[i + 1:]), fb, clients), None, INTERNAL
+            yield ("recover", i), ((*homes[:i], (1, h[1], h[2], h[3]), *homes[i + 1 :]), fb, clients), None, INTERNAL
         if can_fault:
             for i in range(n):
                 h = homes[i]
                 if h[0]:
-                    h2 = (*homes[:i], (0, h[1], h[2], h[3]), *homes[i + 1:])
+                    h2 = (*homes[:i], (0, h[1], h[2], h[3]), *homes[i + 1 :])
                     yield ("fault", self.fault_kind, i), (h2, fb, clients), None, FAULT
 
     def canon(self, ps: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -40,8 +40,10 @@ class SingleLeader(ProtocolModel):
         self.s = settings
         self.n = replicas
         self.nc = clients
-        self.name = (f"single-leader ({settings.replication} replication, {settings.failover} failover, "
-                     f"{'with' if settings.fencing else 'without'} fencing, reads from {settings.read_from})")
+        self.name = (
+            f"single-leader ({settings.replication} replication, {settings.failover} failover, "
+            f"{'with' if settings.fencing else 'without'} fencing, reads from {settings.read_from})"
+        )
         self.need_acks = {"sync": replicas - 1, "semi_sync": 1, "async": 0}[settings.replication]
         self.crash = "crash" in settings.faults
         self.partition = "partition" in settings.faults
@@ -59,19 +61,27 @@ class SingleLeader(ProtocolModel):
                 if not can_invoke:
                     continue
                 if self.allow_reads:
-                    cl_r = (*clients[:c], 1, *clients[c + 1:])
-                    yield ("inv", c, "read", "x", None, -1), (nodes, leader, epoch, cl_r), \
-                        ("i", c, "read", "x", None), INVOKE
+                    cl_r = (*clients[:c], 1, *clients[c + 1 :])
+                    yield (
+                        ("inv", c, "read", "x", None, -1),
+                        (nodes, leader, epoch, cl_r),
+                        ("i", c, "read", "x", None),
+                        INVOKE,
+                    )
                 for i, nd in enumerate(nodes):
                     if nd[UP] and nd[LEAD]:
                         ver = max(nd[VER] + 1, nd[EP] * 16 + 1)
                         nd2 = (1, nd[ISO], value, ver, 1, nd[EP])
-                        nodes2 = (*nodes[:i], nd2, *nodes[i + 1:])
-                        cl = (*clients[:c], (i, ver, value), *clients[c + 1:])
-                        yield ("inv", c, "write", "x", value, i), (nodes2, leader, epoch, cl), \
-                            ("i", c, "write", "x", value), INVOKE
+                        nodes2 = (*nodes[:i], nd2, *nodes[i + 1 :])
+                        cl = (*clients[:c], (i, ver, value), *clients[c + 1 :])
+                        yield (
+                            ("inv", c, "write", "x", value, i),
+                            (nodes2, leader, epoch, cl),
+                            ("i", c, "write", "x", value),
+                            INVOKE,
+                        )
             elif cs == 1:
-                cl = (*clients[:c], 0, *clients[c + 1:])
+                cl = (*clients[:c], 0, *clients[c + 1 :])
                 any_node = self.s.read_from == "any"
                 for i, nd in enumerate(nodes):
                     if nd[UP] and (any_node or nd[LEAD]):
@@ -89,7 +99,7 @@ class SingleLeader(ProtocolModel):
                         if j != i and f[UP] and not f[ISO] and f[VER] >= ver and f[VER] >> 4 == e:
                             acks += 1
                 if acks >= self.need_acks:
-                    cl = (*clients[:c], 0, *clients[c + 1:])
+                    cl = (*clients[:c], 0, *clients[c + 1 :])
                     yield ("ret", c, "ok", True, i), (nodes, leader, epoch, cl), ("r", c, None, True), RETURN
         # replication from the current leader to a reachable follower
         ld = nodes[leader]
@@ -97,8 +107,12 @@ class SingleLeader(ProtocolModel):
             for j, f in enumerate(nodes):
                 if j != leader and f[UP] and not f[ISO] and (f[VAL] != ld[VAL] or f[VER] != ld[VER]):
                     nd2 = (1, 0, ld[VAL], ld[VER], 0, epoch)
-                    yield ("repl", leader, j, ld[VAL]), ((*nodes[:j], nd2, *nodes[j + 1:]), leader, epoch,
-                                                         clients), None, INTERNAL
+                    yield (
+                        ("repl", leader, j, ld[VAL]),
+                        ((*nodes[:j], nd2, *nodes[j + 1 :]), leader, epoch, clients),
+                        None,
+                        INTERNAL,
+                    )
         # failover
         down = not ld[UP]
         if (self.s.failover == "automatic" and (down or ld[ISO])) or (self.s.failover == "manual" and down):
@@ -127,22 +141,30 @@ class SingleLeader(ProtocolModel):
             if not nd[UP]:
                 lead = 1 if i == leader else 0
                 nd2 = (1, nd[ISO], nd[VAL], nd[VER], lead, epoch if lead else nd[EP])
-                yield ("restart", i), ((*nodes[:i], nd2, *nodes[i + 1:]), leader, epoch, clients), None, INTERNAL
+                yield ("restart", i), ((*nodes[:i], nd2, *nodes[i + 1 :]), leader, epoch, clients), None, INTERNAL
             elif nd[ISO]:
                 stale = nd[LEAD] and i != leader
                 nd2 = (1, 0, nd[VAL], nd[VER], 0 if stale else nd[LEAD], epoch)
-                yield ("heal", i), ((*nodes[:i], nd2, *nodes[i + 1:]), leader, epoch, clients), None, INTERNAL
+                yield ("heal", i), ((*nodes[:i], nd2, *nodes[i + 1 :]), leader, epoch, clients), None, INTERNAL
         if can_fault:
             any_iso = any(nd[ISO] for nd in nodes)
             for i, nd in enumerate(nodes):
                 if nd[UP] and self.crash:
                     nd2 = (0, nd[ISO], nd[VAL], nd[VER], 0, nd[EP])
-                    yield ("fault", "crash", i), ((*nodes[:i], nd2, *nodes[i + 1:]), leader, epoch, clients), \
-                        None, FAULT
+                    yield (
+                        ("fault", "crash", i),
+                        ((*nodes[:i], nd2, *nodes[i + 1 :]), leader, epoch, clients),
+                        None,
+                        FAULT,
+                    )
                 if nd[UP] and not any_iso and self.partition and n > 1:
                     nd2 = (1, 1, nd[VAL], nd[VER], nd[LEAD], nd[EP])
-                    yield ("fault", "isolate", i), ((*nodes[:i], nd2, *nodes[i + 1:]), leader, epoch, clients), \
-                        None, FAULT
+                    yield (
+                        ("fault", "isolate", i),
+                        ((*nodes[:i], nd2, *nodes[i + 1 :]), leader, epoch, clients),
+                        None,
+                        FAULT,
+                    )
 
     def canon(self, ps: tuple[Any, ...]) -> tuple[Any, ...]:
         nodes, leader, epoch, clients = ps
@@ -180,8 +202,9 @@ def render_common(label: tuple[Any, ...]) -> str:
     tag = label[0]
     if tag == "inv":
         _, c, kind, key, arg, i = label
-        what = f"read({key})" if kind == "read" else f"{kind}({key}, {arg})" if kind == "append" \
-            else f"write({key}={arg})"
+        what = (
+            f"read({key})" if kind == "read" else f"{kind}({key}, {arg})" if kind == "append" else f"write({key}={arg})"
+        )
         return f"client {c} invokes {what}" + (f" at {node(i)}" if i >= 0 else "")
     if tag == "ret":
         _, c, res, ok, i = label
@@ -190,8 +213,12 @@ def render_common(label: tuple[Any, ...]) -> str:
         shown = "⊥" if res is None else res
         return f"client {c}'s read returns {shown} (served by {node(i)})"
     if tag == "fault":
-        what = {"crash": "crash", "isolate": "network partition isolates", "pause": "process pause of",
-                "skew": "clock skew on"}.get(label[1], label[1])
+        what = {
+            "crash": "crash",
+            "isolate": "network partition isolates",
+            "pause": "process pause of",
+            "skew": "clock skew on",
+        }.get(label[1], label[1])
         return f"FAULT: {what} {node(label[2])}"
     if tag == "restart":
         return f"{node(label[1])} restarts (keeps fsynced data)"
