@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from functools import cached_property
 
-from pacelc.analysis.flows import Flows
 from pacelc.analysis.faulttrees import OperationAvailability, SinglePoint, analyse_operations, single_points
+from pacelc.analysis.flows import Flows
 from pacelc.analysis.graph import SystemGraph
 from pacelc.analysis.guarantees import DomainDecision, Guarantee, decide, derive_all
+from pacelc.analysis.partitions import PartitionOutcome, all_partitions
 from pacelc.analysis.scenarios import ScenarioOutcome, all_outcomes
 from pacelc.analysis.topology import AvailabilityBound, Spread, availability_bound, spread_of
 from pacelc.model.schema import SystemModel
@@ -88,3 +89,8 @@ class Facts:
     def availability_assumptions(self) -> frozenset[str]:
         """What the fault trees had to assume because the model is silent (placement, spread)."""
         return frozenset().union(*(a.assumptions for a in self.availability.values()))
+
+    @cached_property
+    def partitions(self) -> list[PartitionOutcome]:
+        """Per partition (explicit, and every zone and region cut off): what each side can still do."""
+        return all_partitions(self.graph)

@@ -547,6 +547,45 @@ def availability(model: SystemModel, facts: Facts) -> TableOut:
     )
 
 
+def partitions(model: SystemModel, facts: Facts) -> TableOut:
+    rows = []
+    for outcome in facts.partitions:
+        grouped: dict[str, list[str]] = {}
+        for b in outcome.split_brains:
+            grouped.setdefault(b.outcome, []).append(f"{b.domain} ({b.store})")
+        brains = "; ".join(f"{kind}: {', '.join(domains)}" for kind, domains in sorted(grouped.items()))
+        for index, side in enumerate(outcome.sides):
+            writes = ", ".join(s.store for s in side.stores if s.writes) or "none"
+            refused = ", ".join(s.store for s in side.stores if s.writes is False and s.replicas) or "none"
+            by_status: dict[str, list[str]] = {}
+            for op, status, _ in side.operations:
+                by_status.setdefault(status, []).append(op)
+            ops = "; ".join(f"{k}: {', '.join(v)}" for k, v in sorted(by_status.items())) or "no operations"
+            rows.append(
+                [
+                    outcome.partition.label if index == 0 else "",
+                    side.name,
+                    writes,
+                    refused,
+                    ops,
+                    (brains or "none") if index == 0 else "",
+                ]
+            )
+    return TableOut(
+        id="partitions",
+        title="Partitions",
+        columns=["Partition", "Side", "Stores accepting writes", "Stores refusing writes", "Operations", "Split brain"],
+        rows=rows,
+        notes=[
+            "Explicit partition scenarios first, then every region and every zone cut off from the rest.",
+            "Where the leader sits at the moment of the cut is unknown: the worst case the settings allow is shown.",
+            "Split brain: domains written on two sides, and what happens to acknowledged writes when the sides "
+            "heal: lost (last-writer-wins or a deposed leader), merged (CRDT, merge function), siblings, manual, "
+            "or unknown (no resolution described).",
+        ],
+    )
+
+
 def build_tables(model: SystemModel, facts: Facts) -> list[TableOut]:
     return [
         availability(model, facts),
@@ -556,4 +595,5 @@ def build_tables(model: SystemModel, facts: Facts) -> list[TableOut]:
         coordination_protocols(model, facts),
         failure_handling(model, facts),
         failure_scenarios(model, facts),
+        partitions(model, facts),
     ]
