@@ -192,6 +192,12 @@ def availability_bound(graph: SystemGraph, op: Operation) -> AvailabilityBound:
     regions = {r.id: r for r in graph.model.regions}
     zones = {z.id: z for r in graph.model.regions for z in r.zones}
     for element in elements:
+        if element in graph.services and graph.services[element].external:
+            # A third-party dependency: its own SLA stands in for replicas and placement.
+            svc = graph.services[element]
+            a = svc.sla_availability or svc.replica_availability or defaults.service_replica
+            factors.append(DependencyFactor(element, 1, 1, a, a, None))
+            continue
         if element in graph.services:
             svc = graph.services[element]
             a = svc.replica_availability or defaults.service_replica
