@@ -120,8 +120,9 @@ class Flows:
         return {k: sorted(set(v)) for k, v in out.items()}
 
     def writes_elsewhere(self, service: str) -> list[str]:
-        """What a service changes besides topics: owned domains in stores and stores it writes."""
-        return sorted({*self.store_domains_owned.get(service, []), *self.store_writes.get(service, [])})
+        """Stores (not logs or queues) a service changes: those of the domains it owns and those it writes."""
+        owned = {d.store for d in self.model.domains if d.id in self.store_domains_owned.get(service, [])}
+        return sorted(owned | set(self.store_writes.get(service, [])))
 
     # ----------------------------------------------------------------- messaging
 

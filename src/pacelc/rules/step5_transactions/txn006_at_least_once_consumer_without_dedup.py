@@ -1,0 +1,81 @@
+"""TXN006 at-least-once-consumer-without-dedup."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pacelc.analysis.facts import Facts
+from pacelc.analysis.flows import safe
+from pacelc.model.schema import SystemModel
+from pacelc.rules.base import Finding, lower, rule
+
+
+@rule("TXN006", "at-least-once-consumer-without-dedup", "high")
+def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
+    """A consumer of an at-least-once topic does not make redelivered messages harmless.
+
+    What it does:
+        Flags every consumer of an at-least-once topic whose `dedup` is none. A consumer that does not
+        say how it deduplicates, or of a topic whose delivery is not stated, is reported as unknown.
+        Idempotency keys, natural idempotence and dedup tables are all accepted. Exactly-once topics are
+        judged by TXN007, at-most-once topics never redeliver.
+
+    Why it matters:
+        At-least-once means duplicates: a consumer crash before the offset commit, a rebalance, a
+        producer retry all redeliver. A consumer that acts on every delivery sends two e-mails, books
+        two charges, decrements stock twice.
+
+    Example:
+        services: [{id: orders}, {id: notifier}]
+        stores: [{id: kafka, kind: log}]
+        topics:
+          - id: order-events
+            broker: kafka
+            delivery: at_least_once
+            consumers: [{service: notifier, ack: after_processing, dedup: none}]
+
+    Fix:
+        services: [{id: orders}, {id: notifier}]
+        stores: [{id: kafka, kind: log}]
+        topics:
+          - id: order-events
+            broker: kafka
+            delivery: at_least_once
+            consumers: [{service: notifier, ack: after_processing, dedup: dedup_table}]
+
+    How it is computed:
+        Consumers of topics with delivery at_least_once (or unstated): dedup key, natural or
+        dedup_table passes; none fires (unknown when the delivery is unstated); absent is unknown.
+
+    False positives:
+        Consumers whose every effect is an upsert keyed by the message (naturally idempotent) but the
+        model says none: change it to `dedup: natural`.
+
+    References:
+        Kleppmann, "Designing Data-Intensive Applications", ch. 11 (Idempotence). Confluent, "Exactly-once
+        semantics are possible: here's how Kafka does it" (2017).
+    """
+    flows = facts.flows
+    for topic, consumer in flows.consumers():
+        if topic.delivery in ("at_most_once", "exactly_once") or safe(consumer.dedup):
+            continue
+        unknown = consumer.dedup is None or topic.delivery is None
+        delivery = topic.delivery or "unstated (most brokers: at-least-once)"
+        yield Finding(
+            rule="TXN006",
+            elements=(topic.id, consumer.service),
+            message=(
+                f"{'unknown: ' if unknown else ''}'{consumer.service}' consumes '{topic.id}' (delivery {delivery}) "
+                + (
+                    "and the model does not say how it deduplicates redeliveries"
+                    if consumer.dedup is None
+                    else "without deduplication: every redelivery repeats its effects"
+                )
+            ),
+            fix="deduplicate: record processed message ids in a dedup table in the same transaction as the effect, "
+            "or make the effect naturally idempotent (upsert by message key)",
+            where=("topics", topic.id, "consumers", consumer.service, "dedup"),
+            evidence={"delivery": topic.delivery, "dedup": consumer.dedup, "ack": consumer.ack},
+            severity=lower("high") if unknown else None,
+            unknown=unknown,
+        )
