@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import cached_property
 
+from pacelc.analysis.budgets import BudgetFacts, compute_budgets
 from pacelc.analysis.faulttrees import OperationAvailability, SinglePoint, analyse_operations, single_points
 from pacelc.analysis.flows import Flows
 from pacelc.analysis.graph import SystemGraph
@@ -94,3 +95,8 @@ class Facts:
     def partitions(self) -> list[PartitionOutcome]:
         """Per partition (explicit, and every zone and region cut off): what each side can still do."""
         return all_partitions(self.graph)
+
+    @cached_property
+    def budgets(self) -> BudgetFacts:
+        """Timeout, retry, amplification and latency budgets of every operation."""
+        return compute_budgets(self.graph)
