@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 
 from pacelc.analysis.graph import SystemGraph
 from pacelc.analysis.placement import replica_zones
+from pacelc.analysis.recovery import DataLoss, data_loss, recovery
 from pacelc.model.schema import Scenario, Store
 
 AVAILABLE, DEGRADED, UNAVAILABLE, UNKNOWN = "available", "degraded", "unavailable", "unknown"
@@ -55,35 +56,12 @@ class ScenarioOutcome:
     failure: FailureSet
     elements: tuple[ElementState, ...]
     operations: tuple[OperationImpact, ...]
+    losses: tuple[DataLoss, ...] = ()  # acknowledged data at risk, per store that lost its leader or copies
 
 
 def failover_time_s(store: Store) -> float | None:
     """Detection + election + promotion, or manual response time; None when the model does not say."""
-    rep = store.replication
-    if rep is None or rep.failover is None:
-        return None
-    fo = rep.failover
-    if fo.mode == "manual":
-        return fo.manual_response_s
-    if fo.mode == "none":
-        return None
-    det = fo.detector
-    detect_ms: float | None = None
-    if det is not None:
-        if det.timeout_ms is not None:
-            detect_ms = det.timeout_ms
-        elif det.interval_ms is not None and det.threshold is not None:
-            detect_ms = det.interval_ms * det.threshold
-        elif det.interval_ms is not None and det.phi_threshold is not None:
-            # phi-accrual with exponentially distributed heartbeats: suspicion after
-            # phi * ln(10) mean intervals (Hayashibara et al., 2004).
-            detect_ms = det.interval_ms * det.phi_threshold * 2.302585
-    if detect_ms is None and fo.election_timeout_ms is not None and rep.topology == "consensus":
-        detect_ms = fo.election_timeout_ms  # Raft: the election timeout is the failure detector
-        return (detect_ms + fo.election_timeout_ms) / 1000 + (fo.promotion_s or 0)
-    if detect_ms is None:
-        return None
-    return detect_ms / 1000 + (fo.election_timeout_ms or 0) / 1000 + (fo.promotion_s or 0)
+    return recovery(store).failover_s
 
 
 def generated_failures(graph: SystemGraph) -> list[FailureSet]:
@@ -154,7 +132,7 @@ def _store_state(graph: SystemGraph, store: Store, failure: FailureSet, write: b
                 store.id,
                 AVAILABLE,
                 f"{store.id}: {left}/{n} members keep a majority of {need}",
-                failover_time_s(store),
+                recovery(store, graph).total_s,
             )
         return ElementState(store.id, UNAVAILABLE, f"{store.id}: {left}/{n} members, no majority of {need}")
     if topology == "leaderless":
@@ -174,7 +152,7 @@ def _store_state(graph: SystemGraph, store: Store, failure: FailureSet, write: b
     if topology == "single_leader" and (write or store.id in failure.leaders):
         # The leader may have been among the lost replicas: a failover is needed in the worst case.
         fo = rep.failover.mode if rep and rep.failover else None
-        t = failover_time_s(store)
+        t = recovery(store, graph).total_s
         if fo == "automatic":
             return ElementState(
                 store.id, AVAILABLE, f"{store.id}: {left}/{n} replicas; automatic failover if the leader was lost", t
@@ -257,12 +235,29 @@ def analyse(graph: SystemGraph, failure: FailureSet) -> ScenarioOutcome:
             elif status == AVAILABLE:
                 status = UNKNOWN
                 reasons.append(st.reason)
-        if status == UNAVAILABLE and op.degraded_mode:
+        if status == UNAVAILABLE and op.degraded_mode and entry.status == AVAILABLE:
+            # The degraded mode runs in the entry service: it cannot help when the entry itself is down.
             status = DEGRADED
             reasons.append(f"degraded mode: {op.degraded_mode}")
         impacts.append(OperationImpact(op.id, status, tuple(dict.fromkeys(reasons)), recovery))
     touched = tuple(sorted(states.values(), key=lambda s: (s.element, s.reason)))
-    return ScenarioOutcome(failure, touched, tuple(impacts))
+    return ScenarioOutcome(failure, touched, tuple(impacts), _losses(graph, failure))
+
+
+def _losses(graph: SystemGraph, failure: FailureSet) -> tuple[DataLoss, ...]:
+    """Data at risk in every store of the model that loses replicas in this failure (on a path or not)."""
+    out = []
+    for store in sorted(graph.model.stores, key=lambda s: s.id):
+        left = _surviving(graph, store.id, store.replicas, failure)
+        if left is None or left == store.replicas:
+            continue
+        loss = data_loss(store, all_copies_lost=left == 0)
+        if loss.window_s == 0:
+            continue
+        if left == 0:
+            loss = DataLoss(store.id, loss.window_s, f"if the copies are destroyed: {loss.reason}")
+        out.append(loss)
+    return tuple(out)
 
 
 def all_outcomes(graph: SystemGraph) -> list[ScenarioOutcome]:

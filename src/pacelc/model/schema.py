@@ -282,6 +282,14 @@ class Failover(Strict):
     manual_response_s: float | None = Field(
         None, ge=0, description="Time for an operator to react, when failover is manual."
     )
+    client_reconnect_s: float | None = Field(
+        None,
+        ge=0,
+        description=(
+            "Time for clients to reach the new leader once it serves: DNS TTL, connection-pool refresh, proxy "
+            "or service-discovery health checks."
+        ),
+    )
 
 
 class Quorum(Strict):

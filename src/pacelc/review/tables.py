@@ -417,6 +417,17 @@ def failure_handling(model: SystemModel, facts: Facts) -> TableOut:
     )
 
 
+def _rpo_note(model: SystemModel, store: str, window_s: float | None) -> str:
+    """' — exceeds RPO of d (x s)' for domains on the store whose RPO the window breaks."""
+    notes = []
+    for d in sorted(model.domains, key=lambda x: x.id):
+        if d.store != store or d.rpo_s is None:
+            continue
+        if window_s is None or window_s > d.rpo_s:
+            notes.append(f"{d.id} RPO {d.rpo_s:g} s")
+    return f" — breaks {', '.join(notes)}" if notes else ""
+
+
 def _unplaced(model: SystemModel) -> list[str]:
     return sorted(e.id for e in [*model.services, *model.stores] if e.placement is None or not e.placement.zones)
 
@@ -456,7 +467,16 @@ def failure_scenarios(model: SystemModel, facts: Facts) -> TableOut:
         else:
             rec = "none (no interruption)"
         rank = 0 if down else 1 if degraded or unknown else 2
-        ranked.append((rank, outcome.failure.id, [outcome.failure.label, _join(impact, "none"), mitig, rec]))
+        at_risk = _join(
+            [
+                f"{loss.store}: " + ("unknown" if loss.window_s is None else f"≤ {_fmt_s(loss.window_s)}")
+                + f" ({loss.reason})"
+                + _rpo_note(model, loss.store, loss.window_s)
+                for loss in outcome.losses
+            ],
+            "none",
+        )
+        ranked.append((rank, outcome.failure.id, [outcome.failure.label, _join(impact, "none"), mitig, rec, at_risk]))
     for op_id, points in sorted(facts.single_points.items()):
         for sp in points:
             ranked.append(
@@ -468,6 +488,7 @@ def failure_scenarios(model: SystemModel, facts: Facts) -> TableOut:
                         f"unavailable: {op_id} (path {' → '.join(sp.path)})",
                         "none: no redundancy or fallback on this path",
                         "until the element is repaired or replaced",
+                        "—",
                     ],
                 )
             )
@@ -475,7 +496,7 @@ def failure_scenarios(model: SystemModel, facts: Facts) -> TableOut:
     return TableOut(
         id="failure_scenarios",
         title="Failure Scenario Table",
-        columns=["Scenario", "Impact", "Mitigation", "Recovery time"],
+        columns=["Scenario", "Impact", "Mitigation", "Recovery time", "Data at risk"],
         rows=rows,
         notes=[
             "Single points of failure first (from the minimal cut sets of order 1), then every single zone and "
