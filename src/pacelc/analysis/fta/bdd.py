@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from .budget import Budget, BudgetExceeded
+from .budget import Budget, BudgetExceeded, Status
 from .tree import FaultTree, GateKind
 
 TRUE = 0  # edge to the terminal node 0
@@ -400,12 +400,85 @@ class Compiled:
     peak_nodes: int
 
 
+AUTO_CANDIDATES = ("dfs", "dfs-small", "dfs-large")
+
+
 def compile_tree(
-    tree: FaultTree, budget: Budget, *, backend: str = "cudd", order: str | Sequence[str] = "dfs"
+    tree: FaultTree, budget: Budget, *, backend: str = "cudd", order: str | Sequence[str] = "auto"
 ) -> Compiled:
-    """Compile the top gate bottom-up and export it. Raise `BudgetExceeded` on a budget."""
+    """Compile the top gate bottom-up and export it. Raise `BudgetExceeded` on a budget.
+
+    `order="auto"` compiles with each heuristic of `AUTO_CANDIDATES` and keeps the smallest BDD.
+    No single static heuristic wins on the Aralia set (the BDD sizes differ by up to 100x
+    between them, each one winning somewhere), and a CUDD compile is cheap next to the Python
+    stages that follow, whose cost grows with the BDD. Each later candidate runs with a node cap
+    of twice the best size so far, so a bad order is abandoned early; only the winner's BDD is
+    exported.
+    """
     t0 = time.monotonic()
-    names = variable_order(tree, order) if isinstance(order, str) else list(order)
+    if not isinstance(order, str) or order != "auto":
+        names = variable_order(tree, order) if isinstance(order, str) else list(order)
+        b, root, peak = _compile(tree, budget, backend, names, budget.max_nodes)
+        return _export(tree, b, root, names, peak, t0)
+    best: str | None = None
+    best_size = 0
+    best_time = 0.0
+    last_error: BudgetExceeded | None = None
+    for heuristic in AUTO_CANDIDATES:
+        names = variable_order(tree, heuristic)
+        cap = budget.max_nodes if best is None else min(budget.max_nodes, max(2 * best_size, 10_000))
+        # A later candidate gets at most the time of the best so far (plus slack): the trials
+        # must not cost more than they can save.
+        slice_s = None if best is None else max(0.2, best_time)
+        t = time.monotonic()
+        try:
+            b, root, _ = _compile(tree, budget, backend, names, cap, slice_s)
+        except _Abandoned:
+            continue
+        except BudgetExceeded as e:
+            if e.status is Status.TIME_BUDGET:
+                if best is None:
+                    raise
+                break  # go on with the best so far
+            last_error = e.with_traceback(None)
+            continue
+        size = len(root) if backend == "cudd" else b.node_count()
+        del root
+        b.close()
+        del b
+        if best is None or size < best_size:
+            best, best_size, best_time = heuristic, size, time.monotonic() - t
+        if backend != "cudd" or size < 2000:  # the pure-Python backend is too slow to try several
+            break
+    if best is None:
+        assert last_error is not None
+        raise last_error
+    # Compile the winner again rather than keeping its manager alive during the other trials: a
+    # large live BDD slows CUDD's garbage collection and caches for the next candidates.
+    names = variable_order(tree, best)
+    b, root, peak = _compile(tree, budget, backend, names, budget.max_nodes)
+    return _export(tree, b, root, names, peak, t0)
+
+
+def _export(tree: FaultTree, b: Any, root: Any, names: list[str], peak: int, t0: float) -> Compiled:
+    graph = b.export(root)
+    b.close()
+    probs = tuple(tree.basic_events[n] for n in names)
+    return Compiled(graph, probs, b.name, time.monotonic() - t0, max(peak, len(graph)))
+
+
+class _Abandoned(Exception):
+    """A trial compilation ran past its own time slice (the global budget is not exhausted)."""
+
+
+def _compile(
+    tree: FaultTree,
+    budget: Budget,
+    backend: str,
+    names: list[str],
+    max_nodes: int,
+    slice_s: float | None = None,
+) -> tuple[Any, Any, int]:
     b = make_backend(backend, names)
     level_of = {n: i for i, n in enumerate(names)}
     gates = tree.gates
@@ -419,10 +492,15 @@ def compile_tree(
                 uses[a] = uses.get(a, 0) + 1
     budget.stage = "BDD"
     limits = getattr(b, "limits", None)
+    t0 = time.monotonic()
+    seconds = budget.remaining() if slice_s is None else min(budget.remaining(), slice_s)
     if limits is not None:
-        limits.set(budget.remaining(), budget.max_nodes)
+        limits.set(seconds, max_nodes)
     peak = 0
+    abandoned = False
     done: dict[str, Any] = {}
+    args: list[Any] = []
+    err: BudgetExceeded | None = None
     try:
         with budget.alarm() if backend == "python" else _nullcontext():
             for count, g in enumerate(post):
@@ -436,31 +514,49 @@ def compile_tree(
                             del done[a]
                     elif a in level_of:
                         args.append(b.var(level_of[a]))
-                    else:  # house event (or a basic event outside the order: cannot happen)
+                    else:  # house event
                         args.append(b.true() if tree.house_events.get(a, False) else b.false())
                 done[g] = _gate(b, gate.kind, gate.k, args)
-                del args
+                args = []
                 if count % 8 == 0 or g == tree.top:
                     n = b.node_count()
                     peak = max(peak, n)
+                    if n > max_nodes:
+                        raise budget.too_many(max_nodes)
+                    if slice_s is not None and time.monotonic() - t0 > slice_s:
+                        abandoned = True
+                        break
                     budget.check(n)
-            root = done[tree.top]
+            root = done.pop(tree.top)
+    except BudgetExceeded as e:
+        err = e.with_traceback(None)
     except ValueError as e:
         # dd.cudd raises ValueError when CUDD returns NULL: its time or node limit was hit.
         if limits is None or "NULL" not in str(e):
             raise
-        code = limits.error()
-        if code == 5:
-            raise budget.time_out(peak) from None
-        raise budget.too_many(budget.max_nodes) from None
+        if limits.error() != 5:
+            err = budget.too_many(max_nodes)
+        elif slice_s is not None and budget.remaining() > 0:
+            abandoned = True
+        else:
+            err = budget.time_out(peak)
     finally:
         if limits is not None:
             limits.unset()
-    graph = b.export(root)
-    del root, done
-    b.close()
-    probs = tuple(tree.basic_events[n] for n in names)
-    return Compiled(graph, probs, b.name, time.monotonic() - t0, max(peak, len(graph)))
+    if err is not None or abandoned:
+        # Release every CUDD function before the manager, and raise outside the `except` blocks so
+        # that no traceback keeps them alive: a reference cycle through a traceback would let the
+        # garbage collector clear a dd.cudd Function's manager first ("Still referenced upon
+        # shutdown").
+        done.clear()
+        args.clear()
+        b.close()
+        del b
+        if err is None:
+            raise _Abandoned()
+        raise err
+    done.clear()
+    return b, root, peak
 
 
 class _nullcontext:

@@ -70,7 +70,7 @@ def analyze(
     budget_s: float = 60.0,
     max_nodes: int = 5_000_000,
     backend: str = "cudd",
-    variable_order: str = "dfs",
+    variable_order: str = "auto",
     count: bool = True,
 ) -> FtaResult:
     """Exact probability, approximations and minimal cut sets of `tree` within a budget.
