@@ -353,3 +353,18 @@ def _numbers(obj: object) -> list[float]:
     if isinstance(obj, list):
         return [n for v in obj for n in _numbers(v)]
     return [obj] if isinstance(obj, float) else []
+
+
+def test_collector_state_is_restored() -> None:
+    import gc
+
+    m = model({"gw": [call("db", read=10, attempts=1)]}, stores=("db",))
+    assert gc.isenabled()
+    facts(m).to_jsonable()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        facts(m)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
