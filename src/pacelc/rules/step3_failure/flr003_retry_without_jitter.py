@@ -62,11 +62,12 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
                 continue
             name = call_name(call)
             b = retry.backoff
+            article = "an" if b.kind == "exponential" else "a"
             yield Finding(
                 rule="FLR003",
                 elements=(svc.id, name),
                 message=(
-                    f"call {svc.id} → {call.to} makes {retry.attempts} attempts with a {b.kind} backoff from "
+                    f"call {svc.id} → {call.to} makes {retry.attempts} attempts with {article} {b.kind} backoff from "
                     f"{b.base_ms:g} ms and no jitter: callers that failed together retry together"
                 ),
                 fix="add jitter to the backoff (`jitter: full`, or `equal` / `decorrelated`)",
