@@ -57,7 +57,9 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
             rule="CAP007",
             elements=(element, zone),
             message=(
-                f"{kind} '{element}' runs all {spread.replicas} replica(s) in zone {zone}: "
+                f"{kind} '{element}' runs "
+                + (f"all {spread.replicas} replicas" if spread.replicas > 1 else "its only replica")
+                + f" in zone {zone}: "
                 f"a failure or partition of {zone} stops it, and failover has nowhere to go"
             ),
             fix=f"spread '{element}' over two or more zones (`placement: {{zones: [...], spread: one_per_zone}}`)",

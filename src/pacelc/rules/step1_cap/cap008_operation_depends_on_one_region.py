@@ -87,7 +87,8 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
                 rule="CAP008",
                 elements=(op.id, region),
                 message=(
-                    f"operation '{op.id}' needs {', '.join(elements)}, which run(s) only in region {region}, "
+                    f"operation '{op.id}' needs {', '.join(elements)}, which {'run' if len(elements) > 1 else 'runs'} "
+                    f"only in region {region}, "
                     f"with no fallback: a failure or partition of {region} stops the operation"
                     + (" in every region" if everywhere else "")
                 ),
