@@ -1,0 +1,135 @@
+"""Engine against brute-force enumeration on small random trees (both BDD backends)."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pacelc.analysis.fta import FaultTree, Gate, GateKind, analyze, compile_tree, probability
+from pacelc.analysis.fta.budget import Budget, Status
+from pacelc.analysis.fta.mcs import Zbdd
+
+KINDS = [GateKind.AND, GateKind.OR, GateKind.ATLEAST, GateKind.NOT, GateKind.XOR, GateKind.NAND, GateKind.NOR]
+
+
+@st.composite
+def trees(draw: st.DrawFn) -> FaultTree:
+    n_events = draw(st.integers(1, 8))
+    events = {f"e{i}": draw(st.sampled_from([0.0, 0.01, 0.1, 0.3, 0.5, 0.9, 1.0])) for i in range(n_events)}
+    n_gates = draw(st.integers(1, 7))
+    gates: list[Gate] = []
+    for gi in range(n_gates - 1, -1, -1):  # gate i may use gates j > i: acyclic by construction
+        pool = list(events) + [f"g{j}" for j in range(gi + 1, n_gates)]
+        kind = draw(st.sampled_from(KINDS))
+        if kind is GateKind.NOT:
+            args = (draw(st.sampled_from(pool)),)
+        else:
+            args = tuple(
+                draw(st.lists(st.sampled_from(pool), min_size=2, max_size=4, unique=True))
+                if len(pool) >= 2
+                else [pool[0]]
+            )
+            if len(args) < 2:
+                kind = GateKind.NULL
+        k = draw(st.integers(1, len(args))) if kind is GateKind.ATLEAST else None
+        gates.append(Gate(f"g{gi}", kind, args, k))
+    return FaultTree.build("rand", "g0", events, gates)
+
+
+def evaluate(tree: FaultTree, true: set[str]) -> bool:
+    val: dict[str, bool] = {e: e in true for e in tree.basic_events}
+    for g in tree.postorder():
+        gate = tree.gates[g]
+        xs = [val[a] for a in gate.args]
+        n = sum(xs)
+        val[g] = {
+            GateKind.AND: n == len(xs),
+            GateKind.OR: n > 0,
+            GateKind.NAND: n < len(xs),
+            GateKind.NOR: n == 0,
+            GateKind.XOR: n % 2 == 1,
+            GateKind.NOT: not xs[0],
+            GateKind.NULL: xs[0],
+            GateKind.ATLEAST: n >= (gate.k or 0),
+        }[gate.kind]
+    return val[tree.top]
+
+
+def brute(tree: FaultTree) -> tuple[float, set[frozenset[str]]]:
+    names = list(tree.basic_events)
+    p = 0.0
+    true_sets: list[frozenset[str]] = []
+    for bits in itertools.product([False, True], repeat=len(names)):
+        s = {n for n, b in zip(names, bits, strict=True) if b}
+        if evaluate(tree, s):
+            p += math.prod(tree.basic_events[n] if n in s else 1 - tree.basic_events[n] for n in names)
+            true_sets.append(frozenset(s))
+    minimal = {s for s in true_sets if not any(t < s for t in true_sets)}
+    # Events not reachable from the top do not appear in the BDD: they cannot be in a minimal set.
+    return p, minimal
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(trees())
+def test_probability_and_cut_sets_match_brute_force(tree: FaultTree) -> None:
+    p, minimal = brute(tree)
+    results = [analyze(tree, order=63, backend=b, budget_s=30) for b in ("cudd", "python")]
+    for r in results:
+        assert r.status is Status.OK
+        assert r.probability is not None
+        assert math.isclose(r.probability, p, rel_tol=1e-9, abs_tol=1e-15)
+        assert r.cut_set_count == len(minimal)
+        assert {frozenset(c.events) for c in r.cut_sets} == minimal
+        keys = [(c.order, -c.probability, c.events) for c in r.cut_sets]
+        assert keys == sorted(keys)
+        assert r.rare_event is not None and r.mcub is not None
+        if tree.is_coherent():
+            assert r.mcub <= r.rare_event + 1e-12
+            assert p <= r.mcub + 1e-12
+    assert results[0].cut_sets == results[1].cut_sets
+
+
+@settings(max_examples=60, deadline=None)
+@given(trees(), st.integers(0, 3))
+def test_order_limited_is_a_prefix(tree: FaultTree, k: int) -> None:
+    budget = Budget(30).start()
+    g = compile_tree(tree, budget).graph
+    z = Zbdd(len(g.order), budget)
+    full = {frozenset(s) for s in z.sets(z.minsol(g))}
+    z2 = Zbdd(len(g.order), budget)
+    lim = {frozenset(s) for s in z2.sets(z2.minsol(g, k))}
+    assert lim == {s for s in full if len(s) <= k}
+
+
+@settings(max_examples=40, deadline=None)
+@given(trees(), st.sampled_from(["dfs", "dfs-small", "dfs-large", "bfs"]))
+def test_orders_agree(tree: FaultTree, order: str) -> None:
+    c = compile_tree(tree, Budget(30).start(), order=order)
+    ref = compile_tree(tree, Budget(30).start(), order="dfs")
+    assert math.isclose(probability(c.graph, c.probs), probability(ref.graph, ref.probs), rel_tol=1e-12, abs_tol=1e-15)
+
+
+@settings(max_examples=40, deadline=None)
+@given(trees(), st.integers(1, 5))
+def test_top_n_are_the_most_probable(tree: FaultTree, n: int) -> None:
+    all_sets = analyze(tree, order=63).cut_sets
+    top = analyze(tree, order=63, top_n=n).cut_sets
+    assert len(top) == min(n, len(all_sets))
+    if top:
+        worst = min(c.probability for c in top)
+        assert sum(c.probability > worst for c in all_sets) <= len(top)
+
+
+def test_budget_stops_are_clean() -> None:
+    # A wide 8-of-40 gate over 4 shifted copies: heavy enough to exceed tiny budgets.
+    events = {f"e{i}": 0.1 for i in range(60)}
+    gates = [Gate("top", GateKind.AND, tuple(f"k{j}" for j in range(4)))]
+    for j in range(4):
+        gates.append(Gate(f"k{j}", GateKind.ATLEAST, tuple(f"e{(i * (j + 1)) % 60}" for i in range(40)), 8))
+    tree = FaultTree.build("heavy", "top", events, gates)
+    r = analyze(tree, max_nodes=1000, budget_s=30)
+    assert r.status is Status.NODE_BUDGET
+    assert r.message is not None and r.message.startswith("stopped: ") and "1,000 nodes" in r.message
