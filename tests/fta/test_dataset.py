@@ -18,7 +18,7 @@ ROWS = readme_table() if DATA.is_dir() else {}
 # exact probability must still be right whenever the BDD stage finished.
 HEAVY = {"cea9601", "das9701", "nus9601", "edf9204", "edfpa14b", "edfpa14o", "edfpa14q"}
 HEAVY_BUDGET_S = 5.0
-SLACK_S = 3.0  # export of a large BDD after CUDD's own limit, and interpreter scheduling
+SLACK_S = 5.0  # freeing a large CUDD manager after a stop, and a loaded 2-core machine
 
 
 def expected(model: str) -> tuple[float | None, int | None]:
@@ -43,12 +43,12 @@ def test_model(model: str) -> None:
     heavy = model in HEAVY or "hard" in ROWS[model]["note"]
     budget = HEAVY_BUDGET_S if heavy else 30.0
     t = time.monotonic()
-    r = analyze(tree, budget_s=budget, order=2)
+    r = analyze(tree, budget_s=budget, order=2, max_nodes=2_000_000 if heavy else 5_000_000)
     elapsed = time.monotonic() - t
     if r.status is not Status.OK:
         assert heavy, f"{model} stopped: {r.message}"
         assert r.message and r.message.startswith("stopped: ")
-        assert elapsed <= budget + SLACK_S, f"{model} took {elapsed:.1f} s for a {budget} s budget"
+        assert elapsed <= budget + SLACK_S, f"{model} took {elapsed:.1f} s for a {budget} s budget: {r.message}"
     if r.probability is not None and p is not None:
         assert math.isclose(r.probability, p, rel_tol=1e-5), (r.probability, p)
     if r.cut_set_count is not None and count is not None:

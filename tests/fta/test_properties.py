@@ -72,7 +72,7 @@ def brute(tree: FaultTree) -> tuple[float, set[frozenset[str]]]:
     return p, minimal
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(trees())
 def test_probability_and_cut_sets_match_brute_force(tree: FaultTree) -> None:
     p, minimal = brute(tree)
