@@ -217,10 +217,12 @@ class CuddBackend:
 
     name = "cudd"
 
-    def __init__(self, order: Sequence[str]) -> None:
+    def __init__(self, order: Sequence[str], memory_bytes: int | None = None) -> None:
         from dd import cudd
 
-        self.bdd = cudd.BDD()
+        # CUDD sizes its cache from the memory estimate (default: a large share of RAM), which costs
+        # milliseconds per manager; small trees (one per operation of a system model) need far less.
+        self.bdd = cudd.BDD(memory_estimate=memory_bytes) if memory_bytes else cudd.BDD()
         self.bdd.configure(reordering=False)
         self.limits = _CuddLimits(self.bdd)
         self.order = tuple(order)
@@ -374,7 +376,11 @@ class PythonBackend:
 BACKENDS: dict[str, Callable[[Sequence[str]], Backend]] = {"cudd": CuddBackend, "python": PythonBackend}
 
 
-def make_backend(name: str, order: Sequence[str]) -> Backend:
+SMALL_TREE = 5_000  # gates + events below which a CUDD manager gets a small memory estimate
+SMALL_MEMORY = 2**23
+
+
+def make_backend(name: str, order: Sequence[str], size_hint: int | None = None) -> Backend:
     """A backend by name ('cudd' or 'python'); 'cudd' falls back to 'python' if dd.cudd is missing."""
     if name not in BACKENDS:
         raise ValueError(f"unknown BDD backend {name!r} (choose from {', '.join(BACKENDS)})")
@@ -383,6 +389,8 @@ def make_backend(name: str, order: Sequence[str]) -> Backend:
             import dd.cudd  # noqa: F401
         except ImportError:
             name = "python"
+    if name == "cudd" and size_hint is not None and size_hint < SMALL_TREE:
+        return CuddBackend(order, memory_bytes=SMALL_MEMORY)
     return BACKENDS[name](order)
 
 
@@ -479,7 +487,7 @@ def _compile(
     max_nodes: int,
     slice_s: float | None = None,
 ) -> tuple[Any, Any, int]:
-    b = make_backend(backend, names)
+    b = make_backend(backend, names, size_hint=len(tree.gates) + len(tree.basic_events))
     level_of = {n: i for i, n in enumerate(names)}
     gates = tree.gates
     post = tree.postorder()
