@@ -9,6 +9,7 @@ stage, peak memory, and the growth ratio between sizes. Targets (issue 4): ≤ 0
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import resource
 import subprocess
@@ -22,7 +23,6 @@ HERE = Path(__file__).resolve().parent
 def one(size: int) -> dict:
     sys.path.insert(0, str(HERE))
     from generate import generate
-
     from pacelc.model.loader import LoadedModel
     from pacelc.model.source import SourceMap
     from pacelc.reporters import render_markdown
@@ -61,7 +61,10 @@ def main() -> None:
         out = subprocess.run([sys.executable, __file__, "--one", str(size)], capture_output=True, text=True, check=True)
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
     targets = {100: 0.5, 1000: 3.0, 10000: 30.0}
-    print(f"{'services':>9} {'ops':>5} {'findings':>8} {'review s':>9} {'render s':>9} {'target s':>9} {'max RSS MiB':>12}")
+    print(
+        f"{'services':>9} {'ops':>5} {'findings':>8} {'review s':>9} {'render s':>9} {'target s':>9}"
+        f" {'max RSS MiB':>12}"
+    )
     for r in rows:
         total = r["review_s"] + r["render_s"]
         print(
@@ -69,9 +72,11 @@ def main() -> None:
             f"{targets.get(r['services'], float('nan')):>9} {r['max_rss_mib']:>12}"
             + ("" if total <= targets.get(r["services"], float("inf")) else "  (over target)")
         )
-    for a, b in zip(rows, rows[1:], strict=False):
+    for a, b in itertools.pairwise(rows):
         ratio = (b["review_s"] + b["render_s"]) / max(1e-9, a["review_s"] + a["render_s"])
-        print(f"{a['services']} → {b['services']} services: time × {ratio:.1f} (size × {b['services'] / a['services']:g})")
+        print(
+            f"{a['services']} → {b['services']} services: time × {ratio:.1f} (size × {b['services'] / a['services']:g})"
+        )
 
 
 if __name__ == "__main__":

@@ -139,6 +139,28 @@ class SystemGraph:
                 g.add_edge(topic.id, c.service, key=f"consume:{topic.id}", mode="async")
         return g
 
+    @cached_property
+    def domain_owner(self) -> dict[str, str]:
+        """Owner service of each domain."""
+        return {d.id: d.owner for d in self.model.domains}
+
+    @cached_property
+    def domains_on(self) -> dict[str, list]:
+        """Domains held by each store (or topic), sorted by id."""
+        out: dict[str, list] = {}
+        for domain in sorted(self.model.domains, key=lambda d: d.id):
+            out.setdefault(domain.store, []).append(domain)
+        return out
+
+    @cached_property
+    def callers_of(self) -> dict[str, list[tuple[str, Call]]]:
+        """For each target, the (caller, call) pairs that reach it, in model order."""
+        out: dict[str, list[tuple[str, Call]]] = {}
+        for svc in self.model.services:
+            for call in svc.calls:
+                out.setdefault(call.to, []).append((svc.id, call))
+        return out
+
     def zones_of(self, element: str) -> list[str]:
         """Zones an element's replicas may run in (empty when the model does not say)."""
         obj = self.services.get(element) or self.stores.get(element)

@@ -288,10 +288,10 @@ def _leaderless(store, reasons, assumptions, missing, result) -> Guarantee:
     if strict and not sloppy:
         reasons.append("every read quorum overlaps every write quorum: a read sees the last acknowledged write")
         assumptions.append("failed writes are not left on a minority of replicas (no partial writes)")
-        return result("read_your_writes", cap, f"P{cap[1]}/EC", extra=extra, minority_writes=minority_writes, lose=lose)
+        return result("read_your_writes", cap, f"P{cap[0]}/EC", extra=extra, minority_writes=minority_writes, lose=lose)
     if strict and q.sloppy is None:
-        return result(None, cap, f"P{cap[1]}/EC", minority_writes=minority_writes, lose=lose)
-    return result(promoted or "eventual", cap, f"P{cap[1]}/EL", extra=extra, minority_writes=minority_writes, lose=lose)
+        return result(None, cap, f"P{cap[0]}/EC", minority_writes=minority_writes, lose=lose)
+    return result(promoted or "eventual", cap, f"P{cap[0]}/EL", extra=extra, minority_writes=minority_writes, lose=lose)
 
 
 def _multi_leader(store, reasons, assumptions, missing, result) -> Guarantee:

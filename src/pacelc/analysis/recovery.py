@@ -86,9 +86,8 @@ def recovery(store: Store, graph: SystemGraph | None = None) -> Recovery:
         breaker = max(
             (
                 c.circuit_breaker.half_open_after_s
-                for s in graph.model.services
-                for c in s.calls
-                if c.to == store.id and c.circuit_breaker and c.circuit_breaker.half_open_after_s
+                for _, c in graph.callers_of.get(store.id, [])
+                if c.circuit_breaker and c.circuit_breaker.half_open_after_s
             ),
             default=None,
         )

@@ -15,7 +15,10 @@ _STYLE = {"critical": "bold white on red", "high": "bold red", "medium": "yellow
 _TERMINAL_TABLES = {
     "consistency_decisions": ("Subject", "Required", "CAP", "PACELC", "Guaranteed (derived)", "Verdict"),
     "failure_scenarios": ("Scenario", "Impact", "Recovery time"),
+    "availability": ("Operation", "Availability (exact)", "SLA", "Single points of failure"),
 }
+# Long tables: the terminal shows their first rows (worst first), the other formats all of them.
+_TERMINAL_ROWS = {"failure_scenarios": 12, "budgets": 10}
 
 
 def render_terminal(review: ReviewOut, console: Console | None = None, color: bool = False, width: int = 120) -> str:
@@ -57,8 +60,11 @@ def render_terminal(review: ReviewOut, console: Console | None = None, color: bo
         table = Table(title=t.title)
         for i in keep:
             table.add_column(t.columns[i], overflow="fold")
-        for row in t.rows:
+        limit = _TERMINAL_ROWS.get(t.id, len(t.rows))
+        for row in t.rows[:limit]:
             table.add_row(*(row[i] for i in keep))
+        if len(t.rows) > limit:
+            table.caption = f"{len(t.rows) - limit} more rows in the Markdown and JSON reports"
         console.print(table)
     console.print("Full tables: --format markdown or --format json.", style="dim")
     return console.export_text(styles=color)

@@ -75,8 +75,8 @@ def _store_summary(store: Store | None) -> str:
     return ", ".join(parts)
 
 
-def _cross_boundary(model: SystemModel, op: Operation) -> bool:
-    owners = {d.id: d.owner for d in model.domains}
+def _cross_boundary(facts: Facts, op: Operation) -> bool:
+    owners = facts.graph.domain_owner
     writers = {owners[d] for d in op.writes if d in owners}
     return op.transaction is not None or len(writers) > 1
 
@@ -115,7 +115,7 @@ def consistency_decisions(model: SystemModel, facts: Facts) -> TableOut:
             [f"domain {d.id}", required, _store_summary(stores.get(d.store)), g.cap, g.pacelc, guaranteed, verdict, why]
         )
     for op in sorted(model.operations, key=lambda o: o.id):
-        if not _cross_boundary(model, op):
+        if not _cross_boundary(facts, op):
             continue
         tx = op.transaction
         pattern = tx.pattern if tx else "none"
@@ -273,7 +273,7 @@ def coordination_protocols(model: SystemModel, facts: Facts) -> TableOut:
     rows = []
     stores = {s.id: s for s in model.stores}
     for op in sorted(model.operations, key=lambda o: o.id):
-        if not _cross_boundary(model, op):
+        if not _cross_boundary(facts, op):
             continue
         tx = op.transaction
         if tx is None or tx.pattern == "none":
@@ -417,11 +417,11 @@ def failure_handling(model: SystemModel, facts: Facts) -> TableOut:
     )
 
 
-def _rpo_note(model: SystemModel, store: str, window_s: float | None) -> str:
-    """' — exceeds RPO of d (x s)' for domains on the store whose RPO the window breaks."""
+def _rpo_note(facts: Facts, store: str, window_s: float | None) -> str:
+    """' — breaks RPO of d (x s)' for domains on the store whose RPO the window breaks."""
     notes = []
-    for d in sorted(model.domains, key=lambda x: x.id):
-        if d.store != store or d.rpo_s is None:
+    for d in facts.graph.domains_on.get(store, []):
+        if d.rpo_s is None:
             continue
         if window_s is None or window_s > d.rpo_s:
             notes.append(f"{d.id} RPO {d.rpo_s:g} s")
@@ -469,9 +469,10 @@ def failure_scenarios(model: SystemModel, facts: Facts) -> TableOut:
         rank = 0 if down else 1 if degraded or unknown else 2
         at_risk = _join(
             [
-                f"{loss.store}: " + ("unknown" if loss.window_s is None else f"≤ {_fmt_s(loss.window_s)}")
+                f"{loss.store}: "
+                + ("unknown" if loss.window_s is None else f"≤ {_fmt_s(loss.window_s)}")
                 + f" ({loss.reason})"
-                + _rpo_note(model, loss.store, loss.window_s)
+                + _rpo_note(facts, loss.store, loss.window_s)
                 for loss in outcome.losses
             ],
             "none",
@@ -607,6 +608,106 @@ def partitions(model: SystemModel, facts: Facts) -> TableOut:
     )
 
 
+def _fmt_d(d) -> str:
+    """A budgets Duration: '1.2 s', '≥ 300 ms', 'unbounded', 'unknown'."""
+    if d.status == "unbounded":
+        return "unbounded"
+    if d.ms is None:
+        return "unknown"
+    text = _fmt_s(d.ms / 1000)
+    return f"≥ {text}" if d.status == "at_least" else text
+
+
+def budgets(model: SystemModel, facts: Facts) -> TableOut:
+    rows = []
+    for op_id, ob in sorted(facts.budgets.operations.items()):
+        for row, hop in zip(ob.rows, ob.hops, strict=True):
+            slack = "—" if row.slack_ms is None else f"{row.slack_ms:+.0f} ms"
+            callee = "—" if hop.callee_leaf else _fmt_d(hop.callee_worst)
+            if hop.inverted:
+                callee += " (inverted: longer than the timeout)"
+            rows.append(
+                (
+                    row.slack_ms if row.slack_ms is not None else float("inf"),
+                    op_id,
+                    [
+                        op_id,
+                        "  " * (row.depth - 1) + row.hop,
+                        _fmt_d(row.timeout),
+                        "unknown" if row.attempts is None else str(row.attempts),
+                        callee,
+                        _fmt_d(row.worst_case),
+                        _fmt_d(row.caller_budget),
+                        slack,
+                    ],
+                )
+            )
+    # Per operation in path order, the operations with the worst slack first.
+    worst_slack: dict[str, float] = {}
+    for slack, op_id, _ in rows:
+        worst_slack[op_id] = min(worst_slack.get(op_id, float("inf")), slack)
+    ordered = sorted(rows, key=lambda r: (worst_slack[r[1]], r[1]))
+    return TableOut(
+        id="budgets",
+        title="Timeout and Retry Budgets",
+        columns=[
+            "Operation",
+            "Hop",
+            "Timeout per attempt",
+            "Attempts",
+            "Callee's worst case",
+            "Worst case",
+            "Caller's budget",
+            "Slack",
+        ],
+        rows=[r for _, _, r in ordered],
+        notes=[
+            "Worst case = min(total timeout, attempts × min(per-attempt timeout, callee's worst case) + "
+            "worst-case backoffs); parallel groups take the longest member. Negative slack: the caller gives up "
+            "while the callee still works (timeout inversion). Operations with the worst slack first.",
+            "≥: a lower bound because the model does not state a retry policy somewhere below.",
+        ],
+    )
+
+
+def amplification(model: SystemModel, facts: Facts) -> TableOut:
+    rows = []
+    for load in facts.budgets.loads:
+        if load.worst <= 1:
+            continue
+        rows.append(
+            [
+                load.element,
+                load.kind,
+                str(load.calls),
+                ("≥ " if load.at_least else "") + f"{load.worst}×",
+                f"{load.capped:.2f}×",
+            ]
+        )
+    latency_rows = []
+    for op_id, ob in sorted(facts.budgets.operations.items()):
+        lat = ob.latency
+        p50 = "unknown" if lat.p50_ms is None else f"{lat.p50_ms:.0f} ms"
+        p99 = "unknown" if lat.p99_ms is None else f"{lat.p99_ms:.0f} ms"
+        sla = "—" if lat.sla_p99_ms is None else f"{lat.sla_p99_ms:.0f} ms"
+        margin = "—" if lat.sla_margin_ms is None else f"{lat.sla_margin_ms:+.0f} ms"
+        latency_rows.append([op_id, _fmt_d(ob.worst_case), f"{ob.max_amplification}×", p50, p99, sla, margin])
+    return TableOut(
+        id="amplification",
+        title="Retry Amplification and Latency",
+        columns=["Element", "Kind", "Calls per request", "When it fails (all layers retry)", "With budgets/breakers"],
+        rows=rows,
+        notes=[
+            "Calls reaching each element per user request when it (or something below it) fails and every layer "
+            "retries, summed over the paths that reach it; the last column caps each layer at 1 + budget% with a "
+            "retry budget and at 1× with a circuit breaker.",
+            "Per operation (worst case to failure, worst amplification, p50, p99 estimate, SLA p99, margin): "
+            + "; ".join(" / ".join(r) for r in latency_rows),
+            "p99 estimate = sum of per-call p99s along the path (exact when slowness is shared across calls).",
+        ],
+    )
+
+
 def build_tables(model: SystemModel, facts: Facts) -> list[TableOut]:
     return [
         availability(model, facts),
@@ -617,4 +718,6 @@ def build_tables(model: SystemModel, facts: Facts) -> list[TableOut]:
         failure_handling(model, facts),
         failure_scenarios(model, facts),
         partitions(model, facts),
+        budgets(model, facts),
+        amplification(model, facts),
     ]

@@ -14,11 +14,9 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
     """An operation promises more availability than its dependencies can give, and has no degraded mode.
 
     What it does:
-        For every operation with an availability SLA and no `degraded_mode`, computes a simple
-        upper bound on the availability its synchronous dependencies allow and flags the SLA when
-        it is above that bound. The figure is a labelled approximation: the exact availability
-        (k-of-n gates, shared zones and regions, minimal cut sets) comes from the failure-analysis
-        engine.
+        For every operation with an availability SLA and no `degraded_mode`, takes the exact
+        availability of its fault tree (replicas, zones and regions as shared events, k-of-n gates for
+        quorums and minimum capacity) and flags the SLA when the design cannot reach it.
 
     Why it matters:
         An operation that needs every one of its dependencies is at most as available as all of
@@ -45,15 +43,10 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
           - {id: pay, entry: api, sla: {availability: 0.9999}, degraded_mode: accept and capture the payment later}
 
     How it is computed:
-        `facts.availability_bounds` (`analysis/topology.py`): the product, over the entry and every
-        sync dependency reached without a fallback, of its replica-level k-of-n availability
-        (replica availability from `defaults.availability` or the element's override; k is
-        `min_replicas`, a consensus majority or the larger of R and W, else 1), times the
-        availability of every zone or region some dependency is confined to (an external service
-        counts with its `sla_availability`). Fires when the bound's downtime exceeds the SLA's by
-        more than 1 % (a margin against rounding). Zone and region
-        failures of spread elements are left out, which is why it is an upper bound: if even this
-        is below the SLA, the SLA is out of reach.
+        `facts.availability`: each operation's fault tree compiled to a BDD gives the exact steady-state
+        unavailability; the smallest minimal cut sets (ZBDD) say what dominates it. Fires when the
+        design's downtime exceeds the SLA's by more than 1 % (a margin against rounding). Calls with a
+        fallback are left out of the tree: they degrade the operation instead of stopping it.
 
     False positives:
         Dependencies the operation does not really wait for: mark the call async, give it a
@@ -65,38 +58,37 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
     """
     for op in sorted(model.operations, key=lambda o: o.id):
         sla = op.sla.availability if op.sla else None
-        if sla is None or op.degraded_mode:
+        avail = facts.availability.get(op.id)
+        if sla is None or op.degraded_mode or avail is None or avail.availability is None:
             continue
-        bound = facts.availability_bounds.get(op.id)
-        # Material only: the bound's downtime exceeds the SLA's by more than 1 % (not by rounding).
-        if bound is None or (1 - bound.bound) <= (1 - sla) * 1.01:
+        a = avail.availability
+        # Material only: the design's downtime exceeds the SLA's by more than 1 % (not by rounding).
+        if (1 - a) <= (1 - sla) * 1.01:
             continue
-        weakest = [f for f in bound.weakest() if f.availability < 1 - 1e-7]
-        parts = [f"{f.element} {f.availability:.7g}" for f in weakest]
-        parts += [f"{name} {a:.7g}" for name, a in bound.failure_domains]
+        cuts = avail.result.cut_sets[:3]
+        dominant = ["{" + ", ".join(avail.labels.get(e, e) for e in c.events) + "}" for c in cuts]
         yield Finding(
             rule="FLR010",
             elements=(op.id,),
             message=(
                 f"operation '{op.id}' promises {sla:.7g} availability ({_minutes(sla):.0f} min/year down), but its "
-                f"synchronous dependencies allow at most {bound.bound:.7g} ({_minutes(bound.bound):.0f} min/year; "
-                "simple upper bound, the failure-analysis engine gives the exact figure); "
-                f"weakest: {', '.join(parts) or 'none below 0.9999999'}; no degraded mode"
+                f"design gives {a:.7g} ({_minutes(a):.0f} min/year, exact from its fault tree); dominated by "
+                f"{', '.join(dominant) or 'no cut set of order ≤ 3'}; no degraded mode"
             ),
             fix=(
-                f"add replicas or zones to {weakest[0].element if weakest else 'the weakest dependency'}, give "
-                "calls to it a fallback, declare a `degraded_mode`, or lower the SLA"
+                "add redundancy where the smallest cut sets point, give calls a fallback, declare a "
+                "`degraded_mode`, or lower the SLA"
             ),
             where=("operations", op.id, "sla", "availability"),
             evidence={
                 "sla": sla,
+                "availability": round(a, 12),
                 "sla_downtime_min_per_year": round(_minutes(sla), 1),
-                "bound_downtime_min_per_year": round(_minutes(bound.bound), 1),
-                "upper_bound": round(bound.bound, 9),
-                "method": "product of replica-level k-of-n availability and confined zones/regions (upper bound)",
-                "factors": [f.as_dict() for f in bound.factors],
-                "failure_domains": dict(bound.failure_domains),
-                "excluded_calls_with_fallback": list(bound.excluded),
+                "downtime_min_per_year": round(_minutes(a), 1),
+                "method": "exact: BDD of the operation's fault tree",
+                "smallest_cut_sets": [
+                    {"events": list(c.events), "probability": float(f"{c.probability:.6g}")} for c in cuts
+                ],
             },
         )
 
