@@ -65,7 +65,9 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
 
     False positives:
         Data where losing a concurrent write is acceptable (a "last seen" timestamp): say so in the risk
-        register. CRDTs, merge functions, siblings and manual resolution are accepted as they are.
+        register. CRDTs, merge functions, siblings and manual resolution are accepted as they are. A
+        cache (store kind `cache`) holding an eventual or bounded-staleness domain is skipped: it is
+        refilled from its source of truth, so a lost write there costs a miss, not data.
 
     References:
         Kleppmann, "Designing Data-Intensive Applications", ch. 5 (handling write conflicts) and ch. 8
@@ -73,9 +75,14 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
     """
     seen: dict[str, list[str]] = {}
     details: dict[str, tuple[str, str, str]] = {}
+    domains = {d.id: d for d in model.domains}
     for outcome in facts.partitions:
         for brain in outcome.split_brains:
             if brain.outcome not in ("lost", "unknown"):
+                continue
+            store = facts.graph.stores.get(brain.store)
+            domain = domains.get(brain.domain)
+            if _derived_cache(store, domain):
                 continue
             seen.setdefault(brain.domain, []).append(outcome.partition.label)
             details.setdefault(brain.domain, (brain.store, brain.outcome, brain.explanation))
@@ -98,3 +105,13 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
             severity=lower("high") if unknown else None,
             unknown=unknown,
         )
+
+
+def _derived_cache(store, domain) -> bool:
+    """A cache of data whose truth lives elsewhere: losing a write there costs a refill, not data."""
+    return (
+        store is not None
+        and store.kind == "cache"
+        and domain is not None
+        and domain.consistency in ("eventual", "bounded_staleness")
+    )
