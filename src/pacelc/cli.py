@@ -270,16 +270,16 @@ def explain(code) -> None:
     click.echo(render_rule(rule), nl=False)
 
 
-def _register_optional_commands() -> None:
-    """Commands that live with their engines."""
-    try:
-        from pacelc.commands.fta import fta
-    except ImportError:  # the fault-tree engine is optional at import time only while it is being built
-        return
+def _register_engine_commands() -> None:
+    """Commands that live with their engines (imported here so `cli` lists them)."""
+    from pacelc.commands.export_fta import export_fta
+    from pacelc.commands.fta import fta
+
     cli.add_command(fta)
+    cli.add_command(export_fta)
 
 
-_register_optional_commands()
+_register_engine_commands()
 
 if __name__ == "__main__":  # pragma: no cover
     main()
