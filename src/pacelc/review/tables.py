@@ -13,16 +13,7 @@ from pacelc.analysis.graph import call_name
 from pacelc.analysis.scenarios import AVAILABLE, DEGRADED, UNAVAILABLE, UNKNOWN, failover_time_s
 from pacelc.model.schema import Operation, Store, SystemModel
 from pacelc.review.report import TableOut
-
-
-def _fmt_s(seconds: float | None) -> str:
-    if seconds is None:
-        return "unknown"
-    if seconds < 1:
-        return f"{seconds * 1000:.0f} ms"
-    if seconds < 120:
-        return f"{seconds:.1f} s"
-    return f"{seconds / 60:.1f} min"
+from pacelc.units import fmt_duration, fmt_seconds
 
 
 def _join(items: list[str], empty: str = "—") -> str:
@@ -390,7 +381,7 @@ def failure_handling(model: SystemModel, facts: Facts) -> TableOut:
                 else "restart; no backup described"
             )
         elif rep and rep.failover:
-            recovery = f"{rep.failover.mode} failover in ~{_fmt_s(failover_time_s(store))}"
+            recovery = f"{rep.failover.mode} failover in ~{fmt_seconds(failover_time_s(store))}"
             if rep.failover.fencing:
                 recovery += f", fencing: {rep.failover.fencing}"
         else:
@@ -461,16 +452,16 @@ def failure_scenarios(model: SystemModel, facts: Facts) -> TableOut:
             rec = "until the failed domain returns" if outcome.failure.zones else "until restarted"
             unavailable_recovery = [i.recovery_s for i in hit if i.status == UNAVAILABLE and i.recovery_s is not None]
             if unavailable_recovery:
-                rec = f"manual failover ~{_fmt_s(max(unavailable_recovery))}"
+                rec = f"manual failover ~{fmt_seconds(max(unavailable_recovery))}"
         elif recoveries:
-            rec = f"~{_fmt_s(max(recoveries))} (failover if a leader was lost)"
+            rec = f"~{fmt_seconds(max(recoveries))} (failover if a leader was lost)"
         else:
             rec = "none (no interruption)"
         rank = 0 if down else 1 if degraded or unknown else 2
         at_risk = _join(
             [
                 f"{loss.store}: "
-                + ("unknown" if loss.window_s is None else f"≤ {_fmt_s(loss.window_s)}")
+                + ("unknown" if loss.window_s is None else f"≤ {fmt_seconds(loss.window_s)}")
                 + f" ({loss.reason})"
                 + _rpo_note(facts, loss.store, loss.window_s)
                 for loss in outcome.losses
@@ -608,22 +599,12 @@ def partitions(model: SystemModel, facts: Facts) -> TableOut:
     )
 
 
-def _fmt_d(d) -> str:
-    """A budgets Duration: '1.2 s', '≥ 300 ms', 'unbounded', 'unknown'."""
-    if d.status == "unbounded":
-        return "unbounded"
-    if d.ms is None:
-        return "unknown"
-    text = _fmt_s(d.ms / 1000)
-    return f"≥ {text}" if d.status == "at_least" else text
-
-
 def budgets(model: SystemModel, facts: Facts) -> TableOut:
     rows = []
     for op_id, ob in sorted(facts.budgets.operations.items()):
         for row, hop in zip(ob.rows, ob.hops, strict=True):
             slack = "—" if row.slack_ms is None else f"{row.slack_ms:+.0f} ms"
-            callee = "—" if hop.callee_leaf else _fmt_d(hop.callee_worst)
+            callee = "—" if hop.callee_leaf else fmt_duration(hop.callee_worst)
             if hop.inverted:
                 callee += " (inverted: longer than the timeout)"
             rows.append(
@@ -633,11 +614,11 @@ def budgets(model: SystemModel, facts: Facts) -> TableOut:
                     [
                         op_id,
                         "  " * (row.depth - 1) + row.hop,
-                        _fmt_d(row.timeout),
+                        fmt_duration(row.timeout),
                         "unknown" if row.attempts is None else str(row.attempts),
                         callee,
-                        _fmt_d(row.worst_case),
-                        _fmt_d(row.caller_budget),
+                        fmt_duration(row.worst_case),
+                        fmt_duration(row.caller_budget),
                         slack,
                     ],
                 )
@@ -691,7 +672,7 @@ def amplification(model: SystemModel, facts: Facts) -> TableOut:
         p99 = "unknown" if lat.p99_ms is None else f"{lat.p99_ms:.0f} ms"
         sla = "—" if lat.sla_p99_ms is None else f"{lat.sla_p99_ms:.0f} ms"
         margin = "—" if lat.sla_margin_ms is None else f"{lat.sla_margin_ms:+.0f} ms"
-        latency_rows.append([op_id, _fmt_d(ob.worst_case), f"{ob.max_amplification}×", p50, p99, sla, margin])
+        latency_rows.append([op_id, fmt_duration(ob.worst_case), f"{ob.max_amplification}×", p50, p99, sla, margin])
     return TableOut(
         id="amplification",
         title="Retry Amplification and Latency",
