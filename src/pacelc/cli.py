@@ -247,12 +247,29 @@ def init(path) -> None:
 
 
 @cli.command(name="rules")
-def rules_command() -> None:
-    """List every rule: code, name, step, default severity."""
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Configuration file whose select/ignore/severity to apply (default: ./pacelc.toml or pyproject.toml).",
+)
+def rules_command(config_path) -> None:
+    """List every rule: code, name, step, severity and status (enabled or disabled by the configuration)."""
+    from pacelc.config import ConfigError, load_config
+    from pacelc.review.engine import ReviewOptions, selected_rules
     from pacelc.rules.base import STEPS, all_rules
 
+    try:
+        config, _ = load_config(explicit=Path(config_path) if config_path else None)
+    except ConfigError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_USAGE)
+    enabled = {r.code for r in selected_rules(ReviewOptions(select=tuple(config.select), ignore=tuple(config.ignore)))}
     for r in all_rules():
-        click.echo(f"{r.code}  {r.name:<45} step {r.step} ({STEPS[r.step][1]})  {r.severity}")
+        severity = config.severity.get(r.code, r.severity)
+        status = "enabled" if r.code in enabled else "disabled"
+        click.echo(f"{r.code}  {r.name:<46} step {r.step} {STEPS[r.step][1]:<26} {severity:<8} {status}")
 
 
 @cli.command()

@@ -124,3 +124,13 @@ def test_bad_baseline_file_is_an_input_error(write, monkeypatch, tmp_path) -> No
     write("b.json", "{not json")
     code, _, err = run("review", "m.yaml", "--baseline", "b.json")
     assert code == 2 and "b.json:1:2: not valid JSON" in err
+
+
+def test_rules_listing_shows_what_the_config_disables(write, monkeypatch, tmp_path) -> None:
+    monkeypatch.chdir(tmp_path)
+    write("pacelc.toml", 'ignore = ["OPS"]\n[severity]\nFLR001 = "critical"\n')
+    code, out, _ = run("rules")
+    lines = {line.split()[0]: line for line in out.splitlines()}
+    assert code == 0
+    assert lines["OPS001"].endswith("disabled") and lines["FLR001"].endswith("enabled")
+    assert " critical " in lines["FLR001"]

@@ -16,6 +16,7 @@ _TERMINAL_TABLES = {
     "consistency_decisions": ("Subject", "Required", "CAP", "PACELC", "Guaranteed (derived)", "Verdict"),
     "failure_scenarios": ("Scenario", "Impact", "Recovery time"),
     "availability": ("Operation", "Availability (exact)", "SLA", "Single points of failure"),
+    "budgets": ("Operation", "Hop", "Worst case", "Caller's budget", "Slack"),
 }
 # Long tables: the terminal shows their first rows (worst first), the other formats all of them.
 _TERMINAL_ROWS = {"failure_scenarios": 12, "budgets": 10}
