@@ -125,6 +125,7 @@ def _run_review(files, select, ignore, today, config_path, baseline_path=None):
         severity_overrides=dict(config.severity),
         today=today.date() if today else None,
         baseline=baseline,
+        retry_amplification_limit=config.retry_amplification_limit,
     )
     _check_rule_codes(options)
     return loaded, run_review(loaded, options), config

@@ -34,6 +34,9 @@ class Config(BaseModel):
         None, description="Default report format."
     )
     rule_docs_url: str | None = Field(None, description="Base URL of the rule docs (SARIF helpUri).")
+    retry_amplification_limit: float = Field(
+        10, gt=1, description="Calls per request to a failing dependency above which FLR012 reports a retry storm."
+    )
 
 
 def _line_of(text: str, key: str) -> int:

@@ -30,6 +30,8 @@ class Facts:
         # Fingerprints of the ordinary rules' findings, set by the review before the risk-register
         # rules run (they judge which register entries match nothing).
         self.prior_fingerprints: frozenset[str] = frozenset()
+        # Thresholds a team may tune in its configuration (pacelc.toml); rules read them from here.
+        self.retry_amplification_limit: float = 10.0
 
     @cached_property
     def graph(self) -> SystemGraph:

@@ -150,6 +150,16 @@ class Bulkhead(Strict):
     queue: int = Field(0, ge=0, description="Calls allowed to wait for a slot.")
 
 
+class OutlierEjection(Strict):
+    """Outlier detection: hosts of the callee are ejected from the load-balancing pool after errors."""
+
+    consecutive_errors: int | None = Field(None, ge=1, description="Errors in a row that eject a host.")
+    max_ejection_percent: float | None = Field(
+        None, gt=0, le=100, description="Largest share of the callee's hosts that may be ejected at once."
+    )
+    base_ejection_s: float | None = Field(None, gt=0, description="How long an ejected host stays out.")
+
+
 class Latency(Strict):
     """Latency of one attempt of a call, as measured or budgeted."""
 
@@ -169,6 +179,9 @@ class CallPolicy(Strict):
     retry: RetryPolicy | None = Field(None, description="Retry policy; absent means the model does not say.")
     circuit_breaker: CircuitBreaker | None = Field(None, description="Circuit breaker on this call.")
     bulkhead: Bulkhead | None = Field(None, description="Bulkhead on this call.")
+    outlier_ejection: OutlierEjection | None = Field(
+        None, description="Outlier detection on the callee's hosts (service mesh or client-side load balancer)."
+    )
     deadline_propagation: bool | None = Field(
         None, description="Whether the caller's remaining deadline is passed to the callee."
     )

@@ -34,6 +34,7 @@ class ReviewOptions:
     severity_overrides: dict[str, Severity] = field(default_factory=dict)
     today: dt.date | None = None  # risk-register expiry is judged against this date
     baseline: frozenset[str] = frozenset()  # fingerprints accepted by a baseline
+    retry_amplification_limit: float = 10.0  # FLR012's threshold
 
 
 def _matches(code: str, patterns: Iterable[str]) -> bool:
@@ -70,6 +71,7 @@ def review(loaded: LoadedModel, options: ReviewOptions | None = None) -> ReviewO
     model = loaded.model
     today = options.today or dt.date.today()
     facts = Facts(model, today=today)
+    facts.retry_amplification_limit = options.retry_amplification_limit
     rules = selected_rules(options)
     normal = [r for r in rules if r.code not in META_RULES]
     meta = [r for r in rules if r.code in META_RULES]

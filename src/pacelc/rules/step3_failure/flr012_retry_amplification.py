@@ -9,8 +9,6 @@ from pacelc.analysis.facts import Facts
 from pacelc.model.schema import SystemModel
 from pacelc.rules.base import Finding, rule
 
-LIMIT = 10
-
 
 @rule("FLR012", "retry-amplification", "high")
 def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
@@ -49,7 +47,8 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
     How it is computed:
         `facts.budgets` (`analysis/budgets.py`): for each amplification path, the product of the
         attempts along it and the same product capped by retry budgets (`budget_percent`) and
-        circuit breakers. Fires when the capped figure is above 10. Unknown retry policies count
+        circuit breakers. Fires when the capped figure is above 10 (`retry_amplification_limit` in
+        `pacelc.toml` changes the threshold). Unknown retry policies count
         as one attempt (the product is then a lower bound). One finding per (operation, leaf).
 
     False positives:
@@ -63,7 +62,7 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
     for op_id, budget in sorted(facts.budgets.operations.items()):
         worst: dict[str, Any] = {}
         for path in budget.paths:
-            if path.capped <= LIMIT:
+            if path.capped <= facts.retry_amplification_limit:
                 continue
             leaf = path.hops[-1]
             hop = next((h for h in budget.hops if h.path and h.path[-1] == leaf), None)
@@ -95,6 +94,6 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
                     "hops": list(path.hops),
                     "retrying_layers": list(path.retrying_layers),
                     "unknown_attempts": list(path.unknown_attempts),
-                    "limit": LIMIT,
+                    "limit": facts.retry_amplification_limit,
                 },
             )
