@@ -8,6 +8,7 @@ from pacelc.analysis.facts import Facts
 from pacelc.analysis.patterns import linearizable_read_path
 from pacelc.model.schema import SystemModel
 from pacelc.rules.base import Finding, lower, rule
+from pacelc.rules.step3_failure.flr008_automatic_failover_without_fencing import unfenced_failover
 
 
 @rule("CNS004", "linearizable-reads-without-leader-check", "high")
@@ -54,12 +55,18 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
 
     False positives:
         A store that confirms leadership by a mechanism the model does not name: state it as
-        `linearizable_reads: lease` or `read_index`.
+        `linearizable_reads: lease` or `read_index`. Leader reads of a single leader that fails over
+        automatically without fencing are left to FLR008 (automatic failover without fencing): the
+        deposed leader that answers them is the one FLR008 asks to fence, and fencing it makes the
+        leader reads safe too. Follower reads are reported here whatever the fencing.
 
     References:
         Ongaro, "Consensus: Bridging Theory and Practice" (2014), section 6.4 ("Processing read-only
         queries more efficiently"). etcd, "API guarantees" (serializable vs linearizable reads).
     """
+    held: dict[str, list[tuple[str, str | None]]] = {}
+    for d in model.domains:
+        held.setdefault(d.store, []).append((d.id, d.priority))
     for domain in sorted(model.domains, key=lambda d: d.id):
         if domain.consistency != "linearizable":
             continue
@@ -69,6 +76,8 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
         path = linearizable_read_path(store)
         if path.verdict not in ("flaw", "unknown"):
             continue
+        if _leader_reads(store) and unfenced_failover(store, held.get(store.id, [])):
+            continue  # FLR008: the deposed leader that answers these reads is an unfenced one
         unknown = path.verdict == "unknown"
         yield Finding(
             rule="CNS004",
@@ -90,3 +99,8 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
             severity=lower("high") if unknown else None,
             unknown=unknown,
         )
+
+
+def _leader_reads(store) -> bool:
+    rep = store.replication
+    return rep is not None and rep.topology == "single_leader" and rep.read_from in (None, "leader")

@@ -7,6 +7,11 @@ from collections.abc import Iterator
 from pacelc.analysis.facts import Facts
 from pacelc.model.schema import SystemModel
 from pacelc.rules.base import Finding, lower, rule
+from pacelc.rules.step3_failure.flr008_automatic_failover_without_fencing import unfenced_failover
+
+STRONG = ("linearizable", "sequential")
+#: Data types whose merge CNS005 judges (LWW is register semantics; counters and sets need CRDTs).
+SHAPED = ("counter", "set", "register")
 
 
 @rule("FLR052", "split-brain-loses-acknowledged-writes", "high")
@@ -34,28 +39,28 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
             replicas: 2
             placement: {zones: [eu-a, eu-b], spread: one_per_zone}
             replication:
-              topology: single_leader
+              topology: multi_leader
               mode: async
-              failover: {mode: automatic, fencing: none}
+              conflict_resolution: {strategy: lww, clock: hybrid_logical}
         domains:
-          - {id: orders, owner: app, store: db, consistency: linearizable}
+          - {id: profiles, owner: app, store: db, consistency: eventual, priority: availability, data_type: document}
 
     Fix:
         regions:
           - id: eu
-            zones: [{id: eu-a}, {id: eu-b}, {id: eu-c}]
+            zones: [{id: eu-a}, {id: eu-b}]
         services: [{id: app}]
         stores:
           - id: db
             kind: database
-            replicas: 3
-            placement: {zones: [eu-a, eu-b, eu-c], spread: one_per_zone}
+            replicas: 2
+            placement: {zones: [eu-a, eu-b], spread: one_per_zone}
             replication:
-              topology: single_leader
-              mode: sync
-              failover: {mode: automatic, fencing: epoch}
+              topology: multi_leader
+              mode: async
+              conflict_resolution: {strategy: merge_function, merge_function: field-wise merge by version vector}
         domains:
-          - {id: orders, owner: app, store: db, consistency: linearizable}
+          - {id: profiles, owner: app, store: db, consistency: eventual, priority: availability, data_type: document}
 
     How it is computed:
         The partition engine counts each store's replicas per side and applies its rules: a majority
@@ -68,6 +73,13 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
         register. CRDTs, merge functions, siblings and manual resolution are accepted as they are. A
         cache (store kind `cache`) holding an eventual or bounded-staleness domain is skipped: it is
         refilled from its source of truth, so a lost write there costs a miss, not data.
+        Losses with a more specific cause are left to the rule that names the setting to change:
+        a single leader with unfenced automatic failover (FLR008, which carries the partitions as
+        evidence); a domain claiming CP on a multi-leader or leaderless store (CAP005); a counter,
+        set or register on a multi-writer store (CNS005 judges whether its merge fits the data:
+        last-writer-wins is register semantics, and loses increments and set updates). What stays
+        here is data whose merge drops writes with nothing more specific to say: documents, maps or
+        logs resolved by last-writer-wins, or multi-writer stores with no resolution.
 
     References:
         Kleppmann, "Designing Data-Intensive Applications", ch. 5 (handling write conflicts) and ch. 8
@@ -76,13 +88,16 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
     seen: dict[str, list[str]] = {}
     details: dict[str, tuple[str, str, str]] = {}
     domains = {d.id: d for d in model.domains}
+    held: dict[str, list[tuple[str, str | None]]] = {}
+    for d in model.domains:
+        held.setdefault(d.store, []).append((d.id, d.priority))
     for outcome in facts.partitions:
         for brain in outcome.split_brains:
             if brain.outcome not in ("lost", "unknown"):
                 continue
             store = facts.graph.stores.get(brain.store)
             domain = domains.get(brain.domain)
-            if _derived_cache(store, domain):
+            if _derived_cache(store, domain) or _owned_elsewhere(store, domain, held):
                 continue
             seen.setdefault(brain.domain, []).append(outcome.partition.label)
             details.setdefault(brain.domain, (brain.store, brain.outcome, brain.explanation))
@@ -105,6 +120,21 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
             severity=lower("high") if unknown else None,
             unknown=unknown,
         )
+
+
+def _owned_elsewhere(store, domain, held) -> bool:
+    """The same loss with a more specific cause, reported by the rule that names the setting to change."""
+    if store is None or domain is None or store.replication is None:
+        return False
+    topology = store.replication.topology
+    if unfenced_failover(store, held.get(store.id, [])):
+        return True  # FLR008: the deposed, unfenced leader
+    if topology in ("multi_leader", "leaderless"):
+        if domain.priority == "consistency" or (domain.priority is None and domain.consistency in STRONG):
+            return True  # CAP005: a CP domain on a store that writes on a minority side
+        if domain.data_type in SHAPED:
+            return True  # CNS005: whether the merge fits a counter, set or register
+    return False
 
 
 def _derived_cache(store, domain) -> bool:
