@@ -58,6 +58,9 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
     False positives:
         Causality tracked by the application (dependency ids on each write, checked by readers):
         describe it as a `merge_function` with `clock: vector`, or accept it in the risk register.
+        Last-writer-wins on wall clocks under a causal domain is reported here, not by SYN002
+        (last-writer-wins on unbounded wall clocks): a skew bound would not give causal order,
+        causality tracking would.
 
     References:
         Lamport, "Time, Clocks, and the Ordering of Events in a Distributed System" (CACM 1978).
@@ -82,6 +85,12 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
                 f"{'unknown: ' if unknown else ''}domain '{domain.id}' requires causal consistency, but store "
                 f"'{store.id}' gives {g.strongest or 'an unknown model'} and tracks no causality "
                 f"(clock: {clock or 'not said'}, session guarantees: {session or 'not said'})"
+                + (
+                    ": last-writer-wins on wall clocks lets a write stamped by a fast clock beat a later "
+                    "write that depended on it"
+                    if clock == "wall" and rep is not None and rep.conflict_resolution.strategy == "lww"
+                    else ""
+                )
             ),
             fix=(
                 f"order writes of '{store.id}' by vector or hybrid logical clocks, or give clients causal "

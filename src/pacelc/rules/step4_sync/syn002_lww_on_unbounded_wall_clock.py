@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pacelc.analysis.facts import Facts
+from pacelc.analysis.patterns import causality_tracking
 from pacelc.model.schema import SystemModel
 from pacelc.rules.base import Finding, lower, rule
 
@@ -54,13 +55,18 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
         For each store with more than one replica, multi-leader or leaderless topology and
         `conflict_resolution.strategy: lww`: passes with a hybrid-logical, TrueTime, logical or vector
         clock, or with a skew bound on the resolution or in `defaults.max_clock_skew_ms`. Otherwise it
-        fires (unknown, one level lower, when `clock` is not given).
+        fires (unknown, one level lower, when `clock` is not given), naming the domains no more
+        specific rule reports.
 
     False positives:
         Data written by one writer only (no concurrent writers per key) never conflicts; a skew bound
         that is enforced (chrony with max offset, Amazon Time Sync) but not in the model: add it to
         `defaults.max_clock_skew_ms`. A bound shrinks the window, it does not remove lost updates
-        between truly concurrent writes (see the CRDT rules).
+        between truly concurrent writes (see the CRDT rules). Domains with a more specific finding
+        are left out of this one, and a store whose every domain is left out is not reported:
+        counters and sets under LWW belong to CNS005 (mergeable data without CRDT: a CRDT is the fix,
+        not a better clock), causal domains on a store that tracks no causality belong to CNS008
+        (causal without causality tracking, whose message names the wall clock).
 
     References:
         Kingsbury, "The trouble with timestamps" (aphyr.com, 2013). Kulkarni et al., "Logical Physical
@@ -77,7 +83,10 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
         if cr.max_clock_skew_ms is not None or default_skew is not None:
             continue
         unknown = cr.clock is None
-        domains = sorted(d.id for d in facts.flows.domains_on_store.get(store.id, []))
+        held = facts.flows.domains_on_store.get(store.id, [])
+        domains = sorted(d.id for d in held if not _owned_elsewhere(d, store, facts))
+        if held and not domains:
+            continue  # every domain's loss is reported by a more specific rule
         yield Finding(
             rule="SYN002",
             elements=(store.id,),
@@ -104,3 +113,14 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
             severity=lower("high") if unknown else None,
             unknown=unknown,
         )
+
+
+def _owned_elsewhere(domain, store, facts: Facts) -> bool:
+    """CNS005 owns counters and sets under LWW (a CRDT, not a better clock, is the fix); CNS008 owns
+    causal domains on a store that tracks no causality (it names the wall clock too)."""
+    if domain.data_type in ("counter", "set"):
+        return True
+    if domain.consistency == "causal":
+        g = facts.guarantees.get(store.id)
+        return not (g is not None and "causal" in g.models) and causality_tracking(store) is None
+    return False
