@@ -41,16 +41,19 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
 
     False positives:
         A deliberately zonal element whose loss is covered elsewhere (a per-zone cache in front of a
-        multi-zone store, a batch worker): accept it in the risk register with the reason.
+        multi-zone store, a batch worker): accept it in the risk register with the reason. An element
+        that is also a single point of failure of an operation is left to FLR050 (single point of
+        failure), which reports the same zone with the operations it stops and their probability.
 
     References:
         AWS Well-Architected Reliability Pillar, "Deploy the workload to multiple locations".
         Google SRE Book, chapter 26 ("Data Integrity") and chapter 22 ("Addressing Cascading Failures").
     """
+    spofs = {sp.culprit for points in facts.single_points.values() for sp in points}
     for element, spread in sorted(facts.spreads.items()):
         zone = spread.single_zone
-        if zone is None:
-            continue
+        if zone is None or element in spofs:
+            continue  # a single point of failure of an operation: FLR050 names the operation and the zone
         kind = "service" if element in facts.graph.services else "store"
         section = "services" if kind == "service" else "stores"
         yield Finding(

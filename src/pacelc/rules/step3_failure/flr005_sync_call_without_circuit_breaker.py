@@ -48,12 +48,17 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
         owns is not judged unless the call has a fallback: the service cannot work without its own
         database, a breaker would only change the error, and its connection pool bounds the wait.
         With a fallback (a cache in front of the database), a breaker is what makes the fallback
-        fast. Calls to topics are left to the broker's own checks.
+        fast, so a call with a fallback is reported only when its worst-case wait before falling
+        back (`facts.budgets`: timeouts, attempts and backoffs composed) exceeds the p99 target of an
+        operation that uses it; the message then says so. Calls to topics are left to the broker's
+        own checks.
 
     False positives:
         A service that cannot do anything without the dependency and already fails fast (a short
         timeout, no retries): a breaker still sheds load from the recovering dependency; accept it
-        in the risk register if you disagree.
+        in the risk register if you disagree. A call with a fallback whose wait fits every latency
+        target (a 30 ms cache timeout under a 2 s deploy) is not reported: the caller degrades in
+        time, and a breaker would only save the wait.
 
     References:
         Nygard, "Release It!", 2nd ed., chapter 5 (Circuit Breaker, Bulkheads). Fowler,
@@ -62,6 +67,7 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
     owned_by: dict[str, set[str]] = {}
     for d in model.domains:
         owned_by.setdefault(d.owner, set()).add(d.store)
+    slow = _fallback_too_late(model, facts)
     for svc in sorted(model.services, key=lambda s: s.id):
         owned = owned_by.get(svc.id, set())
         for call in svc.calls:
@@ -73,21 +79,46 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
             eff = facts.graph.effective_call(call)
             if eff.circuit_breaker is not None or eff.bulkhead is not None:
                 continue
-            if kind == "store" and call.to in owned and not degraded_fallback(eff):
+            fallback = degraded_fallback(eff)
+            if kind == "store" and call.to in owned and not fallback:
                 continue  # the service's own database, with nothing to fall back to
             name = call_name(call)
+            late = slow.get(f"{svc.id}.{name}")
+            if fallback and late is None:
+                continue  # it degrades, and the wait before the fallback fits every latency target
+            message = (
+                f"sync call {svc.id} → {kind} {call.to} has no circuit breaker or bulkhead: when {call.to} "
+                f"hangs, every request waits up to {late[1]:g} ms before {svc.id} falls back, above the p99 "
+                f"target of {late[2]:g} ms of operation '{late[0]}'"
+                if late is not None and fallback
+                else f"sync call {svc.id} → {kind} {call.to} has no circuit breaker or bulkhead: when {call.to} "
+                f"hangs or fails, every request waits out its timeout and {svc.id} fails with it"
+            )
             yield Finding(
                 rule="FLR005",
                 elements=(svc.id, name),
-                message=(
-                    f"sync call {svc.id} → {kind} {call.to} has no circuit breaker or bulkhead: when {call.to} "
-                    f"hangs or fails, every request waits out its timeout and {svc.id} fails with it"
-                ),
+                message=message,
                 fix=(
                     "add `circuit_breaker: {failure_threshold, window_s, half_open_after_s, fallback}` "
                     "or a `bulkhead: {max_concurrent}` to the call (or to `defaults.call`)"
                 ),
                 where=("services", svc.id, "calls", name),
-                evidence={"target": call.to, "target_kind": kind},
+                evidence={"target": call.to, "target_kind": kind}
+                | ({"operation": late[0], "wait_ms": late[1], "sla_p99_ms": late[2]} if late and fallback else {}),
                 severity=lower("medium") if kind == "store" else None,
             )
+
+
+def _fallback_too_late(model: SystemModel, facts: Facts) -> dict[str, tuple[str, float, float]]:
+    """Per hop (caller.call): an operation whose p99 target its worst-case wait exceeds, the wait, the target."""
+    sla = {op.id: op.sla.p99_ms for op in model.operations if op.sla is not None and op.sla.p99_ms is not None}
+    out: dict[str, tuple[str, float, float]] = {}
+    for op_id, budget in sorted(facts.budgets.operations.items()):
+        target = sla.get(op_id)
+        if target is None:
+            continue
+        for hop in budget.hops:
+            wait = hop.worst_case.ms
+            if hop.name not in out and (wait is None or wait > target):
+                out[hop.name] = (op_id, wait if wait is not None else float("inf"), target)
+    return out

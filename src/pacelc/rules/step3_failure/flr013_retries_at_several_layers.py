@@ -7,6 +7,10 @@ from collections.abc import Iterator
 from pacelc.analysis.facts import Facts
 from pacelc.model.schema import SystemModel
 from pacelc.rules.base import Finding, rule
+from pacelc.rules.step3_failure.flr012_retry_amplification import check as flr012
+
+#: Failures that never reached the callee: retrying them adds no work behind the connection.
+CONNECT_ONLY = frozenset({"connect_error"})
 
 
 @rule("FLR013", "retries-at-several-layers", "medium")
@@ -55,24 +59,32 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
 
     False positives:
         Layers retrying disjoint failures (connect errors below, timeouts above) compound less; cap the
-        upper layer with a retry budget to say so.
+        upper layer with a retry budget to say so. A layer that retries connection errors only is not
+        counted (the failed attempt never reached the callee). A path whose amplification FLR012 (retry
+        amplification) reports for the same operation and element is left to FLR012.
 
     References:
         Google SRE Book, chapter 22 ("Addressing Cascading Failures"). AWS Builders' Library, "Timeouts,
         retries, and backoff with jitter" (retry at a single point in the stack).
     """
+    storms = {f.elements for f in flr012.run(model, facts)}
     for op_id, ob in sorted(facts.budgets.operations.items()):
         hops = {h.name: h for h in ob.hops}
         for path in ob.paths:
             layers = [
                 name
                 for name in path.retrying_layers
-                if name in hops and hops[name].retry_budget_percent is None and not hops[name].circuit_breaker
+                if name in hops
+                and hops[name].retry_budget_percent is None
+                and not hops[name].circuit_breaker
+                and not (hops[name].retry_on and set(hops[name].retry_on) <= CONNECT_ONLY)
             ]
             if len(layers) < 2:
                 continue
             leaf = path.hops[-1]
             target = hops[leaf].target if leaf in hops else leaf
+            if (op_id, target) in storms:
+                continue  # FLR012 reports the same path with its amplification
             yield Finding(
                 rule="FLR013",
                 elements=(op_id, target),

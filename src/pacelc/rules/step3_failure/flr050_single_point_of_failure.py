@@ -70,7 +70,8 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
     False positives:
         An external provider with a contractual SLA you accept: record it in the risk register with the
         reason. Placement without a spread policy is assumed to put all replicas in one zone; state
-        `spread` if it is not so.
+        `spread` if it is not so. CAP007 (single-zone element) leaves an element that is a single
+        point of failure of an operation to this rule, which names the operation and the zone.
 
     References:
         Vesely et al., "Fault Tree Handbook" (NUREG-0492), minimal cut sets. Rauzy, "New algorithms
@@ -86,8 +87,11 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
                     f"failure on the path {' → '.join(sp.path)} (probability {sp.probability:.1e})"
                 ),
                 fix=(
-                    f"add redundancy to '{sp.culprit}' across zones (replicas with `spread: one_per_zone` and a "
-                    "failover), or give the call to it a fallback so the operation degrades instead"
+                    f"add a second provider next to '{sp.culprit}', or give the call to it a fallback so the "
+                    "operation degrades instead (or accept the provider's SLA in the risk register)"
+                    if _external(facts, sp.culprit)
+                    else f"add redundancy to '{sp.culprit}' across zones (replicas with `spread: one_per_zone` and "
+                    "a failover), or give the call to it a fallback so the operation degrades instead"
                 ),
                 where=("stores" if sp.culprit in facts.graph.stores else "services", sp.culprit),
                 evidence={
@@ -96,3 +100,8 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
                     "probability": round(sp.probability, 12),
                 },
             )
+
+
+def _external(facts: Facts, element: str) -> bool:
+    svc = facts.graph.services.get(element)
+    return svc is not None and bool(svc.external)

@@ -51,7 +51,10 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
 
     False positives:
         Managed services whose failovers are invisible to the customer and lose nothing (DynamoDB,
-        Spanner): record the decision in the risk register.
+        Spanner): record the decision in the risk register. Stores whose every domain is declared
+        `priority: availability` (a cache of config, rate-limit counters, stock badges) are skipped:
+        losing a few writes there was accepted with the priority, so a failover leaves nothing to
+        check (the same exemption as FLR008).
 
     References:
         Google SRE Book, ch. 6 (Monitoring Distributed Systems). GitHub, "October 21 post-incident
@@ -64,6 +67,9 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
             continue
         if flows.alarmed("failover", store.id) or flows.alarmed("split_brain", store.id):
             continue
+        held = flows.domains_on_store.get(store.id, [])
+        if held and all(d.priority == "availability" for d in held):
+            continue  # availability-first data: a failover's loss is accepted by design, nothing to check
         costs = []
         guarantee = facts.guarantees.get(store.id)
         if guarantee is not None and guarantee.may_lose_acked_writes:
