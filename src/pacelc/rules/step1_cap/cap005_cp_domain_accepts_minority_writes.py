@@ -55,6 +55,8 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
     False positives:
         A domain that truly merges concurrent writes (a CRDT, an append-only log): declare
         `priority: availability`.
+        FLR052 (split brain loses acknowledged writes) leaves these domains to this rule; CAP002
+        leaves the domain's weaker guarantee to it.
 
     References:
         Gilbert and Lynch, "Brewer's Conjecture and the Feasibility of Consistent, Available,

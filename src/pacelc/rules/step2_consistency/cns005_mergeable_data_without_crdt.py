@@ -62,6 +62,9 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
     False positives:
         A counter only ever written by one writer per key (partitioned ownership): say so with a
         merge function description, e.g. `merge_function: single writer per key`.
+        This rule owns the merge of counters, sets and registers on multi-writer stores: FLR052
+        (split brain loses acknowledged writes) does not report them, and SYN002 (LWW on unbounded
+        wall clocks) leaves counters and sets out (a CRDT, not a better clock, is the fix).
 
     References:
         Shapiro et al., "Conflict-free Replicated Data Types" (SSS 2011). DeCandia et al., "Dynamo"

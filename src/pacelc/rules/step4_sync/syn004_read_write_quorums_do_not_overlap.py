@@ -55,6 +55,8 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
         Quorums counted per data centre (LOCAL_QUORUM) while N counts every region: if clients read and
         write in one region only, model that region's replicas as N. The cross-region anomaly is real
         as soon as a client moves.
+        Where this rule fires, CAP002 (store weaker than required consistency) stays quiet on the
+        same domain: this finding names the quorum setting to change.
 
     References:
         Gifford, "Weighted Voting for Replicated Data" (SOSP 1979). Bailis et al., "Probabilistically

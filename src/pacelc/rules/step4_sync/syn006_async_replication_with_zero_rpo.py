@@ -86,6 +86,8 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
     False positives:
         Semi-sync with the fallback disabled (MySQL `rpl_semi_sync_source_timeout` huge, or
         `wait_for_slave_count` enforced) behaves like sync: model it as `mode: sync`.
+        Where this rule fires, CAP002 (store weaker than required consistency) stays quiet on the
+        same domain: this finding names the replication setting to change.
 
     References:
         Kleppmann, "Designing Data-Intensive Applications", ch. 5 (Synchronous versus asynchronous
