@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 from rich.console import Console
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -37,13 +38,19 @@ def render_terminal(review: ReviewOut, console: Console | None = None, color: bo
     )
     active = [f for f in r.findings if f.suppressed is None]
     if active:
-        table = Table(title="Findings (worst first)", show_lines=False, expand=False)
-        for col in ("Severity", "Rule", "Where", "Finding"):
-            table.add_column(col, overflow="fold")
-        for f in active:
-            where = f"{f.location.file}:{f.location.line}" if f.location else "-"
-            table.add_row(Text(f.severity, style=_STYLE[f.severity]), f"{f.rule} {f.name}", where, f.message)
-        console.print(table)
+        console.print()
+        console.print(Text("Findings, worst first", style="bold"))
+    for f in active:
+        # A linter-style list reads better than a table: the location is clickable in most terminals.
+        where = f"{f.location.file}:{f.location.line}:{f.location.col}" if f.location else "-"
+        head = Text()
+        head.append(f"{f.severity.upper():<8}", style=_STYLE[f.severity])
+        head.append(f" {f.rule} {f.name}  ", style="bold")
+        head.append(where, style="dim")
+        console.print(head)
+        console.print(Padding(Text(f.message), (0, 0, 0, 9)))
+    if active:
+        console.print()
     checks = Table(title="Quality checks")
     checks.add_column("#")
     checks.add_column("Check", overflow="fold")
@@ -68,4 +75,6 @@ def render_terminal(review: ReviewOut, console: Console | None = None, color: bo
             table.caption = f"{len(t.rows) - limit} more rows in the Markdown and JSON reports"
         console.print(table)
     console.print("Full tables: --format markdown or --format json.", style="dim")
-    return console.export_text(styles=color)
+    text = console.export_text(styles=color)
+    # rich pads every line to the console width; trailing blanks only make diffs and copies noisy.
+    return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
