@@ -1,7 +1,7 @@
 """Single-leader (primary/backup) replication of one register.
 
 State: ``(nodes, leader, epoch, clients)`` with node ``(up, isolated, value, version,
-believes_leader, epoch_known)`` and client ``0`` (idle), ``1`` (read in flight) or
+believes_leader, epoch_known, visible_value, visible_version)`` and client ``0`` (idle), ``1`` (read in flight) or
 ``(node, version, value)`` (write in flight). Versions are ``epoch * 16 + sequence``.
 
 Abstraction: replication ships the leader's whole state to one follower in one step
@@ -11,6 +11,14 @@ Failover is one atomic step that promotes the most up-to-date reachable follower
 orchestrators do. Writes are fsynced before they are acknowledged, so a restart keeps
 the node's data. A partition isolates one node from the others; clients reach both
 sides, and routing may still send them to a node that believes it leads.
+
+Visibility at the leader: with ``visible_before_ack`` (the default) a read at the leader sees
+a write as soon as the leader has it, before its replicas confirm it (MySQL semi-sync
+AFTER_COMMIT); without it a write becomes visible at the leader when it is acknowledged
+(PostgreSQL synchronous commit, MySQL AFTER_SYNC), and everything a node holds becomes
+visible when it is promoted or restarts as leader (crash recovery replays its log). The
+last two fields of a node are only used then; otherwise they stay 0 so the state space
+is unchanged.
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ from typing import Any, Literal
 
 from .base import FAULT, INTERNAL, INVOKE, RETURN, ProtocolModel, Step, node, sort_perm
 
-UP, ISO, VAL, VER, LEAD, EP = range(6)
+UP, ISO, VAL, VER, LEAD, EP, VVAL, VVER = range(8)
 
 
 @dataclass(frozen=True)
@@ -30,6 +38,8 @@ class SingleLeaderSettings:
     failover: Literal["automatic", "manual", "none"] = "automatic"
     fencing: bool = False  # the old leader is fenced off (STONITH / epoch check) when another is promoted
     read_from: Literal["leader", "any"] = "leader"
+    # a read at the leader sees a write before the replicas confirm it (see the module docstring)
+    visible_before_ack: bool = True
     faults: tuple[str, ...] = ("crash", "partition")
 
 
@@ -42,14 +52,16 @@ class SingleLeader(ProtocolModel):
         self.nc = clients
         self.name = (
             f"single-leader ({settings.replication} replication, {settings.failover} failover, "
-            f"{'with' if settings.fencing else 'without'} fencing, reads from {settings.read_from})"
+            f"{'with' if settings.fencing else 'without'} fencing, reads from {settings.read_from}"
+            f"{'' if settings.visible_before_ack else ', writes visible once acknowledged'})"
         )
         self.need_acks = {"sync": replicas - 1, "semi_sync": 1, "async": 0}[settings.replication]
         self.crash = "crash" in settings.faults
         self.partition = "partition" in settings.faults
+        self.hide = not settings.visible_before_ack
 
     def initial(self) -> tuple[Any, ...]:
-        nodes = tuple((1, 0, 0, 16, 1 if i == 0 else 0, 1) for i in range(self.n))
+        nodes = tuple((1, 0, 0, 16, 1 if i == 0 else 0, 1, 0, 0) for i in range(self.n))
         return (nodes, 0, 1, (0,) * self.nc)
 
     def successors(self, ps: tuple[Any, ...], can_invoke: bool, can_fault: bool, value: int) -> Iterator[Step]:
@@ -71,7 +83,7 @@ class SingleLeader(ProtocolModel):
                 for i, nd in enumerate(nodes):
                     if nd[UP] and nd[LEAD]:
                         ver = max(nd[VER] + 1, nd[EP] * 16 + 1)
-                        nd2 = (1, nd[ISO], value, ver, 1, nd[EP])
+                        nd2 = (1, nd[ISO], value, ver, 1, nd[EP], nd[VVAL], nd[VVER])
                         nodes2 = (*nodes[:i], nd2, *nodes[i + 1 :])
                         cl = (*clients[:c], (i, ver, value), *clients[c + 1 :])
                         yield (
@@ -85,7 +97,7 @@ class SingleLeader(ProtocolModel):
                 any_node = self.s.read_from == "any"
                 for i, nd in enumerate(nodes):
                     if nd[UP] and (any_node or nd[LEAD]):
-                        v = nd[VAL] or None
+                        v = (nd[VVAL] if self.hide and nd[LEAD] else nd[VAL]) or None
                         yield ("ret", c, v, True, i), (nodes, leader, epoch, cl), ("r", c, v, True), RETURN
             else:
                 i, ver, _v = cs
@@ -100,13 +112,17 @@ class SingleLeader(ProtocolModel):
                             acks += 1
                 if acks >= self.need_acks:
                     cl = (*clients[:c], 0, *clients[c + 1 :])
-                    yield ("ret", c, "ok", True, i), (nodes, leader, epoch, cl), ("r", c, None, True), RETURN
+                    nodes2 = nodes
+                    if self.hide and ver > nd[VVER] and nd[VER] >= ver and nd[VER] >> 4 == ver >> 4:
+                        # the commit becomes visible when the client is told it succeeded
+                        nodes2 = (*nodes[:i], (*nd[:VVAL], _v, ver), *nodes[i + 1 :])
+                    yield ("ret", c, "ok", True, i), (nodes2, leader, epoch, cl), ("r", c, None, True), RETURN
         # replication from the current leader to a reachable follower
         ld = nodes[leader]
         if ld[UP] and not ld[ISO]:
             for j, f in enumerate(nodes):
                 if j != leader and f[UP] and not f[ISO] and (f[VAL] != ld[VAL] or f[VER] != ld[VER]):
-                    nd2 = (1, 0, ld[VAL], ld[VER], 0, epoch)
+                    nd2 = (1, 0, ld[VAL], ld[VER], 0, epoch, f[VVAL], f[VVER])
                     yield (
                         ("repl", leader, j, ld[VAL]),
                         ((*nodes[:j], nd2, *nodes[j + 1 :]), leader, epoch, clients),
@@ -128,29 +144,32 @@ class SingleLeader(ProtocolModel):
                     nodes2 = []
                     for k, g in enumerate(nodes):
                         if k == j:
-                            g = (1, 0, g[VAL], g[VER], 1, e2)
+                            # a promoted node serves everything it holds
+                            g = (1, 0, g[VAL], g[VER], 1, e2, *((g[VAL], g[VER]) if self.hide else (0, 0)))
                         elif k == leader:
                             if self.s.fencing:
-                                g = (g[UP], g[ISO], g[VAL], g[VER], 0, g[EP])
+                                g = (g[UP], g[ISO], g[VAL], g[VER], 0, g[EP], g[VVAL], g[VVER])
                         elif g[UP] and not g[ISO]:
-                            g = (1, 0, g[VAL], g[VER], 0, e2)
+                            g = (1, 0, g[VAL], g[VER], 0, e2, g[VVAL], g[VVER])
                         nodes2.append(g)
                     yield ("failover", leader, j, e2), (tuple(nodes2), j, e2, clients), None, INTERNAL
         # recovery (free) and faults (counted)
         for i, nd in enumerate(nodes):
             if not nd[UP]:
                 lead = 1 if i == leader else 0
-                nd2 = (1, nd[ISO], nd[VAL], nd[VER], lead, epoch if lead else nd[EP])
+                # crash recovery replays the log: a restarted leader serves what it holds
+                vis = (nd[VAL], nd[VER]) if self.hide and lead else (nd[VVAL], nd[VVER])
+                nd2 = (1, nd[ISO], nd[VAL], nd[VER], lead, epoch if lead else nd[EP], *vis)
                 yield ("restart", i), ((*nodes[:i], nd2, *nodes[i + 1 :]), leader, epoch, clients), None, INTERNAL
             elif nd[ISO]:
                 stale = nd[LEAD] and i != leader
-                nd2 = (1, 0, nd[VAL], nd[VER], 0 if stale else nd[LEAD], epoch)
+                nd2 = (1, 0, nd[VAL], nd[VER], 0 if stale else nd[LEAD], epoch, nd[VVAL], nd[VVER])
                 yield ("heal", i), ((*nodes[:i], nd2, *nodes[i + 1 :]), leader, epoch, clients), None, INTERNAL
         if can_fault:
             any_iso = any(nd[ISO] for nd in nodes)
             for i, nd in enumerate(nodes):
                 if nd[UP] and self.crash:
-                    nd2 = (0, nd[ISO], nd[VAL], nd[VER], 0, nd[EP])
+                    nd2 = (0, nd[ISO], nd[VAL], nd[VER], 0, nd[EP], nd[VVAL], nd[VVER])
                     yield (
                         ("fault", "crash", i),
                         ((*nodes[:i], nd2, *nodes[i + 1 :]), leader, epoch, clients),
@@ -158,7 +177,7 @@ class SingleLeader(ProtocolModel):
                         FAULT,
                     )
                 if nd[UP] and not any_iso and self.partition and n > 1:
-                    nd2 = (1, 1, nd[VAL], nd[VER], nd[LEAD], nd[EP])
+                    nd2 = (1, 1, nd[VAL], nd[VER], nd[LEAD], nd[EP], nd[VVAL], nd[VVER])
                     yield (
                         ("fault", "isolate", i),
                         ((*nodes[:i], nd2, *nodes[i + 1 :]), leader, epoch, clients),

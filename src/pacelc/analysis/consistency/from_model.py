@@ -1,0 +1,646 @@
+"""From the system model to model-checked consistency verdicts, one per data domain.
+
+:func:`map_store` turns a store (or a topic, through its broker and producers) of the pydantic
+model into the settings of one protocol model; :func:`verify_model` runs the bounded model checker
+for every domain with a declared requirement and returns a :class:`DomainVerification` each.
+
+Soundness rules, applied everywhere (they decide what a verdict may claim):
+
+* A setting the model does not state is filled with its *safest* value and recorded in
+  ``missing``. A violation found with the safest values is a violation whatever the real values
+  are; "no violation" is not a proof then, so it becomes ``unknown`` naming what is missing.
+* Behaviour the protocol model leaves out and that could only add violations (fsync off,
+  in-memory stores, clock skew in leaderless coordinators, ...) is recorded in ``unmodelled``:
+  it turns "no violation" into ``unknown`` too, never a violation into anything else.
+* Where the only faithful protocol model would be weaker than the real system (session tokens,
+  CRDTs under session checkers, custom merge functions), nothing is run: the verdict is
+  ``unknown`` with the reason. A counterexample must never be an artefact of the abstraction.
+
+Output is deterministic: budgets are counted in states (the time budget is a safety net far
+above what the default state budgets need), and timings are kept apart from the report data.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from pacelc.model.schema import Domain, Store, SystemModel, Topic
+
+from .api import Settings, check_protocol
+from .checker import HOLDS, UNKNOWN, VIOLATED, Bounds, Budget, CheckResult
+from .checkers import (
+    CAUSAL,
+    LINEARIZABLE,
+    MONOTONIC_READS,
+    MONOTONIC_WRITES,
+    NO_LOST_WRITES,
+    NO_STALE_READS,
+    READ_YOUR_WRITES,
+    SEQUENTIAL,
+    WRITES_FOLLOW_READS,
+)
+from .counterexample import Counterexample
+from .protocols.kafka import KafkaSettings
+from .protocols.leaderless import LeaderlessSettings
+from .protocols.multi_leader import MultiLeaderSettings
+from .protocols.raft import RaftSettings
+from .protocols.single_leader import SingleLeaderSettings
+
+NOT_CHECKED = "not_checked"
+
+#: The domain's requirement (schema vocabulary) -> the checker's model. bounded_staleness has no
+#: checker of its own; an acknowledged write that is lost is stale forever, so no_lost_writes is a
+#: necessary condition of it and is what gets checked. eventual constrains only infinite
+#: executions (convergence): a bounded search cannot refute it, so it is not checked.
+REQUIREMENTS: dict[str, str | None] = {
+    "linearizable": LINEARIZABLE,
+    "sequential": SEQUENTIAL,
+    "causal": CAUSAL,
+    "read_your_writes": READ_YOUR_WRITES,
+    "monotonic_reads": MONOTONIC_READS,
+    "monotonic_writes": MONOTONIC_WRITES,
+    "writes_follow_reads": WRITES_FOLLOW_READS,
+    "bounded_staleness": NO_LOST_WRITES,
+    "eventual": None,
+}
+#: Requirements that a client's own session tokens or stickiness can satisfy on follower reads:
+#: the protocol models have no sessions, so these are not checked on session-routed reads.
+_SESSION_SENSITIVE = frozenset({SEQUENTIAL, CAUSAL, READ_YOUR_WRITES, MONOTONIC_READS, MONOTONIC_WRITES,
+                                WRITES_FOLLOW_READS})
+_FOLLOWER_READS = ("followers", "any", "nearest")
+
+#: Bounds for `pacelc review` (CNS050): small, so that the three examples review in well under a
+#: second each; every counterexample the models know is found within them (4-7 steps).
+REVIEW_BOUNDS = Bounds(replicas=3, clients=2, ops=3, faults=1)
+REVIEW_BUDGET = Budget(max_states=40_000, max_seconds=20.0)
+#: Defaults of `pacelc verify`: the same bounds, a larger budget that exhausts them for every protocol
+#: model but Raft with lease or read-index reads (about 190k states: `--max-states 400000` proves
+#: those in 2-5 s each); kept so that verifying one example takes under 3 s.
+VERIFY_BOUNDS = REVIEW_BOUNDS
+VERIFY_BUDGET = Budget(max_states=100_000, max_seconds=60.0)
+#: Largest replica count explored; quorum properties are kept when scaling down (see _scale_quorum).
+MAX_REPLICAS = 3
+
+
+@dataclass(frozen=True)
+class StoreMapping:
+    """The protocol settings standing for one store, and what they rest on."""
+
+    store: str
+    topic: str | None
+    settings: Settings | None  # None: no protocol model fits (reason says why)
+    replicas: int | None = None  # replicas explored (None: the protocol decides)
+    missing: tuple[str, ...] = ()  # model paths that do not say; filled with the safest value
+    unmodelled: tuple[str, ...] = ()  # real behaviour left out that could only add violations
+    assumptions: tuple[str, ...] = ()  # how settings were read
+    reason: str = ""  # why settings is None
+
+
+@dataclass(frozen=True)
+class DomainVerification:
+    """The model-checked verdict for one domain's consistency requirement."""
+
+    domain: str
+    store: str
+    topic: str | None
+    required: str  # the domain's requirement (schema vocabulary)
+    checked: str | None  # the checker's model (None: not checked)
+    status: str  # violated | holds_within_bounds | unknown | not_checked
+    reason: str  # one sentence: why this status
+    protocol: str | None = None
+    anomaly: str | None = None
+    bounds: Bounds | None = None
+    counterexample: Counterexample | None = None
+    states: int = 0
+    depth: int = 0
+    seconds: float = 0.0  # wall time; never part of to_dict() unless asked (reports stay byte-identical)
+    missing: tuple[str, ...] = ()
+    unmodelled: tuple[str, ...] = ()
+    assumptions: tuple[str, ...] = ()
+
+    @property
+    def violated(self) -> bool:
+        return self.status == VIOLATED
+
+    @property
+    def steps(self) -> list[str]:
+        """The counterexample as readable steps (empty when there is none)."""
+        cx = self.counterexample
+        if cx is None:
+            return []
+        out = [f"{s.n}. {s.text}" for s in cx.steps]
+        out += [f"after quiescence (faults healed, replication drained): read({k}) -> {_fmt(v)}" for k, v in cx.final]
+        return out
+
+    def bounds_text(self) -> str:
+        return self.bounds.describe() if self.bounds else ""
+
+    def to_dict(self, timing: bool = False) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "domain": self.domain,
+            "store": self.store,
+            "topic": self.topic,
+            "required": self.required,
+            "checked": self.checked,
+            "status": self.status,
+            "reason": self.reason,
+            "protocol": self.protocol,
+            "anomaly": self.anomaly,
+            "bounds": self.bounds.as_dict() if self.bounds else None,
+            "counterexample": self.steps or None,
+            "why": self.counterexample.reason if self.counterexample else None,
+            "states": self.states,
+            "depth": self.depth,
+            "missing": list(self.missing),
+            "unmodelled": list(self.unmodelled),
+            "assumptions": list(self.assumptions),
+        }
+        if timing:
+            d["seconds"] = round(self.seconds, 3)
+        return d
+
+    def render(self) -> str:
+        """Plain text: the verdict line, then the counterexample and what the verdict rests on."""
+        head = f"{self.domain} ({self.required}) on {self.topic or self.store}: "
+        if self.status == VIOLATED:
+            head += f"VIOLATED — {self.anomaly}"
+        elif self.status == HOLDS:
+            head += "holds within bounds"
+        elif self.status == NOT_CHECKED:
+            head += "not checked"
+        else:
+            head += "unknown"
+        lines = [head, f"  {self.reason}"]
+        if self.protocol:
+            lines.append(f"  protocol: {self.protocol}")
+        if self.bounds and self.status in (VIOLATED, HOLDS, UNKNOWN) and self.checked:
+            lines.append(f"  bounds: {self.bounds.describe()} ({self.states} states explored)")
+        if self.counterexample is not None:
+            lines.append(f"  shortest counterexample ({len(self.counterexample.steps)} steps):")
+            lines += [f"    {s}" for s in self.steps]
+            lines.append(f"  why: {self.counterexample.reason}")
+        for label, items in (("not stated in the model", self.missing), ("not modelled", self.unmodelled),
+                             ("assumed", self.assumptions)):
+            for item in items:
+                lines.append(f"  {label}: {item}")
+        return "\n".join(lines)
+
+
+def _fmt(v: Any) -> str:
+    if v is None:
+        return "⊥ (initial)"
+    if isinstance(v, tuple):
+        return "[" + ", ".join(map(str, v)) + "]"
+    return str(v)
+
+
+# --------------------------------------------------------------------------- mapping
+
+
+def _find_store(model: SystemModel, ident: str) -> tuple[Store | None, Topic | None]:
+    for s in model.stores:
+        if s.id == ident:
+            return s, None
+    for t in model.topics:
+        if t.id == ident:
+            return next((s for s in model.stores if s.id == t.broker), None), t
+    return None, None
+
+
+def map_store(model: SystemModel, ident: str, required: str | None = None) -> StoreMapping:
+    """Protocol settings for the store (or topic) ``ident``; ``required`` is the checker model the
+    settings will be held against (some settings only matter for some requirements)."""
+    store, topic = _find_store(model, ident)
+    topic_id = topic.id if topic else None
+    if store is None:
+        return StoreMapping(ident, topic_id, None, reason=f"no store or topic '{ident}' in the model")
+    m = _Mapper(model, store, topic, required)
+    return m.build()
+
+
+class _Mapper:
+    def __init__(self, model: SystemModel, store: Store, topic: Topic | None, required: str | None) -> None:
+        self.model = model
+        self.store = store
+        self.topic = topic
+        self.required = required
+        self.missing: list[str] = []
+        self.unmodelled: list[str] = []
+        self.assumptions: list[str] = []
+        self.path = f"stores.{store.id}"
+
+    def done(self, settings: Settings | None, replicas: int | None = None, reason: str = "") -> StoreMapping:
+        return StoreMapping(
+            self.store.id, self.topic.id if self.topic else None, settings, replicas,
+            tuple(self.missing), tuple(self.unmodelled), tuple(self.assumptions), reason,
+        )
+
+    def none(self, reason: str) -> StoreMapping:
+        return self.done(None, reason=reason)
+
+    def _durability(self, consensus_or_replica: bool = True) -> None:
+        d = self.store.durability
+        if d is None:
+            return
+        if not d.persistent:
+            self.unmodelled.append(f"{self.path}.durability.persistent is false: a restart loses the node's data "
+                                   "(the protocol models keep data across restarts)")
+        elif d.fsync in ("periodic", "never") and consensus_or_replica:
+            self.unmodelled.append(f"{self.path}.durability.fsync is {d.fsync}: a crash loses the last "
+                                   "acknowledged writes (the protocol models fsync before acknowledging)")
+
+    def _scaled(self, n: int, what: str) -> int:
+        if n > MAX_REPLICAS:
+            self.assumptions.append(f"{what}: {MAX_REPLICAS} of the {n} replicas explored (majorities and quorum "
+                                    "overlaps are the same)")
+            return MAX_REPLICAS
+        return n
+
+    def build(self) -> StoreMapping:
+        store, rep = self.store, self.store.replication
+        if rep is None:
+            if store.replicas > 1:
+                self.missing.append(f"{self.path}.replication")
+                return self.none(f"{store.replicas} replicas but the model does not say how they replicate "
+                                 f"({self.path}.replication)")
+            return self._single_copy()
+        if rep.topology == "none" or store.replicas == 1:
+            return self._single_copy()
+        if store.kind == "log" and rep.topology == "single_leader":
+            return self._log()
+        if rep.topology == "single_leader":
+            return self._single_leader()
+        if rep.topology == "consensus":
+            return self._consensus()
+        if rep.topology == "leaderless":
+            return self._leaderless()
+        return self._multi_leader()
+
+    # -- one copy
+    def _single_copy(self) -> StoreMapping:
+        self.assumptions.append("one copy of the data: modelled as a single leader without replicas")
+        self._durability()
+        s = SingleLeaderSettings(replication="sync", failover="none", fencing=True, read_from="leader",
+                                 visible_before_ack=False, faults=("crash",))
+        return self.done(s, replicas=1)
+
+    # -- sessions on follower reads
+    def _sessions_block(self, session: str | None, where: str) -> str | None:
+        """Reason not to run, when follower reads meet a requirement that session routing decides."""
+        if self.required not in _SESSION_SENSITIVE:
+            if self.required in (LINEARIZABLE, NO_STALE_READS):
+                self.assumptions.append("session guarantees are irrelevant here: they order a client's own "
+                                        "reads, and linearizability also binds every other client")
+            return None
+        if session is None:
+            self.missing.append(f"{self.path}.replication.session_guarantees")
+            return (f"reads go to {where} and the model does not say which session guarantees they have "
+                    f"({self.path}.replication.session_guarantees)")
+        if session != "none":
+            self.unmodelled.append(f"session guarantees ({session})")
+            return (f"reads go to {where} with session guarantees ({session}), which the protocol models do "
+                    "not model; the verdict rests on them")
+        return None
+
+    # -- single leader
+    def _single_leader(self) -> StoreMapping:
+        rep = self.store.replication
+        assert rep is not None
+        p = f"{self.path}.replication"
+        mode = rep.mode
+        if mode is None:
+            self.missing.append(f"{p}.mode")
+            mode = "sync"
+        fo = rep.failover
+        if fo is None:
+            self.missing.append(f"{p}.failover")
+            failover, fencing = "none", True
+        else:
+            failover = fo.mode
+            if fo.mode == "automatic" and fo.fencing is None:
+                self.missing.append(f"{p}.failover.fencing")
+                fencing = True
+            else:
+                fencing = fo.fencing not in ("none",) if fo.mode == "automatic" else True
+        if failover == "automatic" and not fencing and rep.linearizable_reads in ("lease", "read_index", "quorum_read"):
+            # the leader checks it still leads before a read, but nothing stops a deposed one writing:
+            # the model has one switch for both, so the safe side is taken and a pass stays unknown
+            self.unmodelled.append(f"leader check on reads ({rep.linearizable_reads}) without fencing of writes "
+                                   "(modelled as fencing)")
+            fencing = True
+        read_from = rep.read_from
+        if read_from is None:
+            self.missing.append(f"{p}.read_from")
+            read_from = "leader"
+        routed = "any" if read_from in _FOLLOWER_READS else "leader"
+        if routed == "any":
+            block = self._sessions_block(rep.session_guarantees, f"{read_from} replicas")
+            if block:
+                return self.none(block)
+        self.assumptions.append("a write becomes visible at the leader when it is acknowledged (PostgreSQL "
+                                "synchronous commit, MySQL semi-sync AFTER_SYNC); engines that show it earlier "
+                                "are weaker than modelled")
+        self._durability()
+        s = SingleLeaderSettings(replication=mode, failover=failover, fencing=fencing, read_from=routed,
+                                 visible_before_ack=False)
+        return self.done(s, replicas=self._scaled(self.store.replicas, "single leader"))
+
+    # -- consensus
+    def _skew_bound(self) -> float | None:
+        rep = self.store.replication
+        cr = rep.conflict_resolution if rep else None
+        if cr is not None and cr.max_clock_skew_ms is not None:
+            return cr.max_clock_skew_ms
+        return self.model.defaults.max_clock_skew_ms
+
+    def _consensus(self) -> StoreMapping:
+        rep = self.store.replication
+        assert rep is not None
+        p = f"{self.path}.replication"
+        if rep.protocol not in (None, "raft"):
+            self.assumptions.append(f"{rep.protocol} modelled as Raft-like consensus (majority commit, "
+                                    "leader election with up-to-date logs)")
+        read_from = rep.read_from
+        if read_from is None:
+            self.missing.append(f"{p}.read_from")
+            read_from = "leader"
+        bounded = True
+        if read_from in _FOLLOWER_READS:
+            block = self._sessions_block(rep.session_guarantees, f"{read_from} members")
+            if block:
+                return self.none(block)
+            mode = "follower"
+        else:
+            lin = rep.linearizable_reads
+            if read_from == "quorum":
+                self.assumptions.append("quorum reads modelled as read-index reads (a majority confirms leadership)")
+                mode = "read_index"
+            elif lin is None:
+                self.missing.append(f"{p}.linearizable_reads")
+                mode = "read_index"
+            elif lin == "lease":
+                mode = "lease"
+                bound = self._skew_bound()
+                if bound is None:
+                    self.missing.append("defaults.max_clock_skew_ms (lease reads are safe only under bounded "
+                                        "clock skew)")
+                else:
+                    self.assumptions.append(f"clock skew stays below {bound:g} ms and the lease margin covers it "
+                                            "(and process pauses)")
+            elif lin in ("read_index", "quorum_read"):
+                mode = "read_index"
+            else:
+                mode = "leader_local"
+        self._durability()
+        s = RaftSettings(read_mode=mode, bounded_clock_skew=bounded)
+        return self.done(s, replicas=self._scaled(self.store.replicas, "consensus group"))
+
+    # -- leaderless
+    def _leaderless(self) -> StoreMapping:
+        rep = self.store.replication
+        assert rep is not None
+        p = f"{self.path}.replication"
+        q = rep.quorum
+        n = (q.n if q and q.n else None) or self.store.replicas
+        if q is None or q.r is None or q.w is None:
+            self.missing.append(f"{p}.quorum.r/w")
+            return self.none(f"the model does not say the read and write quorums ({p}.quorum.r, .w)")
+        r, w = q.r, q.w
+        if r > n or w > n:
+            return self.none(f"quorum larger than N (N={n}, R={r}, W={w})")
+        sloppy = q.sloppy
+        if sloppy is None:
+            self.missing.append(f"{p}.quorum.sloppy")
+            sloppy = False
+        ae = rep.anti_entropy
+        if ae is None:
+            self.missing.append(f"{p}.anti_entropy")
+            read_repair, handoff = True, True
+        else:
+            read_repair, handoff = ae.read_repair, ae.hinted_handoff or not sloppy
+        if read_repair and self.required in (LINEARIZABLE, SEQUENTIAL):
+            self.unmodelled.append("asynchronous read repair (modelled as completing before the read returns)")
+        cr = rep.conflict_resolution
+        if cr is not None and cr.strategy == "lww" and cr.clock != "truetime":
+            self.unmodelled.append(f"clock skew between coordinators (last-writer-wins on {cr.clock or 'unstated'} "
+                                   "clocks; the leaderless model stamps writes from one clock)")
+        elif cr is not None and cr.strategy not in ("lww",):
+            self.unmodelled.append(f"conflict resolution by {cr.strategy.replace('_', ' ')} (modelled as "
+                                   "last-writer-wins on one clock)")
+        n2, r2, w2 = _scale_quorum(n, r, w)
+        if (n2, r2, w2) != (n, r, w):
+            self.assumptions.append(f"N={n}, R={r}, W={w} explored as N={n2}, R={r2}, W={w2}: the same quorum "
+                                    f"overlap (R+W {'>' if r + w > n else '≤'} N) and the same all-replica quorums")
+        self._durability()
+        s = LeaderlessSettings(n=n2, r=r2, w=w2, sloppy_quorum=sloppy, hinted_handoff=handoff,
+                               read_repair=read_repair)
+        return self.done(s)
+
+    # -- multi-leader
+    def _multi_leader(self) -> StoreMapping:
+        rep = self.store.replication
+        assert rep is not None
+        p = f"{self.path}.replication"
+        cr = rep.conflict_resolution
+        if cr is None:
+            self.missing.append(f"{p}.conflict_resolution")
+            return self.none(f"the model does not say how concurrent writes are resolved ({p}.conflict_resolution)")
+        if self.required in _SESSION_SENSITIVE:
+            # every leader serves reads; stickiness or tokens decide these requirements
+            block = self._sessions_block(rep.session_guarantees, "every leader")
+            if block:
+                return self.none(block)
+        if cr.strategy == "crdt":
+            if self.required in _SESSION_SENSITIVE - {SEQUENTIAL}:
+                return self.none("the causal and session checkers judge read/write registers; a CRDT's merged "
+                                 "state is not covered")
+            self.assumptions.append(f"the CRDT ({cr.crdt_type or 'type unstated'}) modelled as an add-only set: every "
+                                    "update survives the merge")
+            s = MultiLeaderSettings(conflict="crdt_set")
+        elif cr.strategy == "lww":
+            s = MultiLeaderSettings(conflict="lww", clock_skew=self._lww_skew(cr.clock, cr.max_clock_skew_ms))
+        else:
+            return self.none(f"conflict resolution by {cr.strategy.replace('_', ' ')} is not modelled")
+        self.assumptions.append("two of the leaders explored; writes replicate asynchronously in any order")
+        self._durability()
+        return self.done(s)
+
+    def _lww_skew(self, clock: str | None, own_bound: float | None) -> tuple[int, int]:
+        """Per-leader skew in ticks (one tick: the time between two client operations)."""
+        if clock == "truetime":
+            self.assumptions.append("TrueTime commit wait orders writes by real time (no skew)")
+            return (0, 0)
+        if clock in ("logical", "vector"):
+            self.assumptions.append(f"{clock} clocks do not follow real time: a write that did not see an "
+                                    "earlier one on another leader may get an older timestamp")
+            return (0, -2)
+        bound = own_bound if own_bound is not None else self.model.defaults.max_clock_skew_ms
+        if bound == 0:
+            self.assumptions.append("clock skew bounded at 0 ms: timestamps follow real time")
+            return (0, 0)
+        if bound is None:
+            self.assumptions.append("no clock-skew bound stated: any bound above 0 gives the same history "
+                                    "(writes closer together than the skew can be reordered)")
+        else:
+            self.assumptions.append(f"clock skew up to {bound:g} ms: two writes less than {bound:g} ms apart on "
+                                    "different leaders can be timestamped against real time")
+        return (0, -2)
+
+    # -- replicated log
+    def _log(self) -> StoreMapping:
+        rep = self.store.replication
+        assert rep is not None
+        p = f"{self.path}.replication"
+        topics = [self.topic] if self.topic else [t for t in self.model.topics if t.broker == self.store.id]
+        order = {"0": 0, "1": 1, "all": 2}
+        acks: list[str] = []
+        for t in topics:
+            for i, prod in enumerate(t.producers):
+                if prod.acks is None:
+                    self.missing.append(f"topics.{t.id}.producers[{i}].acks ({prod.service})")
+                else:
+                    acks.append(prod.acks)
+        if not acks and not self.missing:
+            self.missing.append(f"the producers' acks (no producer of {self.topic.id if self.topic else 'its topics'})")
+        weakest = min(acks, key=order.__getitem__) if acks else "all"
+        if len(set(acks)) > 1:
+            self.assumptions.append(f"the weakest producer acks ({weakest}) decides what can be lost")
+        rf = self._scaled(self.store.replicas, "replication factor")
+        q = rep.quorum
+        isr = q.min_in_sync_replicas if q else None
+        if isr is None:
+            self.missing.append(f"{p}.quorum.min_in_sync_replicas")
+            isr = rf
+        unclean = rep.unclean_leader_election
+        if unclean is None:
+            self.missing.append(f"{p}.unclean_leader_election")
+            unclean = False
+        if self.store.durability is not None and self.store.durability.fsync in ("periodic", "never"):
+            self.assumptions.append("a broker crash keeps its page cache (durability from replication, not fsync)")
+        self._durability(consensus_or_replica=False)
+        s = KafkaSettings(replication_factor=rf, acks="all" if weakest == "all" else int(weakest),
+                          min_insync_replicas=min(isr, rf), unclean_leader_election=unclean)
+        return self.done(s)
+
+
+def _scale_quorum(n: int, r: int, w: int) -> tuple[int, int, int]:
+    """A quorum configuration over at most MAX_REPLICAS replicas with the same safety shape:
+    whether read and write quorums must overlap, and whether a read or a write needs every replica."""
+    if n <= MAX_REPLICAS:
+        return n, r, w
+    m = MAX_REPLICAS
+    strict = r + w > n
+    best: tuple[float, int, int] | None = None
+    for r2 in range(1, m + 1):
+        for w2 in range(1, m + 1):
+            if (r2 + w2 > m) != strict or (r2 == m) != (r == n) or (w2 == m) != (w == n):
+                continue
+            cost = abs(r2 / m - r / n) + abs(w2 / m - w / n)
+            if best is None or cost < best[0]:
+                best = (cost, r2, w2)
+    if best is None:  # no shape-preserving choice (cannot happen for m = 3); keep the overlap property
+        r2 = max(1, math.ceil(r * m / n))
+        return m, r2, max(1, m - r2 + 1 if strict else min(m - r2, math.ceil(w * m / n)))
+    return m, best[1], best[2]
+
+
+# --------------------------------------------------------------------------- verification
+
+
+@functools.lru_cache(maxsize=512)
+def _check(settings: Settings, requirement: str, bounds: Bounds, budget: Budget) -> tuple[CheckResult, float]:
+    # Cached: a review and `pacelc verify` on the same model, and domains sharing a store, pay once.
+    t0 = time.perf_counter()
+    r = check_protocol(settings, requirement, bounds, budget)
+    return r, time.perf_counter() - t0
+
+
+def verify_domain(model: SystemModel, domain: Domain, bounds: Bounds = VERIFY_BOUNDS,
+                  budget: Budget = VERIFY_BUDGET) -> DomainVerification:
+    """The verdict for one domain (its ``consistency`` must be set)."""
+    required = domain.consistency
+    assert required is not None
+    checked = REQUIREMENTS[required]
+    store, topic = _find_store(model, domain.store)
+    store_id = store.id if store else domain.store
+    topic_id = topic.id if topic else None
+    base = {"domain": domain.id, "store": store_id, "topic": topic_id, "required": required}
+    if checked is None:
+        return DomainVerification(**base, checked=None, status=NOT_CHECKED,
+                                  reason="eventual consistency constrains only infinite executions (replicas "
+                                  "converge); a bounded search cannot refute it")
+    mapping = map_store(model, domain.store, checked)
+    common = {**base, "checked": checked, "missing": mapping.missing, "unmodelled": mapping.unmodelled,
+              "assumptions": mapping.assumptions}
+    if required == "bounded_staleness":
+        common["assumptions"] = (*mapping.assumptions, "bounded staleness checked through its necessary condition "
+                                 "no_lost_writes (a lost acknowledged write is stale forever); the time bound "
+                                 "itself is not checked")
+    if mapping.settings is None:
+        return DomainVerification(**common, status=UNKNOWN, reason=f"unknown: {mapping.reason}")
+    b = replace(bounds, replicas=mapping.replicas) if mapping.replicas else bounds
+    result, seconds = _check(mapping.settings, checked, b, budget)
+    run = {"protocol": result.protocol, "bounds": result.bounds, "states": result.states, "depth": result.depth,
+           "seconds": seconds}
+    if result.status == VIOLATED:
+        why = "the shortest history below breaks it"
+        if mapping.missing:
+            why += " even with the safest value for every setting the model does not state"
+        return DomainVerification(**common, **run, status=VIOLATED, anomaly=result.anomaly,
+                                  counterexample=result.counterexample,
+                                  reason=f"{checked} is violated within bounds: {why}")
+    if result.status == UNKNOWN:
+        also = f"; and the model does not say {'; '.join(mapping.missing)}" if mapping.missing else ""
+        return DomainVerification(**common, **run, status=UNKNOWN, reason=f"unknown: {result.note}{also}")
+    if mapping.missing:
+        return DomainVerification(**common, **run, status=UNKNOWN,
+                                  reason="unknown: no violation within bounds with the safest values, but the model "
+                                  "does not say " + "; ".join(mapping.missing))
+    if mapping.unmodelled:
+        return DomainVerification(**common, **run, status=UNKNOWN,
+                                  reason="unknown: no violation within bounds, but the protocol model leaves out "
+                                  + "; ".join(mapping.unmodelled))
+    return DomainVerification(**common, **run, status=HOLDS,
+                              reason=f"no violation of {checked} within bounds ({result.bounds.describe()})")
+
+
+def verify_model(model: SystemModel, domain: str | Iterable[str] | None = None, bounds: Bounds = VERIFY_BOUNDS,
+                 budget: Budget = VERIFY_BUDGET) -> list[DomainVerification]:
+    """Per data domain with a declared consistency requirement (sorted by id), the verdict.
+
+    ``domain`` selects one domain id (or several); unknown ids raise ``KeyError``.
+    """
+    domains = sorted((d for d in model.domains if d.consistency is not None), key=lambda d: d.id)
+    if domain is not None:
+        wanted = {domain} if isinstance(domain, str) else set(domain)
+        known = {d.id for d in model.domains}
+        unknown = sorted(wanted - known)
+        if unknown:
+            raise KeyError(", ".join(unknown))
+        domains = [d for d in domains if d.id in wanted]
+    return [verify_domain(model, d, bounds, budget) for d in domains]
+
+
+def verify_for_review(facts: Any) -> dict[str, DomainVerification]:
+    """Review-bounded verdicts by domain id, computed once per Facts object (rules call this until Facts
+    gets a ``consistency_checks`` property of its own)."""
+    cached = getattr(facts, "consistency_checks", None)
+    if isinstance(cached, dict):
+        return cached
+    key = "_pacelc_consistency_checks"
+    found = facts.__dict__.get(key)
+    if found is None:
+        found = {v.domain: v for v in verify_model(facts.model, bounds=REVIEW_BOUNDS, budget=REVIEW_BUDGET)}
+        facts.__dict__.setdefault(key, found)
+    return found
+
+
+__all__ = [
+    "NOT_CHECKED", "REQUIREMENTS", "REVIEW_BOUNDS", "REVIEW_BUDGET", "VERIFY_BOUNDS", "VERIFY_BUDGET",
+    "DomainVerification", "StoreMapping", "map_store", "verify_domain", "verify_for_review", "verify_model",
+]

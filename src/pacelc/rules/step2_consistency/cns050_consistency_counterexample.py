@@ -1,0 +1,136 @@
+"""CNS050 consistency-counterexample."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pacelc.analysis.consistency.from_model import DomainVerification, verify_for_review
+from pacelc.analysis.facts import Facts
+from pacelc.model.schema import SystemModel
+from pacelc.rules.base import Finding, rule
+
+#: Requirements a cache may hold for data whose truth lives elsewhere (as FLR052 treats them).
+_DERIVED = ("eventual", "bounded_staleness")
+
+
+@rule("CNS050", "consistency-counterexample", "high")
+def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
+    """The model checker found a concrete history in which the store breaks the domain's consistency.
+
+    What it does:
+        Maps each domain's store (replication topology, mode, failover and fencing, read routing,
+        quorums, conflict resolution and clocks, producer acks and in-sync replicas for logs) onto a
+        protocol model and searches breadth-first, within small stated bounds, for the shortest
+        history of client operations and faults that violates the domain's `consistency`. Fires
+        with that history as evidence.
+
+    Why it matters:
+        A rule of thumb says "async replication may lose writes"; a history says "client 0 writes 1,
+        n1 acknowledges, n1 crashes, n2 is promoted, the write is gone". The history is what a team
+        can replay in a test (Jepsen, a chaos experiment) and what settles the argument in a review.
+
+    Example:
+        services: [{id: shop}]
+        stores:
+          - id: db
+            kind: database
+            replicas: 3
+            replication:
+              topology: single_leader
+              mode: async
+              read_from: leader
+              failover: {mode: automatic, fencing: none}
+        domains:
+          - {id: stock, owner: shop, store: db, consistency: linearizable, rpo_s: 0}
+
+    Fix:
+        services: [{id: shop}]
+        stores:
+          - id: db
+            kind: database
+            replicas: 3
+            replication:
+              topology: single_leader
+              mode: sync
+              read_from: leader
+              failover: {mode: automatic, fencing: epoch}
+        domains:
+          - {id: stock, owner: shop, store: db, consistency: linearizable, rpo_s: 0}
+
+    How it is computed:
+        `pacelc.analysis.consistency.from_model.verify_model` with the review bounds (3 replicas,
+        2 clients, 3 client operations, 1 fault; 40,000 states per domain): a breadth-first search, so
+        the first violation is a shortest one. Settings the model does not state take their safest
+        value, so a violation holds whatever they are; where the search finds nothing, or the setting
+        cannot be modelled (session tokens, custom merge functions), nothing fires. `pacelc verify`
+        runs the same check with a larger budget and prints the history.
+
+    False positives:
+        The evidence is a concrete history, so it is a real behaviour of the modelled protocol; it can
+        still miss the real system where the engine is stronger than its settings say (correct the
+        model). Lost acknowledged writes are not reported for domains that accept data loss
+        (`rpo_s` above 0): the RPO is the team's decision on that loss. Caches holding eventual or
+        bounded-staleness data are skipped: they are refilled from their source of truth. CAP002 and
+        the setting-specific rules (SYN004, SYN006, FLR008, CNS004, ...) may report the same domain
+        from rules of thumb; this finding is the history that backs (or settles) them.
+
+    References:
+        Kingsbury and Alvaro, "Elle: Inferring Isolation Anomalies from Experimental Observations"
+        (VLDB 2020), and the Jepsen analyses. Wing and Gong, "Testing and Verifying Concurrent Objects"
+        (1993). Kleppmann, "Designing Data-Intensive Applications", chapters 5 and 9.
+    """
+    checks = verify_for_review(facts)
+    domains = {d.id: d for d in model.domains}
+    stores = {s.id: s for s in model.stores}
+    for domain_id in sorted(checks):
+        v = checks[domain_id]
+        domain = domains[domain_id]
+        if not v.violated or v.counterexample is None:
+            continue
+        store = stores.get(v.store)
+        if store is not None and store.kind == "cache" and domain.consistency in _DERIVED:
+            continue  # a derived cache: a lost write costs a refill
+        if _loss_accepted(v, domain.rpo_s):
+            continue
+        yield _finding(v)
+
+
+def _loss_accepted(v: DomainVerification, rpo_s: float | None) -> bool:
+    anomaly = (v.anomaly or "").lower()
+    return rpo_s is not None and rpo_s > 0 and ("lost" in anomaly or "split-brain" in anomaly)
+
+
+def _finding(v: DomainVerification) -> Finding:
+    cx = v.counterexample
+    assert cx is not None and v.bounds is not None
+    target = f"topic '{v.topic}' on '{v.store}'" if v.topic else f"store '{v.store}'"
+    return Finding(
+        rule="CNS050",
+        elements=(v.domain, v.topic or v.store),
+        message=(
+            f"domain '{v.domain}' requires {v.required}; the model checker found a concrete {len(cx.steps)}-step "
+            f"history on {target} that breaks it: {v.anomaly} ({v.protocol}; bounds: {v.bounds.describe()}). "
+            "This is a replayable history, not a rule of thumb (CAP002 and the setting rules reason from "
+            f"settings): `pacelc verify <model> --domain {v.domain}` prints it"
+        ),
+        fix=(
+            "remove the step the history relies on: synchronous replication or fencing for lost writes after "
+            "failover, leader reads confirmed by read-index or a lease (with bounded clock skew) for stale reads, "
+            "R + W > N with strict quorums, acks=all with min in-sync replicas ≥ 2 and no unclean election for "
+            "logs, a CRDT instead of last-writer-wins; or lower the domain's requirement with a justification"
+        ),
+        where=("topics", v.topic) if v.topic else ("stores", v.store, "replication"),
+        evidence={
+            "anomaly": v.anomaly,
+            "required": v.required,
+            "checked_model": v.checked,
+            "protocol": v.protocol,
+            "bounds": v.bounds.as_dict(),
+            "bounds_text": v.bounds.describe(),
+            "counterexample": v.steps,
+            "why": cx.reason,
+            "states_explored": v.states,
+            "assumptions": list(v.assumptions),
+            "not_stated_in_model": list(v.missing),
+        },
+    )

@@ -1,0 +1,301 @@
+"""From the pydantic model to protocol settings and per-domain verdicts (issue: consistency evidence)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pacelc.analysis.consistency import (
+    HOLDS,
+    UNKNOWN,
+    VIOLATED,
+    KafkaSettings,
+    LeaderlessSettings,
+    MultiLeaderSettings,
+    RaftSettings,
+    SingleLeaderSettings,
+)
+from pacelc.analysis.consistency.from_model import (
+    NOT_CHECKED,
+    REVIEW_BOUNDS,
+    REVIEW_BUDGET,
+    _scale_quorum,
+    map_store,
+    verify_model,
+)
+from pacelc.model import load, loads
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def model(stores: str, domains: str = "", extra: str = ""):  # type: ignore[no-untyped-def]
+    text = f"system: {{name: t}}\n{extra}\nservices: [{{id: app}}]\nstores:\n{stores}\n"
+    if domains:
+        text += f"domains:\n{domains}\n"
+    return loads(text, "t.yaml").model
+
+
+def one(stores: str, required: str = "linearizable", extra: str = ""):  # type: ignore[no-untyped-def]
+    return map_store(model(stores, extra=extra), "s", required)
+
+
+# --------------------------------------------------------------------------- single leader
+
+
+def test_single_leader_async_unfenced_automatic_failover() -> None:
+    m = one("  - {id: s, kind: database, replicas: 2, replication: {topology: single_leader, mode: async, "
+            "read_from: leader, failover: {mode: automatic, fencing: none}}}")
+    assert m.settings == SingleLeaderSettings(replication="async", failover="automatic", fencing=False,
+                                              read_from="leader", visible_before_ack=False)
+    assert m.replicas == 2 and not m.missing
+
+
+def test_single_leader_sync_fenced_follower_reads_without_sessions() -> None:
+    m = one("  - {id: s, kind: database, replicas: 5, replication: {topology: single_leader, mode: semi_sync, "
+            "read_from: nearest, session_guarantees: none, failover: {mode: automatic, fencing: stonith}}}",
+            "read_your_writes")
+    assert m.settings == SingleLeaderSettings(replication="semi_sync", failover="automatic", fencing=True,
+                                              read_from="any", visible_before_ack=False)
+    assert m.replicas == 3  # scaled down, said so
+    assert any("3 of the 5" in a for a in m.assumptions)
+
+
+def test_single_leader_missing_settings_take_the_safest_value_and_are_named() -> None:
+    m = one("  - {id: s, kind: database, replicas: 3, replication: {topology: single_leader, "
+            "failover: {mode: automatic}}}")
+    assert m.settings == SingleLeaderSettings(replication="sync", failover="automatic", fencing=True,
+                                              read_from="leader", visible_before_ack=False)
+    assert m.missing == ("stores.s.replication.mode", "stores.s.replication.failover.fencing",
+                         "stores.s.replication.read_from")
+
+
+def test_follower_reads_with_session_tokens_are_not_modelled() -> None:
+    stores = ("  - {id: s, kind: database, replicas: 3, replication: {topology: single_leader, mode: async, "
+              "read_from: followers, session_guarantees: version_token, failover: {mode: manual}}}")
+    m = one(stores, "read_your_writes")
+    assert m.settings is None and "version_token" in m.reason
+    # linearizability binds other clients too: sessions do not matter, the check runs
+    assert one(stores, "linearizable").settings is not None
+
+
+def test_follower_reads_with_unstated_sessions_are_unknown() -> None:
+    m = one("  - {id: s, kind: database, replicas: 3, replication: {topology: single_leader, mode: sync, "
+            "read_from: any, failover: {mode: manual}}}", "monotonic_reads")
+    assert m.settings is None and "stores.s.replication.session_guarantees" in m.missing
+
+
+def test_single_copy_and_in_memory_store() -> None:
+    m = one("  - {id: s, kind: cache, replicas: 1, replication: {topology: none}, durability: {persistent: false}}")
+    assert isinstance(m.settings, SingleLeaderSettings) and m.settings.failover == "none" and m.replicas == 1
+    assert any("persistent is false" in u for u in m.unmodelled)
+
+
+def test_replicas_without_replication_settings_are_unknown() -> None:
+    m = one("  - {id: s, kind: database, replicas: 3}")
+    assert m.settings is None and m.missing == ("stores.s.replication",)
+
+
+# --------------------------------------------------------------------------- consensus
+
+
+@pytest.mark.parametrize(
+    ("routing", "mode"),
+    [
+        ("read_from: followers", "follower"),
+        ("read_from: leader, linearizable_reads: none", "leader_local"),
+        ("read_from: leader, linearizable_reads: read_index", "read_index"),
+        ("read_from: leader, linearizable_reads: quorum_read", "read_index"),
+        ("read_from: quorum", "read_index"),
+        ("read_from: leader, linearizable_reads: lease", "lease"),
+    ],
+)
+def test_consensus_read_paths(routing: str, mode: str) -> None:
+    m = one(f"  - {{id: s, kind: coordination, replicas: 3, replication: {{topology: consensus, {routing}}}}}",
+            extra="defaults: {max_clock_skew_ms: 10}")
+    assert m.settings == RaftSettings(read_mode=mode, bounded_clock_skew=True)  # type: ignore[arg-type]
+    assert not m.missing
+
+
+def test_lease_reads_without_a_skew_bound_are_missing_it() -> None:
+    m = one("  - {id: s, kind: database, replicas: 5, replication: {topology: consensus, protocol: multi_paxos, "
+            "read_from: leader, linearizable_reads: lease}}")
+    assert isinstance(m.settings, RaftSettings) and m.settings.read_mode == "lease"
+    assert any("max_clock_skew_ms" in x for x in m.missing)
+    assert any("multi_paxos modelled as Raft-like" in a for a in m.assumptions)
+
+
+def test_consensus_leader_reads_without_saying_how_are_missing() -> None:
+    m = one("  - {id: s, kind: coordination, replicas: 3, replication: {topology: consensus, read_from: leader}}")
+    assert m.missing == ("stores.s.replication.linearizable_reads",)
+
+
+# --------------------------------------------------------------------------- leaderless
+
+
+def test_leaderless_large_n_is_scaled_keeping_the_quorum_shape() -> None:
+    m = one("  - {id: s, kind: database, replicas: 9, replication: {topology: leaderless, quorum: {n: 9, r: 2, w: 2, "
+            "sloppy: false}, anti_entropy: {read_repair: true, hinted_handoff: true}, "
+            "conflict_resolution: {strategy: lww, clock: wall}}}", "causal")
+    assert m.settings == LeaderlessSettings(n=3, r=1, w=1, sloppy_quorum=False, hinted_handoff=True,
+                                            read_repair=True)
+    assert any("clock skew between coordinators" in u for u in m.unmodelled)
+
+
+@pytest.mark.parametrize(
+    ("nrw", "scaled"),
+    [((3, 1, 1), (3, 1, 1)), ((9, 2, 2), (3, 1, 1)), ((6, 3, 4), (3, 2, 2)), ((5, 3, 3), (3, 2, 2)),
+     ((5, 1, 5), (3, 1, 3)), ((5, 5, 1), (3, 3, 1)), ((7, 1, 6), (3, 1, 2))],
+)
+def test_scale_quorum_keeps_overlap_and_all_replica_quorums(nrw: tuple[int, int, int],
+                                                            scaled: tuple[int, int, int]) -> None:
+    n, r, w = nrw
+    assert _scale_quorum(n, r, w) == scaled
+    n2, r2, w2 = scaled
+    assert (r + w > n) == (r2 + w2 > n2)
+
+
+def test_leaderless_unknowns() -> None:
+    m = one("  - {id: s, kind: database, replicas: 3, replication: {topology: leaderless}}")
+    assert m.settings is None and m.missing == ("stores.s.replication.quorum.r/w",)
+    m = one("  - {id: s, kind: database, replicas: 3, replication: {topology: leaderless, quorum: {r: 2, w: 2}}}")
+    assert isinstance(m.settings, LeaderlessSettings) and m.settings.sloppy_quorum is False
+    assert "stores.s.replication.quorum.sloppy" in m.missing and "stores.s.replication.anti_entropy" in m.missing
+
+
+# --------------------------------------------------------------------------- multi-leader
+
+
+def test_multi_leader_lww_and_clocks() -> None:
+    lww = "  - {{id: s, kind: database, replicas: 2, replication: {{topology: multi_leader, " \
+          "conflict_resolution: {{strategy: lww{}}}}}}}"
+    assert one(lww.format(", clock: wall"), "linearizable").settings == MultiLeaderSettings(clock_skew=(0, -2))
+    bounded = one(lww.format(", clock: hybrid_logical, max_clock_skew_ms: 5"), "linearizable")
+    assert bounded.settings == MultiLeaderSettings(clock_skew=(0, -2))  # writes < 5 ms apart still reorder
+    assert any("less than 5 ms apart" in a for a in bounded.assumptions)
+    assert one(lww.format(", clock: truetime"), "linearizable").settings == MultiLeaderSettings(clock_skew=(0, 0))
+    zero = one(lww.format(", clock: wall"), "linearizable", extra="defaults: {max_clock_skew_ms: 0}")
+    assert zero.settings == MultiLeaderSettings(clock_skew=(0, 0))
+
+
+def test_multi_leader_crdt_and_unmodelled_resolutions() -> None:
+    crdt = ("  - {id: s, kind: database, replicas: 3, replication: {topology: multi_leader, "
+            "conflict_resolution: {strategy: crdt, crdt_type: or_set}}}")
+    assert one(crdt, "no_lost_writes").settings == MultiLeaderSettings(conflict="crdt_set")
+    # the session and causal checkers need registers
+    assert one(crdt.replace("{topology: multi_leader,", "{topology: multi_leader, session_guarantees: none,"),
+               "causal").settings is None
+    merge = one("  - {id: s, kind: database, replicas: 3, replication: {topology: multi_leader, "
+                "conflict_resolution: {strategy: merge_function}}}", "no_lost_writes")
+    assert merge.settings is None and "merge function" in merge.reason
+    bare = one("  - {id: s, kind: database, replicas: 3, replication: {topology: multi_leader}}", "no_lost_writes")
+    assert bare.settings is None and bare.missing == ("stores.s.replication.conflict_resolution",)
+
+
+# --------------------------------------------------------------------------- replicated log
+
+
+LOG = ("  - {{id: s, kind: log, replicas: 3, replication: {{topology: single_leader{rep}}}}}\n"
+       "topics:\n  - {{id: t, broker: s, producers: [{producers}]}}")
+
+
+def test_log_takes_the_weakest_producer_acks() -> None:
+    stores = LOG.format(rep=", quorum: {min_in_sync_replicas: 2}, unclean_leader_election: false",
+                        producers="{service: app, acks: all}, {service: app, acks: '1'}")
+    m = map_store(model(stores), "t", "sequential")
+    assert m.settings == KafkaSettings(replication_factor=3, acks=1, min_insync_replicas=2,
+                                       unclean_leader_election=False)
+    assert m.topic == "t" and m.store == "s" and not m.missing
+
+
+def test_log_missing_acks_isr_and_unclean_election() -> None:
+    stores = LOG.format(rep="", producers="{service: app}")
+    m = map_store(model(stores), "t", "sequential")
+    assert m.settings == KafkaSettings(replication_factor=3, acks="all", min_insync_replicas=3,
+                                       unclean_leader_election=False)
+    assert m.missing == ("topics.t.producers[0].acks (app)", "stores.s.replication.quorum.min_in_sync_replicas",
+                         "stores.s.replication.unclean_leader_election")
+
+
+# --------------------------------------------------------------------------- verdicts
+
+
+def test_missing_setting_with_a_violation_anyway_is_violated() -> None:
+    # async replication loses the write whatever the (unstated) fencing is
+    m = model("  - {id: s, kind: database, replicas: 2, replication: {topology: single_leader, mode: async, "
+              "read_from: leader, failover: {mode: automatic}}}",
+              "  - {id: d, owner: app, store: s, consistency: linearizable}")
+    [v] = verify_model(m, bounds=REVIEW_BOUNDS, budget=REVIEW_BUDGET)
+    assert v.status == VIOLATED and v.missing == ("stores.s.replication.failover.fencing",)
+    assert "safest value" in v.reason
+
+
+def test_missing_setting_without_a_violation_is_unknown_and_names_it() -> None:
+    m = model("  - {id: s, kind: database, replicas: 3, replication: {topology: single_leader, mode: sync, "
+              "read_from: leader, failover: {mode: automatic}}}",
+              "  - {id: d, owner: app, store: s, consistency: linearizable}")
+    [v] = verify_model(m, bounds=REVIEW_BOUNDS, budget=REVIEW_BUDGET)
+    assert v.status == UNKNOWN and "failover.fencing" in v.reason
+
+
+def test_eventual_is_not_checked_and_domains_without_requirement_are_skipped() -> None:
+    m = model("  - {id: s, kind: database, replicas: 1}",
+              "  - {id: d, owner: app, store: s, consistency: eventual}\n  - {id: e, owner: app, store: s}")
+    [v] = verify_model(m)
+    assert v.domain == "d" and v.status == NOT_CHECKED and v.checked is None
+
+
+def test_unknown_domain_raises() -> None:
+    m = model("  - {id: s, kind: database, replicas: 1}", "  - {id: d, owner: app, store: s, consistency: eventual}")
+    with pytest.raises(KeyError):
+        verify_model(m, domain="nope")
+
+
+def _verdicts(name: str) -> dict[str, tuple[str, str | None]]:
+    m = load([str(EXAMPLES / name / "system.yaml")]).model
+    return {v.domain: (v.status, v.anomaly) for v in verify_model(m, bounds=REVIEW_BOUNDS, budget=REVIEW_BUDGET)}
+
+
+def test_checkout_verdicts() -> None:
+    v = _verdicts("checkout")
+    # deliberate flaws: async + unfenced automatic failover under linearizable, rpo 0
+    assert v["stock"] == (VIOLATED, "lost acknowledged write")
+    assert v["payment-idempotency"] == (VIOLATED, "lost acknowledged write")
+    # good choices: sync + lease fencing + leader reads; a single copy
+    assert v["orders"][0] == HOLDS and v["ledger"][0] == HOLDS and v["shipments"][0] == HOLDS
+    # Raft with lease reads needs more states than the review budget: unknown, never violated
+    assert v["payments"][0] == UNKNOWN and v["carts"][0] == UNKNOWN
+    # async replica promoted by hand; a cache of bounded-staleness data (both real, both left to CNS050's policy)
+    assert v["coupons"][0] == VIOLATED and v["stock-availability"][0] == VIOLATED
+
+
+def test_collab_verdicts() -> None:
+    v = _verdicts("collab")
+    assert v["doc-permissions"] == (VIOLATED, "stale read")  # R + W <= N under a causal requirement
+    assert v["comments"] == (VIOLATED, "stale read")  # R=1 W=1 under read-your-writes
+    assert v["entitlements"][0] == VIOLATED  # async replica, manual failover
+    assert v["accounts"][0] == UNKNOWN  # lease reads, no clock-skew bound stated
+    assert v["docs"][0] == UNKNOWN and v["workspace-members"][0] == UNKNOWN  # CRDTs with session routing
+    assert {v[d][0] for d in ("presence", "reactions", "attachment-blobs", "search-docs")} == {NOT_CHECKED}
+
+
+def test_platform_verdicts() -> None:
+    v = _verdicts("platform")
+    assert v["desired-state"] == (VIOLATED, "stale read")  # etcd follower reads, linearizable domain
+    assert v["audit-log"][0] == VIOLATED  # acks=1, min ISR 1, unclean election
+    assert v["charges"][0] == VIOLATED and v["runtime-config"][0] == VIOLATED
+    assert v["jobs"][0] == HOLDS
+    assert v["job-locks"][0] == UNKNOWN  # in-memory single Redis: a restart is not modelled
+    assert v["artifacts"][0] == UNKNOWN  # sloppy quorums not stated
+    assert v["secrets"][0] == UNKNOWN  # read-index proof exceeds the review budget
+
+
+def test_output_is_deterministic_and_json_ready() -> None:
+    m = load([str(EXAMPLES / "platform" / "system.yaml")]).model
+    a = [v.to_dict() for v in verify_model(m, bounds=REVIEW_BOUNDS, budget=REVIEW_BUDGET)]
+    b = [v.to_dict() for v in verify_model(m, bounds=REVIEW_BOUNDS, budget=REVIEW_BUDGET)]
+    assert json.dumps(a) == json.dumps(b)
+    assert all("seconds" not in d for d in a)
+    desired = next(d for d in a if d["domain"] == "desired-state")
+    assert desired["counterexample"][0].startswith("1. client 0 invokes write")
