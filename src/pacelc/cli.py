@@ -292,9 +292,11 @@ def _register_engine_commands() -> None:
     """Commands that live with their engines (imported here so `cli` lists them)."""
     from pacelc.commands.export_fta import export_fta
     from pacelc.commands.fta import fta
+    from pacelc.commands.verify import verify
 
     cli.add_command(fta)
     cli.add_command(export_fta)
+    cli.add_command(verify)
 
 
 _register_engine_commands()

@@ -10,6 +10,7 @@ import datetime as dt
 from functools import cached_property
 
 from pacelc.analysis.budgets import BudgetFacts, compute_budgets
+from pacelc.analysis.consistency.from_model import REVIEW_BOUNDS, REVIEW_BUDGET, DomainVerification, verify_model
 from pacelc.analysis.faulttrees import OperationAvailability, SinglePoint, analyse_operations, single_points
 from pacelc.analysis.flows import Flows
 from pacelc.analysis.graph import SystemGraph
@@ -102,3 +103,8 @@ class Facts:
     def budgets(self) -> BudgetFacts:
         """Timeout, retry, amplification and latency budgets of every operation."""
         return compute_budgets(self.graph)
+
+    @cached_property
+    def consistency_checks(self) -> dict[str, DomainVerification]:
+        """Per domain with a requirement: the model-checked verdict within the review bounds."""
+        return {v.domain: v for v in verify_model(self.model, bounds=REVIEW_BOUNDS, budget=REVIEW_BUDGET)}
