@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from pacelc.analysis.fta import analyze, read_mef
-from pacelc.analysis.fta.budget import Status
+from pacelc.analysis.fta import analyze, compile_tree, probability, read_mef
+from pacelc.analysis.fta.budget import Budget, Status
 
 from .conftest import DATA, needs_data, readme_table
 
@@ -57,3 +57,15 @@ def test_model(model: str) -> None:
         assert r.probability is not None and r.cut_set_count is not None
     if model == "das9209":
         assert r.cut_set_count == 82_000_000_000 or r.status is not Status.OK  # "about 8.2e10"
+
+
+@needs_data()
+def test_auto_order_race_drops_a_blowing_up_order() -> None:
+    # edf9202: dfs-large spends seconds in one OR and ends at 4.9M nodes, dfs-small finishes in
+    # 0.05 s at 7,265 nodes. The race must cut the blow-up at its time slice and keep the small one.
+    tree = read_mef(DATA / "edf9202.xml").tree
+    t = time.monotonic()
+    c = compile_tree(tree, Budget(30).start())
+    assert len(c.graph) < 50_000
+    assert time.monotonic() - t < 10
+    assert math.isclose(probability(c.graph, c.probs), 7.81302e-01, rel_tol=1e-5)

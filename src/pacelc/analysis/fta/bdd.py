@@ -409,6 +409,7 @@ class Compiled:
 
 
 AUTO_CANDIDATES = ("dfs", "dfs-small", "dfs-large")
+HEAD_START_S = 0.05  # the first candidate runs alone this long: small trees never start a race
 
 
 def compile_tree(
@@ -416,155 +417,192 @@ def compile_tree(
 ) -> Compiled:
     """Compile the top gate bottom-up and export it. Raise `BudgetExceeded` on a budget.
 
-    `order="auto"` compiles with each heuristic of `AUTO_CANDIDATES` and keeps the smallest BDD.
-    No single static heuristic wins on the Aralia set (the BDD sizes differ by up to 100x
-    between them, each one winning somewhere), and a CUDD compile is cheap next to the Python
-    stages that follow, whose cost grows with the BDD. Each later candidate runs with a node cap
-    of twice the best size so far, so a bad order is abandoned early; only the winner's BDD is
-    exported.
+    `order="auto"` races the heuristics of `AUTO_CANDIDATES`: no single static heuristic wins on
+    the Aralia set (BDD sizes differ by up to 100x between them, each one winning somewhere).
+    Each candidate compiles in its own CUDD manager, one gate at a time, and the scheduler always
+    advances the candidate that has used the least time so far; the first one to finish wins and
+    the others are dropped. The cost is at most `len(AUTO_CANDIDATES)` times the best candidate's
+    compile time, whichever it is (a sequential trial costs that many times the *first*
+    candidate's time, which is 3-60x worse when the first is a bad order). The first candidate
+    gets a head start, so that small trees (the per-operation trees of system models) finish
+    before any other manager is created. The pure-Python backend compiles the first candidate
+    only (too slow to race).
     """
     t0 = time.monotonic()
     if not isinstance(order, str) or order != "auto":
         names = variable_order(tree, order) if isinstance(order, str) else list(order)
-        b, root, peak = _compile(tree, budget, backend, names, budget.max_nodes)
-        return _export(tree, b, root, names, peak, t0)
-    best: str | None = None
-    best_size = 0
-    best_time = 0.0
+        trial = _Trial(tree, budget, backend, names)
+        while not trial.step(64):
+            pass
+        return _export(tree, trial, t0)
+    candidates = AUTO_CANDIDATES if backend == "cudd" else AUTO_CANDIDATES[:1]
+    trials: list[_Trial] = []
+    next_candidate = 0
     last_error: BudgetExceeded | None = None
-    for heuristic in AUTO_CANDIDATES:
-        names = variable_order(tree, heuristic)
-        cap = budget.max_nodes if best is None else min(budget.max_nodes, max(2 * best_size, 10_000))
-        # A later candidate gets at most the time of the best so far (plus slack): the trials
-        # must not cost more than they can save.
-        slice_s = None if best is None else max(0.2, best_time)
-        t = time.monotonic()
-        try:
-            b, root, _ = _compile(tree, budget, backend, names, cap, slice_s)
-        except _Abandoned:
-            continue
-        except BudgetExceeded as e:
-            if e.status is Status.TIME_BUDGET:
-                if best is None:
-                    raise
-                break  # go on with the best so far
-            last_error = e.with_traceback(None)
-            continue
-        size = len(root) if backend == "cudd" else b.node_count()
-        del root
-        b.close()
-        del b
-        if best is None or size < best_size:
-            best, best_size, best_time = heuristic, size, time.monotonic() - t
-        if backend != "cudd" or size < 2000:  # the pure-Python backend is too slow to try several
-            break
-    if best is None:
-        assert last_error is not None
-        raise last_error
-    # Compile the winner again rather than keeping its manager alive during the other trials: a
-    # large live BDD slows CUDD's garbage collection and caches for the next candidates.
-    names = variable_order(tree, best)
-    b, root, peak = _compile(tree, budget, backend, names, budget.max_nodes)
-    return _export(tree, b, root, names, peak, t0)
-
-
-def _export(tree: FaultTree, b: Any, root: Any, names: list[str], peak: int, t0: float) -> Compiled:
-    graph = b.export(root)
-    b.close()
-    probs = tuple(tree.basic_events[n] for n in names)
-    return Compiled(graph, probs, b.name, time.monotonic() - t0, max(peak, len(graph)))
-
-
-class _Abandoned(Exception):
-    """A trial compilation ran past its own time slice (the global budget is not exhausted)."""
-
-
-def _compile(
-    tree: FaultTree,
-    budget: Budget,
-    backend: str,
-    names: list[str],
-    max_nodes: int,
-    slice_s: float | None = None,
-) -> tuple[Any, Any, int]:
-    b = make_backend(backend, names, size_hint=len(tree.gates) + len(tree.basic_events))
-    level_of = {n: i for i, n in enumerate(names)}
-    gates = tree.gates
-    post = tree.postorder()
-    # Number of parents still to use each gate's BDD: drop it after its last use so that CUDD's
-    # garbage collector can reclaim intermediate nodes (and the node budget measures live nodes).
-    uses: dict[str, int] = {}
-    for g in post:
-        for a in gates[g].args:
-            if a in gates:
-                uses[a] = uses.get(a, 0) + 1
-    budget.stage = "BDD"
-    limits = getattr(b, "limits", None)
-    t0 = time.monotonic()
-    seconds = budget.remaining() if slice_s is None else min(budget.remaining(), slice_s)
-    if limits is not None:
-        limits.set(seconds, max_nodes)
-    peak = 0
-    abandoned = False
-    done: dict[str, Any] = {}
-    args: list[Any] = []
-    err: BudgetExceeded | None = None
+    winner: _Trial | None = None
     try:
-        with budget.alarm() if backend == "python" else _nullcontext():
-            for count, g in enumerate(post):
-                gate = gates[g]
-                args = []
-                for a in gate.args:
-                    if a in gates:
-                        args.append(done[a])
-                        uses[a] -= 1
-                        if uses[a] == 0:
-                            del done[a]
-                    elif a in level_of:
-                        args.append(b.var(level_of[a]))
-                    else:  # house event
-                        args.append(b.true() if tree.house_events.get(a, False) else b.false())
-                done[g] = _gate(b, gate.kind, gate.k, args)
-                args = []
-                if count % 8 == 0 or g == tree.top:
-                    n = b.node_count()
-                    peak = max(peak, n)
-                    if n > max_nodes:
-                        raise budget.too_many(max_nodes)
-                    if slice_s is not None and time.monotonic() - t0 > slice_s:
-                        abandoned = True
-                        break
-                    budget.check(n)
-            root = done.pop(tree.top)
-    except BudgetExceeded as e:
-        err = e.with_traceback(None)
-    except ValueError as e:
-        # dd.cudd raises ValueError when CUDD returns NULL: its time or node limit was hit.
-        if limits is None or "NULL" not in str(e):
-            raise
-        if limits.error() != 5:
-            err = budget.too_many(max_nodes)
-        elif slice_s is not None and budget.remaining() > 0:
-            abandoned = True
-        else:
-            err = budget.time_out(peak)
+        while winner is None:
+            i = min(range(len(trials)), key=lambda j: trials[j].elapsed + trials[j].handicap, default=-1)
+            # Start the next candidate once every running one has used up the head start.
+            if next_candidate < len(candidates) and (i < 0 or trials[i].elapsed + trials[i].handicap >= HEAD_START_S):
+                trial = _Trial(tree, budget, backend, variable_order(tree, candidates[next_candidate]))
+                trial.handicap = HEAD_START_S if next_candidate else 0.0
+                next_candidate += 1
+                trials.append(trial)
+                continue
+            if i < 0:
+                assert last_error is not None
+                raise last_error
+            trial = trials[i]
+            # One gate can blow up (edf9202's worst order spends 4 s in a single OR): a step may
+            # take at most as long as the candidate's whole run so far, unless it is the last one.
+            alone = len(trials) == 1 and next_candidate == len(candidates)
+            try:
+                finished = trial.step(slice_s=None if alone else max(HEAD_START_S, trial.elapsed + trial.handicap))
+            except _TooSlow:
+                trials.pop(i)
+                continue
+            except BudgetExceeded as e:
+                if e.status is Status.TIME_BUDGET:
+                    raise
+                last_error = e.with_traceback(None)  # a node budget: this order is too large
+                trials.pop(i)
+                continue
+            if finished:
+                winner = trials.pop(i)
     finally:
-        if limits is not None:
-            limits.unset()
-    if err is not None or abandoned:
-        # Release every CUDD function before the manager, and raise outside the `except` blocks so
-        # that no traceback keeps them alive: a reference cycle through a traceback would let the
-        # garbage collector clear a dd.cudd Function's manager first ("Still referenced upon
-        # shutdown").
+        for t in trials:
+            t.release()
+        trials.clear()
+    return _export(tree, winner, t0)
+
+
+def _export(tree: FaultTree, trial: _Trial, t0: float) -> Compiled:
+    b, names = trial.b, trial.names
+    graph = b.export(trial.root)
+    trial.release()
+    probs = tuple(tree.basic_events[n] for n in names)
+    return Compiled(graph, probs, b.name, time.monotonic() - t0, max(trial.peak, len(graph)))
+
+
+class _TooSlow(Exception):
+    """A trial compilation ran past its time slice (the global budget is not exhausted)."""
+
+
+class _Trial:
+    """One compilation in its own manager, advanced one gate at a time by `step()`.
+
+    CUDD's own limits are armed for the remaining time and `max_nodes` live nodes. `step()` raises
+    `BudgetExceeded` on either budget, after releasing every function of its manager.
+    """
+
+    def __init__(self, tree: FaultTree, budget: Budget, backend: str, names: list[str], max_nodes: int = 0) -> None:
+        self.tree, self.budget, self.backend, self.names = tree, budget, backend, names
+        self.max_nodes = max_nodes or budget.max_nodes
+        self.b: Any = make_backend(backend, names, size_hint=len(tree.gates) + len(tree.basic_events))
+        self.level_of = {n: i for i, n in enumerate(names)}
+        self.post = tree.postorder()
+        # Number of parents still to use each gate's BDD: drop it after its last use so that CUDD's
+        # garbage collector can reclaim intermediate nodes (and the node budget measures live nodes).
+        gates = tree.gates
+        uses: dict[str, int] = {}
+        for g in self.post:
+            for a in gates[g].args:
+                if a in gates:
+                    uses[a] = uses.get(a, 0) + 1
+        self.uses = uses
+        self.done: dict[str, Any] = {}
+        self.next = 0
+        self.elapsed = 0.0
+        self.handicap = 0.0
+        self.peak = 0
+        self.root: Any = None
+        self.limits = getattr(self.b, "limits", None)
+
+    def step(self, n: int = 1, slice_s: float | None = None) -> bool:
+        """Compile the next `n` gates; True once the top gate is done. With `slice_s`, raise
+        `_TooSlow` (after releasing the manager) if one operation runs longer than that."""
+        budget, b, tree = self.budget, self.b, self.tree
+        gates, done, uses, level_of, post = tree.gates, self.done, self.uses, self.level_of, self.post
+        budget.stage = "BDD"
+        t0 = time.monotonic()
+        remaining = budget.remaining()
+        if self.limits is not None:
+            self.limits.set(remaining if slice_s is None else min(remaining, slice_s), self.max_nodes)
+        err: BudgetExceeded | _TooSlow | None = None
+        args: list[Any] = []
+        try:
+            with budget.alarm() if self.backend == "python" else _nullcontext():
+                for _ in range(n):
+                    g = post[self.next]
+                    self.next += 1
+                    gate = gates[g]
+                    args = []
+                    for a in gate.args:
+                        if a in gates:
+                            args.append(done[a])
+                            uses[a] -= 1
+                            if uses[a] == 0:
+                                del done[a]
+                        elif a in level_of:
+                            args.append(b.var(level_of[a]))
+                        else:  # house event
+                            args.append(b.true() if tree.house_events.get(a, False) else b.false())
+                    done[g] = _gate(b, gate.kind, gate.k, args)
+                    args = []
+                    count = b.node_count()
+                    if count > self.peak:
+                        self.peak = count
+                    if count > self.max_nodes:
+                        raise budget.too_many(self.max_nodes)
+                    budget.check(count)
+                    if g == tree.top:
+                        self.root = done.pop(g)
+                        break
+        except BudgetExceeded as e:
+            err = e.with_traceback(None)
+        except ValueError as e:
+            # dd.cudd raises ValueError when CUDD returns NULL: its time or node limit was hit.
+            if self.limits is None or "NULL" not in str(e):
+                raise
+            if self.limits.error() != 5:
+                err = budget.too_many(self.max_nodes)
+            elif slice_s is not None and slice_s < remaining and budget.remaining() > 0:
+                err = _TooSlow()
+            else:
+                err = budget.time_out(self.peak)
+        finally:
+            self.elapsed += time.monotonic() - t0
+        if err is not None:
+            # Release every CUDD function before the manager, and raise outside the `except` blocks so
+            # that no traceback keeps them alive: a reference cycle through a traceback would let the
+            # garbage collector clear a dd.cudd Function's manager first ("Still referenced upon
+            # shutdown").
+            args.clear()
+            self.release()
+            raise err
+        if self.limits is not None:
+            self.limits.unset()
+        if self.root is None:
+            return False
         done.clear()
-        args.clear()
-        b.close()
-        del b
-        if err is None:
-            raise _Abandoned()
-        raise err
-    done.clear()
-    return b, root, peak
+        return True
+
+    def release(self) -> None:
+        """Free the manager's functions (the finished root too)."""
+        self.done.clear()
+        self.root = None
+        if self.limits is not None:
+            self.limits.unset()
+        self.b.close()
+
+
+def _compile(tree: FaultTree, budget: Budget, backend: str, names: list[str], max_nodes: int) -> tuple[Any, Any, int]:
+    """Compile with one variable order: (backend, root function, peak live nodes)."""
+    trial = _Trial(tree, budget, backend, names, max_nodes)
+    while not trial.step(64):
+        pass
+    return trial.b, trial.root, trial.peak
 
 
 class _nullcontext:
