@@ -17,7 +17,7 @@ ROWS = readme_table() if DATA.is_dir() else {}
 # seconds (see docs/fta.md): they get a short budget and must be right or stop cleanly. Their
 # exact probability must still be right whenever the BDD stage finished.
 HEAVY = {"cea9601", "das9701", "nus9601", "edf9204", "edfpa14b", "edfpa14o", "edfpa14q"}
-HEAVY_BUDGET_S = 5.0
+HEAVY_BUDGET_S = 4.0
 SLACK_S = 5.0  # freeing a large CUDD manager after a stop, and a loaded 2-core machine
 
 
