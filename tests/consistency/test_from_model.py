@@ -17,10 +17,13 @@ from pacelc.analysis.consistency import (
     RaftSettings,
     SingleLeaderSettings,
 )
+from pacelc.analysis.consistency.checker import Budget
 from pacelc.analysis.consistency.from_model import (
     NOT_CHECKED,
     REVIEW_BOUNDS,
     REVIEW_BUDGET,
+    VERIFY_BOUNDS,
+    VERIFY_BUDGET,
     _scale_quorum,
     map_store,
     verify_model,
@@ -252,9 +255,19 @@ def test_unknown_domain_raises() -> None:
         verify_model(m, domain="nope")
 
 
-def _verdicts(name: str) -> dict[str, tuple[str, str | None]]:
+def _verdicts(name: str, budget: Budget | None = None) -> dict[str, tuple[str, str | None]]:
+    """Verdicts at the `pacelc verify` budget, which settles every protocol model but Raft lease/read-index."""
     m = load([str(EXAMPLES / name / "system.yaml")]).model
-    return {v.domain: (v.status, v.anomaly) for v in verify_model(m, bounds=REVIEW_BOUNDS, budget=REVIEW_BUDGET)}
+    found = verify_model(m, bounds=VERIFY_BOUNDS, budget=budget or VERIFY_BUDGET)
+    return {v.domain: (v.status, v.anomaly) for v in found}
+
+
+@pytest.mark.parametrize("name", ["checkout", "collab", "platform"])
+def test_review_budget_finds_every_violation_the_verify_budget_finds(name: str) -> None:
+    """The review stops early (it only needs counterexamples); it must not miss one."""
+    full = {d: v for d, v in _verdicts(name).items() if v[0] == VIOLATED}
+    quick = {d: v for d, v in _verdicts(name, REVIEW_BUDGET).items() if v[0] == VIOLATED}
+    assert quick == full
 
 
 def test_checkout_verdicts() -> None:
