@@ -212,22 +212,11 @@ class _CuddLimits:
         return None if self.lib is None else int(self.lib.Cudd_ReadNodeCount(self.mgr))
 
 
-class CuddBackend:
-    """BDDs in CUDD through dd.cudd."""
+class _DdOperations:
+    """The Boolean operations both dd backends share (dd.cudd and dd.autoref have one API)."""
 
-    name = "cudd"
-
-    def __init__(self, order: Sequence[str], memory_bytes: int | None = None) -> None:
-        from dd import cudd
-
-        # CUDD sizes its cache from the memory estimate (default: a large share of RAM), which costs
-        # milliseconds per manager; small trees (one per operation of a system model) need far less.
-        self.bdd = cudd.BDD(memory_estimate=memory_bytes) if memory_bytes else cudd.BDD()
-        self.bdd.configure(reordering=False)
-        self.limits = _CuddLimits(self.bdd)
-        self.order = tuple(order)
-        self.bdd.declare(*self.order)
-        self.vars = [self.bdd.var(v) for v in self.order]
+    bdd: Any
+    vars: list[Any]
 
     def true(self) -> Any:
         return self.bdd.true
@@ -252,6 +241,24 @@ class CuddBackend:
 
     def ite(self, c: Any, u: Any, v: Any) -> Any:
         return self.bdd.ite(c, u, v)
+
+
+class CuddBackend(_DdOperations):
+    """BDDs in CUDD through dd.cudd."""
+
+    name = "cudd"
+
+    def __init__(self, order: Sequence[str], memory_bytes: int | None = None) -> None:
+        from dd import cudd
+
+        # CUDD sizes its cache from the memory estimate (default: a large share of RAM), which costs
+        # milliseconds per manager; small trees (one per operation of a system model) need far less.
+        self.bdd = cudd.BDD(memory_estimate=memory_bytes) if memory_bytes else cudd.BDD()
+        self.bdd.configure(reordering=False)
+        self.limits = _CuddLimits(self.bdd)
+        self.order = tuple(order)
+        self.bdd.declare(*self.order)
+        self.vars = [self.bdd.var(v) for v in self.order]
 
     def node_count(self) -> int:
         n = self.limits.node_count()
@@ -297,7 +304,7 @@ class CuddBackend:
         self.vars = []
 
 
-class PythonBackend:
+class PythonBackend(_DdOperations):
     """BDDs in pure Python through dd.autoref (slower; a fallback)."""
 
     name = "python"
@@ -310,30 +317,6 @@ class PythonBackend:
         self.order = tuple(order)
         self.bdd.declare(*self.order)
         self.vars = [self.bdd.var(v) for v in self.order]
-
-    def true(self) -> Any:
-        return self.bdd.true
-
-    def false(self) -> Any:
-        return self.bdd.false
-
-    def var(self, level: int) -> Any:
-        return self.vars[level]
-
-    def and_(self, u: Any, v: Any) -> Any:
-        return u & v
-
-    def or_(self, u: Any, v: Any) -> Any:
-        return u | v
-
-    def not_(self, u: Any) -> Any:
-        return ~u
-
-    def xor(self, u: Any, v: Any) -> Any:
-        return self.bdd.apply("xor", u, v)
-
-    def ite(self, c: Any, u: Any, v: Any) -> Any:
-        return self.bdd.ite(c, u, v)
 
     def node_count(self) -> int:
         return len(self.bdd)
