@@ -54,7 +54,8 @@ def cli() -> None:
     Describe a system in YAML or JSON (services, stores and their replication, calls, topics,
     data domains with consistency needs, operations with SLAs, failure domains, readiness), then
     review it. Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input error,
-    3 internal error (a bug in pacelc: please report it with the model that triggers it).
+    3 internal error (a bug in pacelc: please report it with the model that triggers it); `pacelc fta`
+    also exits 3 when its time or node budget stops it.
     """
 
 
