@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from pacelc.analysis.graph import CallNode, SystemGraph
 from pacelc.analysis.placement import replica_zones
+from pacelc.analysis.scenarios import sentence
 from pacelc.model.schema import Store
 
 AVAILABLE, DEGRADED, UNAVAILABLE, UNKNOWN = "available", "degraded", "unavailable", "unknown"
@@ -106,7 +107,9 @@ def explicit_partitions(graph: SystemGraph) -> list[Partition]:
             sides.append(frozenset(zones))
         names = tuple("+".join(side) for side in sc.sides)
         out.append(
-            Partition(f"scenario:{sc.id}", f"{sc.id}: {sc.description or 'partition'}", tuple(sides), names, False)
+            Partition(
+                f"scenario:{sc.id}", f"{sc.id}: {sentence(sc.description) or 'partition'}", tuple(sides), names, False
+            )
         )
     return out
 

@@ -59,6 +59,11 @@ class ScenarioOutcome:
     losses: tuple[DataLoss, ...] = ()  # acknowledged data at risk, per store that lost its leader or copies
 
 
+def sentence(text: str | None) -> str | None:
+    """User prose to embed in a longer line: stripped, without its final full stop."""
+    return text.strip().rstrip(".") if text else text
+
+
 def failover_time_s(store: Store) -> float | None:
     """Detection + election + promotion, or manual response time; None when the model does not say."""
     return recovery(store).failover_s
@@ -91,7 +96,7 @@ def explicit_failure(graph: SystemGraph, scenario: Scenario) -> FailureSet | Non
         else:
             elements.add(target)
     what = ", ".join([*scenario.fail, *(f"{s} leader" for s in scenario.leader_loss)])
-    label = f"{scenario.id}: {scenario.description or what + ' down'}"
+    label = f"{scenario.id}: {sentence(scenario.description) or what + ' down'}"
     return FailureSet(
         f"scenario:{scenario.id}", label, frozenset(zones), frozenset(elements), False, frozenset(scenario.leader_loss)
     )
@@ -226,7 +231,7 @@ def analyse(graph: SystemGraph, failure: FailureSet) -> ScenarioOutcome:
             if st.status == UNAVAILABLE and fallback:
                 if status == AVAILABLE:
                     status = DEGRADED
-                reasons.append(f"{st.reason}; {node.caller} falls back: {fallback}")
+                reasons.append(f"{st.reason}; {node.caller} falls back: {sentence(fallback)}")
             elif st.status == UNAVAILABLE:
                 status = UNAVAILABLE
                 reasons.append(st.reason)
@@ -238,7 +243,7 @@ def analyse(graph: SystemGraph, failure: FailureSet) -> ScenarioOutcome:
         if status == UNAVAILABLE and op.degraded_mode and entry.status == AVAILABLE:
             # The degraded mode runs in the entry service: it cannot help when the entry itself is down.
             status = DEGRADED
-            reasons.append(f"degraded mode: {op.degraded_mode}")
+            reasons.append(f"degraded mode: {sentence(op.degraded_mode)}")
         impacts.append(OperationImpact(op.id, status, tuple(dict.fromkeys(reasons)), recovery))
     touched = tuple(sorted(states.values(), key=lambda s: (s.element, s.reason)))
     return ScenarioOutcome(failure, touched, tuple(impacts), _losses(graph, failure))

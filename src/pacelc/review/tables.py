@@ -409,14 +409,15 @@ def failure_handling(model: SystemModel, facts: Facts) -> TableOut:
 
 
 def _rpo_note(facts: Facts, store: str, window_s: float | None) -> str:
-    """' — breaks RPO of d (x s)' for domains on the store whose RPO the window breaks."""
+    """' — breaks RPO of d (x s)' for domains whose RPO the window breaks ('may break' when it is unknown)."""
     notes = []
     for d in facts.graph.domains_on.get(store, []):
         if d.rpo_s is None:
             continue
         if window_s is None or window_s > d.rpo_s:
             notes.append(f"{d.id} RPO {d.rpo_s:g} s")
-    return f" — breaks {', '.join(notes)}" if notes else ""
+    verb = "may break" if window_s is None else "breaks"
+    return f" — {verb} {', '.join(notes)}" if notes else ""
 
 
 def _unplaced(model: SystemModel) -> list[str]:
