@@ -17,7 +17,7 @@ from pacelc.analysis.graph import SystemGraph
 from pacelc.analysis.guarantees import DomainDecision, Guarantee, decide, derive_all
 from pacelc.analysis.partitions import PartitionOutcome, all_partitions
 from pacelc.analysis.scenarios import ScenarioOutcome, all_outcomes
-from pacelc.analysis.topology import AvailabilityBound, Spread, availability_bound, spread_of
+from pacelc.analysis.topology import Spread, required_elements, spread_of
 from pacelc.model.schema import SystemModel
 
 
@@ -70,9 +70,9 @@ class Facts:
         return {k: v for k, v in out.items() if v is not None}
 
     @cached_property
-    def availability_bounds(self) -> dict[str, AvailabilityBound]:
-        """Per operation: a simple upper bound on its availability (the fault-tree engine gives the exact figure)."""
-        return {op.id: availability_bound(self.graph, op) for op in self.model.operations}
+    def required_elements(self) -> dict[str, list[str]]:
+        """Per operation: the services and stores it waits for without a fallback, entry first."""
+        return {op.id: required_elements(self.graph, op) for op in self.model.operations}
 
     @cached_property
     def flows(self) -> Flows:

@@ -1,23 +1,14 @@
 """Placement facts: which zones and regions each service and store runs in, how the members of a
-replicated store are spread over them, which calls cross regions, and a simple upper bound on the
-availability an operation's synchronous dependencies can give.
-
-The availability figure here is a deliberately simple, clearly labelled *upper bound*, not the
-exact answer: the exact figure (k-of-n gates, common causes, minimal cut sets) comes from the
-fault-tree engine (`pacelc.analysis.fta`). The bound is sound because zone and region failures
-can only remove replicas: the probability that every dependency has enough replicas up is at most
-the product, over distinct zones and regions some dependency is confined to, of their availability,
-times the product over dependencies of their replica-level k-of-n availability (replica failures
-are independent of each other and of their zones).
+replicated store are spread over them, which calls cross regions, and which elements an operation
+cannot do without. Availability figures come from the fault trees (`analysis/faulttrees.py`).
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from math import comb
 
-from pacelc.analysis.graph import SystemGraph, call_name
+from pacelc.analysis.graph import SystemGraph
 from pacelc.analysis.placement import zone_counts
 from pacelc.model.schema import Call, Operation, Service, Store
 
@@ -90,49 +81,7 @@ def crosses_region(graph: SystemGraph, caller: str, call: Call) -> tuple[bool | 
     return False, f"{target} has replicas in every region {caller} runs in"
 
 
-# --------------------------------------------------------------------------- availability bound
-
-
-def k_of_n(a: float, n: int, k: int) -> float:
-    """Probability that at least k of n independent replicas of availability a are up."""
-    k = max(1, min(k, n))
-    return sum(comb(n, i) * a**i * (1 - a) ** (n - i) for i in range(k, n + 1))
-
-
-@dataclass(frozen=True)
-class DependencyFactor:
-    """One element on the synchronous path and what it contributes to the bound."""
-
-    element: str
-    replicas: int
-    needed: int
-    replica_availability: float
-    availability: float  # k-of-n over its replicas, zone/region failures left out
-    confined_to: str | None  # the one zone or region all its replicas share, if any
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "element": self.element,
-            "replicas": self.replicas,
-            "needed": self.needed,
-            "replica_availability": self.replica_availability,
-            "availability": round(self.availability, 9),
-            "confined_to": self.confined_to,
-        }
-
-
-@dataclass(frozen=True)
-class AvailabilityBound:
-    """Upper bound on an operation's availability from its synchronous dependencies."""
-
-    operation: str
-    bound: float
-    factors: tuple[DependencyFactor, ...]
-    failure_domains: tuple[tuple[str, float], ...]  # zones/regions some dependency is confined to
-    excluded: tuple[str, ...]  # calls left out because the caller has a fallback for them
-
-    def weakest(self, count: int = 3) -> list[DependencyFactor]:
-        return sorted(self.factors, key=lambda f: (f.availability, f.element))[:count]
+# --------------------------------------------------------------------------- needed elements
 
 
 def degraded_fallback(call: Call) -> str | None:
@@ -147,38 +96,19 @@ def degraded_fallback(call: Call) -> str | None:
     return None
 
 
-def _needed(store: Store) -> int:
-    rep = store.replication
-    if rep is None:
-        return 1
-    if rep.topology == "consensus":
-        return store.replicas // 2 + 1
-    if rep.topology == "leaderless" and rep.quorum is not None:
-        return max(rep.quorum.r or 1, rep.quorum.w or 1)
-    return 1
-
-
-def availability_bound(graph: SystemGraph, op: Operation) -> AvailabilityBound:
-    """A simple upper bound on the availability of an operation (see the module docstring).
+def required_elements(graph: SystemGraph, op: Operation) -> list[str]:
+    """Services and stores an operation waits for, entry first, in path order, without repeats.
 
     Dependencies reached through a call with a fallback (its own or its circuit breaker's) are left
-    out, with everything below them: the caller survives their loss.
+    out, with everything below them: the caller survives their loss. A topic stands for its broker.
     """
-    defaults = graph.model.defaults.availability
     tree = graph.trees[op.id]
     elements: list[str] = [op.entry]
-    excluded: list[str] = []
 
     def visit(node) -> None:  # CallNode
-        if not node.sync:
+        if not node.sync or degraded_fallback(graph.effective_call(node.call)):
             return
-        call = graph.effective_call(node.call)
-        if degraded_fallback(call):
-            excluded.append(f"{node.caller}.{call_name(node.call)}")
-            return
-        target = node.target
-        if node.target_kind == "topic":
-            target = graph.topics[target].broker
+        target = graph.topics[node.target].broker if node.target_kind == "topic" else node.target
         if target not in elements:
             elements.append(target)
         for child in node.children:
@@ -186,43 +116,4 @@ def availability_bound(graph: SystemGraph, op: Operation) -> AvailabilityBound:
 
     for node in tree.calls:
         visit(node)
-
-    factors: list[DependencyFactor] = []
-    domains: dict[str, float] = {}
-    regions = {r.id: r for r in graph.model.regions}
-    zones = {z.id: z for r in graph.model.regions for z in r.zones}
-    for element in elements:
-        if element in graph.services and graph.services[element].external:
-            # A third-party dependency: its own SLA stands in for replicas and placement.
-            svc = graph.services[element]
-            a = svc.sla_availability or svc.replica_availability or defaults.service_replica
-            factors.append(DependencyFactor(element, 1, 1, a, a, None))
-            continue
-        if element in graph.services:
-            svc = graph.services[element]
-            a = svc.replica_availability or defaults.service_replica
-            n, k = svc.replicas, svc.min_replicas or 1
-        elif element in graph.stores:
-            store = graph.stores[element]
-            a = store.replica_availability or defaults.store_replica
-            n, k = store.replicas, _needed(store)
-        else:
-            continue
-        spread = spread_of(graph, element)
-        confined: str | None = None
-        if spread is not None and spread.single_zone and spread.single_zone in zones:
-            zone = zones[spread.single_zone]
-            confined = zone.id
-            domains[zone.id] = zone.availability or defaults.zone
-        if spread is not None and spread.single_region:
-            region = regions[spread.single_region]
-            confined = confined or region.id
-            domains[region.id] = region.availability or defaults.region
-        factors.append(DependencyFactor(element, n, min(k, n), a, k_of_n(a, n, k), confined))
-
-    bound = 1.0
-    for f in factors:
-        bound *= f.availability
-    for value in domains.values():
-        bound *= value
-    return AvailabilityBound(op.id, bound, tuple(factors), tuple(sorted(domains.items())), tuple(excluded))
+    return [e for e in elements if e in graph.services or e in graph.stores]

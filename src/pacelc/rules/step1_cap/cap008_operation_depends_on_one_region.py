@@ -52,7 +52,7 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
           - {id: checkout, entry: api}
 
     How it is computed:
-        `facts.availability_bounds` gives the elements an operation needs (its entry and the
+        `facts.required_elements` gives the elements an operation needs (its entry and the
         targets of sync calls without a fallback, recursively); `facts.spreads` the regions each
         one runs in. Fires per (operation, region) when at least one needed element runs only in
         that region. When the entry itself is confined, no degraded mode can help; when only a
@@ -67,15 +67,12 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
         Google SRE Workbook, chapter 9 ("Incident Response"), on regional failover.
     """
     for op in sorted(model.operations, key=lambda o: o.id):
-        bound = facts.availability_bounds.get(op.id)
-        if bound is None:
-            continue
         confined: dict[str, list[str]] = {}
-        for factor in bound.factors:
-            spread = facts.spreads.get(factor.element)
+        for element in facts.required_elements.get(op.id, []):
+            spread = facts.spreads.get(element)
             if spread is None or spread.single_region is None:
                 continue
-            confined.setdefault(spread.single_region, []).append(factor.element)
+            confined.setdefault(spread.single_region, []).append(element)
         for region in sorted(confined):
             elements = confined[region]
             entry_confined = elements[0] == op.entry
