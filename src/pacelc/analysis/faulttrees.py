@@ -11,7 +11,8 @@ service or a dependency it waits for fails:
   W; a log with min in-sync replicas: that many; single-leader with automatic failover: any replica;
   with manual failover: the leader), and for reads when fewer than its read quorum is up;
 * an external service (payment provider, SaaS) fails with its own event at its promised SLA;
-* a synchronous call with a fallback (on the call or its circuit breaker) does not make the
+* a synchronous call with a fallback (on the call or its circuit breaker; "none" or "fail ..." is
+  an explicit decision not to degrade, see `graph.degraded_fallback`) does not make the
   operation unavailable: it degrades it. A second tree, "the operation is impaired", includes those
   dependencies, so the report can say how often the operation runs degraded.
 
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 
 from pacelc.analysis.fta.engine import FtaResult, analyze
 from pacelc.analysis.fta.tree import FaultTree, Gate, GateKind
-from pacelc.analysis.graph import CallNode, SystemGraph
+from pacelc.analysis.graph import CallNode, SystemGraph, degraded_fallback
 from pacelc.analysis.placement import replica_zones
 from pacelc.model.schema import Operation, Service, Store
 
@@ -171,14 +172,9 @@ class _Builder:
 
     def dependency(self, node: CallNode) -> str | None:
         """A call's contribution to unavailability: none when a fallback covers it."""
-        if has_fallback(node):
+        if degraded_fallback(self.graph.effective_call(node.call)):
             return None
         return self.call_down(node)
-
-
-def has_fallback(node: CallNode) -> bool:
-    call = node.call
-    return bool(call.fallback or (call.circuit_breaker and call.circuit_breaker.fallback))
 
 
 @dataclass(frozen=True)

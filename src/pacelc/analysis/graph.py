@@ -224,3 +224,15 @@ def inherit(call: Call, defaults: Defaults) -> Call:
         if name not in explicit and getattr(base, name) is not None
     }
     return call.model_copy(update=updates) if updates else call
+
+
+def degraded_fallback(call: Call) -> str | None:
+    """What the caller does instead when the call fails: the call's fallback or its breaker's.
+
+    A fallback that says it is none or that the caller fails ("none; the checkout fails", "fail
+    fast") is an explicit decision not to degrade, so it gives no availability.
+    """
+    for text in (call.fallback, call.circuit_breaker.fallback if call.circuit_breaker else None):
+        if text and not text.strip().lower().startswith(("none", "fail", "no fallback")):
+            return text
+    return None

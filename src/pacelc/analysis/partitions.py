@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pacelc.analysis.graph import CallNode, SystemGraph
+from pacelc.analysis.graph import CallNode, SystemGraph, degraded_fallback
 from pacelc.analysis.placement import replica_zones
 from pacelc.analysis.scenarios import sentence
 from pacelc.model.schema import Store
@@ -239,7 +239,7 @@ def _operation_status(
             why = st.reason if st else f"{store_id}: unknown"
         else:
             ok, why = None, f"{node.target}: unknown"
-        fallback = node.call.fallback or (node.call.circuit_breaker.fallback if node.call.circuit_breaker else None)
+        fallback = degraded_fallback(graph.effective_call(node.call))
         if ok is False:
             if fallback:
                 status = DEGRADED if status == AVAILABLE else status

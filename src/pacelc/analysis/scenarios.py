@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from pacelc.analysis.graph import SystemGraph
+from pacelc.analysis.graph import SystemGraph, degraded_fallback
 from pacelc.analysis.placement import replica_zones
 from pacelc.analysis.recovery import DataLoss, data_loss, recovery
 from pacelc.model.schema import Scenario, Store
@@ -227,7 +227,7 @@ def analyse(graph: SystemGraph, failure: FailureSet) -> ScenarioOutcome:
                 recovery = max(recovery or 0.0, st.recovery_s)
             if st.status == AVAILABLE:
                 continue
-            fallback = node.call.fallback or (node.call.circuit_breaker.fallback if node.call.circuit_breaker else None)
+            fallback = degraded_fallback(graph.effective_call(node.call))
             if st.status == UNAVAILABLE and fallback:
                 if status == AVAILABLE:
                     status = DEGRADED

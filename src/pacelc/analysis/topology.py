@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from pacelc.analysis.graph import SystemGraph
+from pacelc.analysis.graph import SystemGraph, degraded_fallback
 from pacelc.analysis.placement import zone_counts
 from pacelc.model.schema import Call, Operation, Service, Store
 
@@ -82,18 +82,6 @@ def crosses_region(graph: SystemGraph, caller: str, call: Call) -> tuple[bool | 
 
 
 # --------------------------------------------------------------------------- needed elements
-
-
-def degraded_fallback(call: Call) -> str | None:
-    """What the caller does instead when the call fails: the call's fallback or its breaker's.
-
-    A fallback that says it is none or that the caller fails ("none; the checkout fails", "fail
-    fast") is an explicit decision not to degrade, so it gives no availability.
-    """
-    for text in (call.fallback, call.circuit_breaker.fallback if call.circuit_breaker else None):
-        if text and not text.strip().lower().startswith(("none", "fail", "no fallback")):
-            return text
-    return None
 
 
 def required_elements(graph: SystemGraph, op: Operation) -> list[str]:

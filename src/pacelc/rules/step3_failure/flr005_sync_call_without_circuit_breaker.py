@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pacelc.analysis.facts import Facts
-from pacelc.analysis.graph import call_name
-from pacelc.analysis.topology import degraded_fallback
+from pacelc.analysis.graph import call_name, degraded_fallback
 from pacelc.model.schema import SystemModel
 from pacelc.rules.base import Finding, lower, rule
 
