@@ -7,6 +7,7 @@ from pacelc.analysis.consistency import (
     VIOLATED,
     Bounds,
     Budget,
+    KafkaSettings,
     SingleLeaderSettings,
     check_protocol,
 )
@@ -75,3 +76,39 @@ def test_in_memory_replicas_lose_the_write_when_the_leader_restarts_empty() -> N
     # Redis without persistence: the restarted master is empty and its replicas resync from it
     r = _run(SL(replication="sync", fencing=True, fsync="never"))
     assert r.status == VIOLATED and len(_texts(r)) == 6
+
+
+# --------------------------------------------------------------------------- replicated log
+
+
+def test_log_fsync_always_is_the_default_and_keeps_the_known_verdicts() -> None:
+    # (the acks=all, min ISR 2 proof, 702,694 states, is in test_done_when.py)
+    assert KafkaSettings().fsync == "always"
+    r = _run(KafkaSettings(acks="all", min_insync_replicas=2, unclean_leader_election=True))
+    assert r.status == VIOLATED and r.states == 1_642 and len(_texts(r)) == 7
+
+
+def test_log_acks_all_min_isr_2_from_page_cache_loses_records_when_both_isr_members_lose_power() -> None:
+    # ISR {leader, one follower} (the third lags and is dropped; min ISR 2 still accepts), the
+    # record is acknowledged from both page caches, both machines lose power before a flush
+    r = _run(KafkaSettings(acks="all", min_insync_replicas=2, fsync="periodic"))
+    assert r.status == VIOLATED and r.anomaly == "lost acknowledged write"
+    texts = _texts(r)
+    assert len(texts) == 6 and sum("power loss" in t for t in texts) == 2
+    assert any("drops lagging" in t for t in texts)
+
+
+def test_log_last_isr_member_losing_power_loses_records_with_one_fault() -> None:
+    # after the acknowledgement the ISR may shrink to the leader alone (min ISR only blocks new
+    # produces); its power loss then loses the record with unclean election off: the partition
+    # waits for it and it comes back with less (the "last replica standing" case of KIP-966)
+    r = _run(KafkaSettings(acks="all", min_insync_replicas=2, fsync="periodic"), Bounds(faults=1))
+    assert r.status == VIOLATED
+    texts = _texts(r)
+    assert len(texts) == 7 and sum("power loss" in t for t in texts) == 1
+    assert sum("drops lagging" in t for t in texts) == 2
+
+
+def test_log_acks_1_from_page_cache_loses_records_on_one_power_loss() -> None:
+    r = _run(KafkaSettings(acks=1, fsync="periodic"))
+    assert r.status == VIOLATED and len(_texts(r)) == 3
