@@ -12,6 +12,7 @@ from .checkers import (
     LINEARIZABLE,
     NO_LOST_WRITES,
     READ_YOUR_WRITES,
+    SESSION_MODELS,
 )
 from .protocols.base import ProtocolModel
 from .protocols.kafka import Kafka, KafkaSettings
@@ -48,6 +49,9 @@ def check_protocol(settings: Settings, required_model: str, bounds: Bounds | Non
     counterexample), ``holds_within_bounds`` (bounds stated) or ``unknown`` (budget
     exhausted). ``assumptions`` lists what the model takes for granted.
     """
+    if "cas" in getattr(settings, "ops", ()) and required_model in (CAUSAL, *SESSION_MODELS):
+        # the causal and session checkers judge read/write registers only
+        raise ValueError(f"{required_model} is not checked on histories with compare-and-set")
     model, b = build_model(settings, bounds or Bounds())
     result = explore(model, required_model, b, budget or Budget())
     result.assumptions = derive_guarantee(settings)[1]

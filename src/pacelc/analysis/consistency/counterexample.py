@@ -13,11 +13,12 @@ from .checkers import (
     READ_YOUR_WRITES,
     SEQUENTIAL,
     WRITES_FOLLOW_READS,
+    NotApplicable,
     check_no_stale_reads,
     check_session,
     lost_writes,
 )
-from .history import History
+from .history import CAS, History
 
 
 @dataclass(frozen=True)
@@ -87,14 +88,38 @@ def classify(h: History, model: str, hint: str | None = None) -> str:
         return "lost update (acknowledged write overwritten by an older one)" if older else "lost acknowledged write"
     if hint:
         return hint
+    if _double_cas(h):
+        return "lost update (two compare-and-set operations succeeded from the same value)"
     if not check_no_stale_reads(h):
         return "stale read"
-    if not check_session(h, READ_YOUR_WRITES):
-        return "read-your-writes violation"
-    if not check_session(h, (MONOTONIC_READS, MONOTONIC_WRITES)):
-        return "non-monotonic read"
-    if not check_session(h, WRITES_FOLLOW_READS):
-        return "writes-follow-reads violation"
+    try:
+        if not check_session(h, READ_YOUR_WRITES):
+            return "read-your-writes violation"
+        if not check_session(h, (MONOTONIC_READS, MONOTONIC_WRITES)):
+            return "non-monotonic read"
+        if not check_session(h, WRITES_FOLLOW_READS):
+            return "writes-follow-reads violation"
+    except NotApplicable:
+        pass  # compare-and-set or appends: the session checkers judge plain registers only
+    if model == LINEARIZABLE and any(o.kind == CAS for o in h.ops):
+        return "non-linearizable compare-and-set"
     if model == LINEARIZABLE:
         return "non-linearizable read (new value seen, then old)"
     return f"{model.replace('_', ' ')} violation"
+
+
+def _double_cas(h: History) -> bool:
+    """Two compare-and-set operations on one key that both took effect from the same expected
+    value (acknowledged as successful, or pending with their value read after quiescence):
+    with unique written values, only one of them can have seen it."""
+    final_values = {(o.key, o.result) for o in h.ops if o.final}
+    seen: set[tuple[str, object]] = set()
+    for o in h.ops:
+        if o.kind != CAS:
+            continue
+        if (o.acked and o.result is True) or (o.pending and (o.key, o.arg[1]) in final_values):
+            k = (o.key, o.arg[0])
+            if k in seen:
+                return True
+            seen.add(k)
+    return False

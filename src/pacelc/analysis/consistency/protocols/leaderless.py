@@ -10,6 +10,12 @@ apart. A read contacts R reachable nodes in one step and returns the newest valu
 with read repair it writes that value back to the replicas it contacted, in the same
 step. Anti-entropy (Merkle trees) is not modelled as a step: the final read after
 quiescence assumes it has run.
+
+Compare-and-set (``"cas" in ops``) is what a coordinator without consensus can do: read R
+nodes (one step, with read repair if on), and if the newest value is the expected one, write
+the new value like a plain write (W stores, then acknowledge ``True``); otherwise answer
+``False``. Nothing stops two coordinators doing this at once (Cassandra's lightweight
+transactions use Paxos instead, which this model does not cover).
 """
 
 from __future__ import annotations
@@ -32,6 +38,8 @@ class LeaderlessSettings:
     hinted_handoff: bool = True  # only meaningful with sloppy quorums
     read_repair: bool = False
     faults: tuple[str, ...] = ("crash",)
+    # client operations; "cas" adds compare-and-set as read-then-conditional-write
+    ops: tuple[str, ...] = ("read", "write")
 
 
 class Leaderless(ProtocolModel):
@@ -44,8 +52,12 @@ class Leaderless(ProtocolModel):
             f"leaderless (N={self.n}, R={settings.r}, W={settings.w}"
             f"{', sloppy quorum' if settings.sloppy_quorum else ''}"
             f"{', hinted handoff' if settings.sloppy_quorum and settings.hinted_handoff else ''}"
-            f"{', read repair' if settings.read_repair else ''})"
+            f"{', read repair' if settings.read_repair else ''}"
+            f"{', compare-and-set by read-then-write' if 'cas' in settings.ops else ''})"
         )
+        self.cas = "cas" in settings.ops
+        self.reads = "read" in settings.ops
+        self.writes = "write" in settings.ops
         self.fault_kind = "crash" if "crash" in settings.faults else "isolate"
 
     # State layout keeps every reference to a replica inside that replica's own tuple
@@ -53,7 +65,8 @@ class Leaderless(ProtocolModel):
     # symmetry reduction is a plain sort of the replica tuples.
     #   home:     (reachable, value, stored_client_mask, hinted)
     #   fallback: (value, stored_client_mask)
-    #   client:   0 idle, 1 read in flight, v>1... encoded as ("w", value)
+    #   client:   0 idle, 1 read in flight, ("w", value) write in flight, ("c", expected, value)
+    #             compare-and-set before its read, ("s", value) successful one being stored
     def initial(self) -> tuple[Any, ...]:
         return (((1, 0, 0, 0),) * self.n, (0, 0), (0,) * self.nc)
 
@@ -67,35 +80,35 @@ class Leaderless(ProtocolModel):
             if cs == 0:
                 if not can_invoke:
                     continue
-                if self.allow_reads:
+                if self.cas:
+                    for exp in sorted({0, fb[0], *(h[1] for h in homes)}):
+                        arg = (exp or None, value)
+                        cl_c = (*clients[:c], ("c", exp, value), *clients[c + 1 :])
+                        yield ("inv", c, "cas", "x", arg, -1), (homes, fb, cl_c), ("i", c, "cas", "x", arg), INVOKE
+                if self.allow_reads and self.reads:
                     yield (
                         ("inv", c, "read", "x", None, -1),
                         (homes, fb, (*clients[:c], 1, *clients[c + 1 :])),
                         ("i", c, "read", "x", None),
                         INVOKE,
                     )
-                cl_w = (*clients[:c], ("w", value), *clients[c + 1 :])
-                yield ("inv", c, "write", "x", value, -1), (homes, fb, cl_w), ("i", c, "write", "x", value), INVOKE
+                if self.writes:
+                    cl_w = (*clients[:c], ("w", value), *clients[c + 1 :])
+                    yield ("inv", c, "write", "x", value, -1), (homes, fb, cl_w), ("i", c, "write", "x", value), INVOKE
             elif cs == 1:
                 cl = (*clients[:c], 0, *clients[c + 1 :])
-                # the coordinator reads R reachable nodes; the fallback stands in for down homes
-                cands = [i for i in range(n) if homes[i][0]]
-                if sloppy and down:
-                    cands.append(n)
-                if len(cands) < s.r:
-                    continue
-                seen_results = set()
-                for sub in combinations(cands, s.r):
-                    v = max(fb[0] if i == n else homes[i][1] for i in sub)
-                    h2 = homes
-                    if s.read_repair:
-                        h2 = tuple((1, v, hv[2], hv[3]) if i in sub and hv[1] < v else hv for i, hv in enumerate(homes))
-                    key = (v, h2)
-                    if key in seen_results:
-                        continue
-                    seen_results.add(key)
+                for sub, v, h2 in self._quorum_reads(homes, fb, down):
                     res = v or None
                     yield ("ret", c, res, True, -1, sub), (h2, fb, cl), ("r", c, res, True), RETURN
+            elif cs[0] == "c":
+                _, exp, new = cs
+                for sub, v, h2 in self._quorum_reads(homes, fb, down):
+                    if v == exp:
+                        cl = (*clients[:c], ("s", new), *clients[c + 1 :])
+                        yield ("casread", c, v, sub, new), (h2, fb, cl), None, INTERNAL
+                    else:
+                        cl = (*clients[:c], 0, *clients[c + 1 :])
+                        yield ("ret", c, False, True, -1, sub, v), (h2, fb, cl), ("r", c, False, True), RETURN
             else:
                 v = cs[1]
                 bit = 1 << c
@@ -103,7 +116,13 @@ class Leaderless(ProtocolModel):
                 if acks >= s.w:
                     h2 = tuple(h if not h[2] & bit else (h[0], h[1], h[2] & ~bit, h[3]) for h in homes)
                     cl = (*clients[:c], 0, *clients[c + 1 :])
-                    yield ("ret", c, "ok", True, -1), (h2, (fb[0], fb[1] & ~bit), cl), ("r", c, None, True), RETURN
+                    res = True if cs[0] == "s" else None
+                    yield (
+                        ("ret", c, "ok" if res is None else True, True, -1),
+                        (h2, (fb[0], fb[1] & ~bit), cl),
+                        ("r", c, res, True),
+                        RETURN,
+                    )
                 for i in range(n):
                     h = homes[i]
                     if h[0] and not h[2] & bit:
@@ -131,6 +150,30 @@ class Leaderless(ProtocolModel):
                     h2 = (*homes[:i], (0, h[1], h[2], h[3]), *homes[i + 1 :])
                     yield ("fault", self.fault_kind, i), (h2, fb, clients), None, FAULT
 
+    def _quorum_reads(
+        self, homes: tuple[Any, ...], fb: tuple[Any, ...], down: list[int]
+    ) -> Iterator[tuple[tuple[int, ...], int, tuple[Any, ...]]]:
+        """(nodes read, newest value, homes after read repair) for each distinct outcome of a
+        coordinator reading R reachable nodes; the fallback stands in for down homes."""
+        n = self.n
+        s = self.s
+        cands = [i for i in range(n) if homes[i][0]]
+        if s.sloppy_quorum and down:
+            cands.append(n)
+        if len(cands) < s.r:
+            return
+        seen_results = set()
+        for sub in combinations(cands, s.r):
+            v = max(fb[0] if i == n else homes[i][1] for i in sub)
+            h2 = homes
+            if s.read_repair:
+                h2 = tuple((1, v, hv[2], hv[3]) if i in sub and hv[1] < v else hv for i, hv in enumerate(homes))
+            key = (v, h2)
+            if key in seen_results:
+                continue
+            seen_results.add(key)
+            yield sub, v, h2
+
     def canon(self, ps: tuple[Any, ...]) -> tuple[Any, ...]:
         homes = ps[0]
         a = list(homes)
@@ -143,6 +186,16 @@ class Leaderless(ProtocolModel):
 
     def render(self, label: tuple[Any, ...]) -> str:
         tag = label[0]
+        if tag == "ret" and isinstance(label[2], bool):
+            if label[2]:
+                return f"coordinator acknowledges client {label[1]}'s compare-and-set (W={self.s.w} stored)"
+            who = ", ".join("fallback" if i == self.n else node(i) for i in label[5])
+            return f"client {label[1]}'s compare-and-set fails (read quorum: {who} returns {label[6] or '⊥'})"
+        if tag == "casread":
+            who = ", ".join("fallback" if i == self.n else node(i) for i in label[3])
+            shown = "⊥" if not label[2] else label[2]
+            return (f"coordinator reads {shown} for client {label[1]}'s compare-and-set (read quorum: {who}), the "
+                    f"expected value: it writes {label[4]}")
         if tag == "ret" and label[2] != "ok":
             shown = "⊥" if label[2] is None else label[2]
             who = ", ".join("fallback" if i == self.n else node(i) for i in label[5])

@@ -94,6 +94,7 @@ class SingleLeader(ProtocolModel):
         self.volatile = settings.fsync != "always"
         self.cas = "cas" in settings.ops
         self.reads = "read" in settings.ops
+        self.writes = "write" in settings.ops
 
     def initial(self) -> tuple[Any, ...]:
         durable = (0, 16) if self.volatile else (0, 0)
@@ -123,15 +124,16 @@ class SingleLeader(ProtocolModel):
                 for i, nd in enumerate(nodes):
                     if nd[UP] and nd[LEAD]:
                         ver = max(nd[VER] + 1, nd[EP] * 16 + 1)
-                        nd2 = (1, nd[ISO], value, ver, 1, nd[EP], *nd[VVAL:])
-                        nodes2 = (*nodes[:i], nd2, *nodes[i + 1 :])
-                        cl = (*clients[:c], (i, ver, value), *clients[c + 1 :])
-                        yield (
-                            ("inv", c, "write", "x", value, i),
-                            (nodes2, leader, epoch, cl),
-                            ("i", c, "write", "x", value),
-                            INVOKE,
-                        )
+                        if self.writes:
+                            nd2 = (1, nd[ISO], value, ver, 1, nd[EP], *nd[VVAL:])
+                            nodes2 = (*nodes[:i], nd2, *nodes[i + 1 :])
+                            cl = (*clients[:c], (i, ver, value), *clients[c + 1 :])
+                            yield (
+                                ("inv", c, "write", "x", value, i),
+                                (nodes2, leader, epoch, cl),
+                                ("i", c, "write", "x", value),
+                                INVOKE,
+                            )
                         if self.cas and not (self.hide and nd[VVER] != nd[VER]):
                             yield from self._cas(ps, c, i, value, ver)
             elif cs == 1:
