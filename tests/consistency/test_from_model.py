@@ -92,7 +92,35 @@ def test_follower_reads_with_unstated_sessions_are_unknown() -> None:
 def test_single_copy_and_in_memory_store() -> None:
     m = one("  - {id: s, kind: cache, replicas: 1, replication: {topology: none}, durability: {persistent: false}}")
     assert isinstance(m.settings, SingleLeaderSettings) and m.settings.failover == "none" and m.replicas == 1
-    assert any("persistent is false" in u for u in m.unmodelled)
+    assert m.settings.fsync == "never" and not m.unmodelled  # modelled now: a restart loses everything
+    assert any("persistent is false" in a for a in m.assumptions)
+
+
+@pytest.mark.parametrize(("durability", "fsync"), [
+    ("", "always"), (", durability: {fsync: always}", "always"), (", durability: {fsync: periodic}", "periodic"),
+    (", durability: {fsync: never}", "periodic"), (", durability: {persistent: false}", "never"),
+])
+def test_single_leader_fsync_is_modelled(durability: str, fsync: str) -> None:
+    m = one("  - {id: s, kind: database, replicas: 3, replication: {topology: single_leader, mode: sync, "
+            f"read_from: leader, failover: {{mode: automatic, fencing: stonith}}}}{durability}}}")
+    assert isinstance(m.settings, SingleLeaderSettings) and m.settings.fsync == fsync
+    assert not m.unmodelled and not m.missing
+
+
+def test_fsync_stays_unmodelled_where_the_protocol_model_lacks_it() -> None:
+    m = one("  - {id: s, kind: database, replicas: 3, replication: {topology: leaderless, quorum: {r: 2, w: 2, "
+            "sloppy: false}, anti_entropy: {read_repair: false, hinted_handoff: true}}, durability: {fsync: periodic}}",
+            "no_stale_reads")
+    assert isinstance(m.settings, LeaderlessSettings) and any("fsync is periodic" in u for u in m.unmodelled)
+
+
+def test_periodic_fsync_sync_fenced_leader_loses_writes_in_verify() -> None:
+    m = model("  - {id: s, kind: database, replicas: 3, replication: {topology: single_leader, mode: sync, "
+              "read_from: leader, failover: {mode: automatic, fencing: stonith}}, durability: {fsync: periodic}}",
+              "  - {id: d, owner: app, store: s, consistency: linearizable}")
+    [v] = verify_model(m, bounds=REVIEW_BOUNDS, budget=REVIEW_BUDGET)
+    assert v.status == VIOLATED and v.anomaly == "lost acknowledged write"
+    assert len(v.counterexample.steps) == 6  # type: ignore[union-attr]  # write, 2 replications, ack, crash, restart
 
 
 def test_replicas_without_replication_settings_are_unknown() -> None:
@@ -221,6 +249,15 @@ def test_log_missing_acks_isr_and_unclean_election() -> None:
                          "stores.s.replication.unclean_leader_election")
 
 
+def test_log_fsync_never_means_page_cache_acknowledgements() -> None:
+    stores = LOG.format(rep=", quorum: {min_in_sync_replicas: 2}, unclean_leader_election: false}, "
+                        "durability: {fsync: never, persistent: true", producers="{service: app, acks: all}")
+    m = map_store(model(stores), "t", "no_lost_writes")
+    assert m.settings == KafkaSettings(replication_factor=3, acks="all", min_insync_replicas=2,
+                                       unclean_leader_election=False, fsync="periodic")
+    assert not m.unmodelled and any("page cache" in a for a in m.assumptions)
+
+
 # --------------------------------------------------------------------------- verdicts
 
 
@@ -299,7 +336,7 @@ def test_platform_verdicts() -> None:
     assert v["audit-log"][0] == VIOLATED  # acks=1, min ISR 1, unclean election
     assert v["charges"][0] == VIOLATED and v["runtime-config"][0] == VIOLATED
     assert v["jobs"][0] == HOLDS
-    assert v["job-locks"][0] == UNKNOWN  # in-memory single Redis: a restart is not modelled
+    assert v["job-locks"] == (VIOLATED, "lost acknowledged write")  # in-memory single Redis: a restart empties it
     assert v["artifacts"][0] == UNKNOWN  # sloppy quorums not stated
     assert v["secrets"][0] == UNKNOWN  # read-index proof exceeds the review budget
 

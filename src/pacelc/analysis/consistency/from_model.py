@@ -248,15 +248,32 @@ class _Mapper:
         return self.done(None, reason=reason)
 
     def _durability(self, consensus_or_replica: bool = True) -> None:
+        """Record durability the protocol model leaves out (Raft, leaderless, multi-leader)."""
         d = self.store.durability
         if d is None:
             return
         if not d.persistent:
             self.unmodelled.append(f"{self.path}.durability.persistent is false: a restart loses the node's data "
-                                   "(the protocol models keep data across restarts)")
+                                   "(this protocol model keeps data across restarts)")
         elif d.fsync in ("periodic", "never") and consensus_or_replica:
             self.unmodelled.append(f"{self.path}.durability.fsync is {d.fsync}: a crash loses the last "
-                                   "acknowledged writes (the protocol models fsync before acknowledging)")
+                                   "acknowledged writes (this protocol model fsyncs before acknowledging)")
+
+    def _fsync(self) -> str:
+        """The single-leader model's fsync setting for this store's durability settings."""
+        d = self.store.durability
+        p = f"{self.path}.durability"
+        if d is None or (d.persistent and d.fsync in (None, "always")):
+            return "always"
+        if not d.persistent:
+            self.assumptions.append(f"{p}.persistent is false: a crash or restart loses everything the node held")
+            return "never"
+        if d.fsync == "never":
+            self.assumptions.append(f"{p}.fsync is never: the OS writes dirty pages back when it chooses, modelled "
+                                    "as fsync at any time; a machine crash loses the rest")
+        else:
+            self.assumptions.append(f"{p}.fsync is periodic: a machine crash loses what was not yet flushed")
+        return "periodic"
 
     def _scaled(self, n: int, what: str) -> int:
         if n > MAX_REPLICAS:
@@ -288,9 +305,8 @@ class _Mapper:
     # -- one copy
     def _single_copy(self) -> StoreMapping:
         self.assumptions.append("one copy of the data: modelled as a single leader without replicas")
-        self._durability()
         s = SingleLeaderSettings(replication="sync", failover="none", fencing=True, read_from="leader",
-                                 visible_before_ack=False, faults=("crash",))
+                                 visible_before_ack=False, faults=("crash",), fsync=self._fsync())
         return self.done(s, replicas=1)
 
     # -- sessions on follower reads
@@ -349,9 +365,9 @@ class _Mapper:
         self.assumptions.append("a write becomes visible at the leader when it is acknowledged (PostgreSQL "
                                 "synchronous commit, MySQL semi-sync AFTER_SYNC); engines that show it earlier "
                                 "are weaker than modelled")
-        self._durability()
+        fsync = self._fsync()
         s = SingleLeaderSettings(replication=mode, failover=failover, fencing=fencing, read_from=routed,
-                                 visible_before_ack=False)
+                                 visible_before_ack=False, fsync=fsync)
         return self.done(s, replicas=self._scaled(self.store.replicas, "single leader"))
 
     # -- consensus
@@ -524,11 +540,16 @@ class _Mapper:
         if unclean is None:
             self.missing.append(f"{p}.unclean_leader_election")
             unclean = False
-        if self.store.durability is not None and self.store.durability.fsync in ("periodic", "never"):
-            self.assumptions.append("a broker crash keeps its page cache (durability from replication, not fsync)")
+        d = self.store.durability
+        fsync = "always"
+        if d is not None and d.persistent and d.fsync in ("periodic", "never"):
+            # Kafka's default: acknowledged from the page cache, flushed when the OS decides
+            self.assumptions.append(f"{self.path}.durability.fsync is {d.fsync}: brokers acknowledge from the page "
+                                    "cache; a power loss keeps only what was flushed")
+            fsync = "periodic"
         self._durability(consensus_or_replica=False)
         s = KafkaSettings(replication_factor=rf, acks="all" if weakest == "all" else int(weakest),
-                          min_insync_replicas=min(isr, rf), unclean_leader_election=unclean)
+                          min_insync_replicas=min(isr, rf), unclean_leader_election=unclean, fsync=fsync)
         return self.done(s)
 
 
