@@ -9,7 +9,6 @@ from __future__ import annotations
 import time
 
 from pacelc.analysis.consistency import (
-    Bounds,
     Budget,
     KafkaSettings,
     LeaderlessSettings,
@@ -32,10 +31,13 @@ CASES = [
     ("raft leader-local reads", RaftSettings(read_mode="leader_local"), "linearizable", None),
     ("raft lease, unbounded skew", RaftSettings(read_mode="lease", bounded_clock_skew=False), "linearizable",
      None),
-    ("raft read-index (3 ops, 1 fault)", RaftSettings(read_mode="read_index"), "linearizable",
-     Bounds(ops=3, faults=1)),
-    ("raft lease, bounded skew (3 ops, 1 fault)", RaftSettings(read_mode="lease"), "linearizable",
-     Bounds(ops=3, faults=1)),
+    ("raft read-index", RaftSettings(read_mode="read_index"), "linearizable", None),
+    ("raft lease, bounded skew", RaftSettings(read_mode="lease"), "linearizable", None),
+    ("raft lease, bounded skew, pauses", RaftSettings(read_mode="lease", faults=("crash", "partition", "pause")),
+     "linearizable", None),
+    ("raft lease, pauses, monotonic re-check",
+     RaftSettings(read_mode="lease", faults=("crash", "partition", "pause"), lease_rechecked_after_pause=True),
+     "linearizable", None),
     ("kafka acks=1", KafkaSettings(acks=1), "no_lost_writes", None),
     ("kafka acks=all, unclean election", KafkaSettings(unclean_leader_election=True), "no_lost_writes", None),
     ("kafka acks=all, min ISR 2", KafkaSettings(), "no_lost_writes", None),
