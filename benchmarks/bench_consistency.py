@@ -41,6 +41,14 @@ CASES = [
     ("kafka acks=1", KafkaSettings(acks=1), "no_lost_writes", None),
     ("kafka acks=all, unclean election", KafkaSettings(unclean_leader_election=True), "no_lost_writes", None),
     ("kafka acks=all, min ISR 2", KafkaSettings(), "no_lost_writes", None),
+    ("sync + fencing, fsync periodic", SingleLeaderSettings(replication="sync", fencing=True, fsync="periodic"),
+     "no_lost_writes", None),
+    ("semi-sync + fencing, fsync periodic, failover 1st",
+     SingleLeaderSettings(replication="semi_sync", fencing=True, fsync="periodic", restart_before_failover=False),
+     "no_lost_writes", None),
+    ("kafka acks=all, min ISR 2, fsync periodic", KafkaSettings(fsync="periodic"), "no_lost_writes", None),
+    ("leaderless N3 W2 R2, read repair, CAS", LeaderlessSettings(r=2, w=2, read_repair=True, ops=("cas",)),
+     "linearizable", None),
 ]
 
 

@@ -67,6 +67,8 @@ def derive_guarantee(settings: Settings) -> tuple[str, tuple[str, ...]]:
     s: Any = settings
     if isinstance(s, SingleLeaderSettings):
         base = ("writes fsynced before acknowledgement", "failover promotes the most up-to-date replica")
+        if s.fsync != "always":
+            return EVENTUAL, (base[1], "a machine crash loses writes acknowledged before they reached disk")
         if s.read_from == "any":
             return EVENTUAL, (*base, "follower reads may lag arbitrarily (no session stickiness)")
         if s.replication == "async" and s.failover != "none":
@@ -104,6 +106,9 @@ def derive_guarantee(settings: Settings) -> tuple[str, tuple[str, ...]]:
         return NO_LOST_WRITES, (*base, "a deposed or newly elected leader may serve stale reads")
     if isinstance(s, KafkaSettings):
         base = ("broker crash keeps the page cache (no simultaneous power loss without fsync)",)
+        if s.fsync != "always":
+            return EVENTUAL, ("a power loss of the last in-sync replicas loses records acknowledged from the page "
+                              "cache",)
         if s.acks == "all" and s.min_insync_replicas >= 2 and not s.unclean_leader_election:
             return NO_LOST_WRITES, (*base, f"at most {s.min_insync_replicas - 1} in-sync replicas fail at once")
         return EVENTUAL, (*base, "acknowledged records can be lost on leader failure")
