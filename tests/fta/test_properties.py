@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pacelc.analysis.fta import FaultTree, Gate, GateKind, analyze, compile_tree, probability
+from pacelc.analysis.fta.bdd import _TooSlow, _Trial, force_order, variable_order
 from pacelc.analysis.fta.budget import Budget, Status
 from pacelc.analysis.fta.mcs import Zbdd
 
@@ -104,12 +105,36 @@ def test_order_limited_is_a_prefix(tree: FaultTree, k: int) -> None:
     assert lim == {s for s in full if len(s) <= k}
 
 
+ORDERS = ["dfs", "dfs-small", "dfs-large", "bfs", "force-dfs", "force-dfs-small", "force-dfs-large"]
+
+
 @settings(max_examples=40, deadline=None)
-@given(trees(), st.sampled_from(["dfs", "dfs-small", "dfs-large", "bfs"]))
+@given(trees(), st.sampled_from(ORDERS))
 def test_orders_agree(tree: FaultTree, order: str) -> None:
     c = compile_tree(tree, Budget(30).start(), order=order)
     ref = compile_tree(tree, Budget(30).start(), order="dfs")
     assert math.isclose(probability(c.graph, c.probs), probability(ref.graph, ref.probs), rel_tol=1e-12, abs_tol=1e-15)
+
+
+@settings(max_examples=60, deadline=None)
+@given(trees())
+def test_force_order_is_a_permutation_of_the_events(tree: FaultTree) -> None:
+    seed = variable_order(tree, "dfs")
+    assert sorted(force_order(tree, seed)) == sorted(seed)
+
+
+def test_force_order_brings_a_gates_events_together() -> None:
+    # Two OR gates whose events the seed interleaves: FORCE must put each gate's events side by side.
+    events = {f"a{i}": 0.1 for i in range(4)} | {f"b{i}": 0.1 for i in range(4)}
+    gates = [
+        Gate("top", GateKind.AND, ("ga", "gb")),
+        Gate("ga", GateKind.OR, ("a0", "a1", "a2", "a3")),
+        Gate("gb", GateKind.OR, ("b0", "b1", "b2", "b3")),
+    ]
+    tree = FaultTree.build("interleaved", "top", events, gates)
+    order = force_order(tree, ["a0", "b0", "a1", "b1", "a2", "b2", "a3", "b3"])
+    groups = [name[0] for name in order]
+    assert groups in (list("aaaabbbb"), list("bbbbaaaa"))
 
 
 @settings(max_examples=40, deadline=None)
@@ -123,13 +148,45 @@ def test_top_n_are_the_most_probable(tree: FaultTree, n: int) -> None:
         assert sum(c.probability > worst for c in all_sets) <= len(top)
 
 
+def _heavy_tree(copies: int = 4, n: int = 40, k: int = 8, events: int = 60) -> FaultTree:
+    """The AND of `copies` k-of-n gates over shifted event lists: heavy enough for tiny budgets."""
+    probs = {f"e{i}": 0.1 for i in range(events)}
+    gates = [Gate("top", GateKind.AND, tuple(f"k{j}" for j in range(copies)))]
+    for j in range(copies):
+        gates.append(Gate(f"k{j}", GateKind.ATLEAST, tuple(f"e{(i * (j + 1)) % events}" for i in range(n)), k))
+    return FaultTree.build("heavy", "top", probs, gates)
+
+
 def test_budget_stops_are_clean() -> None:
-    # A wide 8-of-40 gate over 4 shifted copies: heavy enough to exceed tiny budgets.
-    events = {f"e{i}": 0.1 for i in range(60)}
-    gates = [Gate("top", GateKind.AND, tuple(f"k{j}" for j in range(4)))]
-    for j in range(4):
-        gates.append(Gate(f"k{j}", GateKind.ATLEAST, tuple(f"e{(i * (j + 1)) % 60}" for i in range(40)), 8))
-    tree = FaultTree.build("heavy", "top", events, gates)
-    r = analyze(tree, max_nodes=1000, budget_s=30)
+    r = analyze(_heavy_tree(), max_nodes=1000, budget_s=30)
     assert r.status is Status.NODE_BUDGET
     assert r.message is not None and r.message.startswith("stopped: ") and "1,000 nodes" in r.message
+
+
+def test_a_suspended_trial_resumes_to_the_same_bdd() -> None:
+    # A race candidate whose gate overruns its time slice is suspended before that gate and
+    # compiled on from there later; the result must equal an uninterrupted compilation.
+    # Five 10-of-60 gates: the top AND alone takes ~0.1 s, far past a 1 ms slice.
+    tree = _heavy_tree(copies=5, n=60, k=10, events=80)
+    names = variable_order(tree, "dfs")
+    ref = compile_tree(tree, Budget(60).start(), order=names)
+    trial = _Trial(tree, Budget(60).start(), "cudd", names)
+    suspensions, slice_s = 0, 1e-3
+    while True:
+        try:
+            if trial.step(1, slice_s=slice_s):
+                break
+        except _TooSlow:
+            suspensions += 1
+            slice_s *= 2
+    graph = trial.b.export(trial.root)
+    trial.release()
+    assert suspensions > 0  # the test exercised the suspension path
+    assert len(graph) == len(ref.graph)
+    assert probability(graph, ref.probs) == probability(ref.graph, ref.probs)
+
+
+def test_a_time_out_is_reported_as_the_time_budget() -> None:
+    r = analyze(_heavy_tree(), budget_s=0.01)
+    assert r.status is Status.TIME_BUDGET
+    assert r.message is not None and "time budget" in r.message
