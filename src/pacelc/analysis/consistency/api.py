@@ -98,9 +98,13 @@ def derive_guarantee(settings: Settings) -> tuple[str, tuple[str, ...]]:
         base = ("term, vote and log persisted before replying", "majority of nodes available for progress")
         if s.read_mode == "read_index":
             return LINEARIZABLE, (*base, "leader confirms leadership with a majority per read")
+        if s.read_mode == "lease" and s.bounded_clock_skew and "pause" in s.faults \
+                and not s.lease_rechecked_after_pause:
+            return NO_LOST_WRITES, (*base, "a leader resuming from a pause serves lease reads it checked before "
+                                    "the pause, after a newer leader took over")
         if s.read_mode == "lease" and s.bounded_clock_skew:
-            return LINEARIZABLE, (*base, "clock drift below the lease safety margin", "no process pause longer "
-                                  "than the margin between lease check and reply")
+            return LINEARIZABLE, (*base, "clock drift below the lease safety margin",
+                                  "no process pause outlives the lease, or the lease is re-checked after one")
         if s.read_mode == "follower":
             return EVENTUAL, (*base, "followers apply committed entries with lag")
         return NO_LOST_WRITES, (*base, "a deposed or newly elected leader may serve stale reads")
