@@ -15,7 +15,7 @@ says which steps are possible from a protocol state.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 INTERNAL = 0
@@ -76,6 +76,15 @@ class ProtocolModel:
     # off: they could not change the verdict and only multiply states.
     reads_mutate = False
     allow_reads = True
+    # Reductions the checker applies for linearizability (see checker.explore); both are opt-in
+    # because each rests on a property of the model the checker cannot verify.
+    # True: the history in the state key is replaced by its LinMonitor summary. Sound only if every
+    # client holds at most one pending operation (the summary tracks one per client).
+    linearizability_summary: bool = False
+    # ``permute_clients(ps, perm)``: ``ps`` with client c renamed ``perm[c]``. Define it only when
+    # clients are interchangeable: it must commute with ``successors``, ``canon`` and ``final``.
+    # Used only together with ``linearizability_summary``; None (the default) merges nothing.
+    permute_clients: Callable[[tuple[Any, ...], tuple[int, ...]], tuple[Any, ...]] | None = None
 
     def initial(self) -> tuple[Any, ...]:
         raise NotImplementedError
