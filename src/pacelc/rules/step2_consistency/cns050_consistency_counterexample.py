@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from pacelc.analysis.consistency.from_model import DomainVerification, verify_for_review
 from pacelc.analysis.facts import Facts
-from pacelc.model.schema import SystemModel
+from pacelc.model.schema import Store, SystemModel
 from pacelc.rules.base import Finding, rule
 
 #: Requirements a cache may hold for data whose truth lives elsewhere (as FLR052 treats them).
@@ -19,10 +19,10 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
 
     What it does:
         Maps each domain's store (replication topology, mode, failover and fencing, read routing,
-        quorums, conflict resolution and clocks, producer acks and in-sync replicas for logs) onto a
-        protocol model and searches breadth-first, within small stated bounds, for the shortest
-        history of client operations and faults that violates the domain's `consistency`. Fires
-        with that history as evidence.
+        quorums, conflict resolution and clocks, producer acks and in-sync replicas for logs, fsync and
+        persistence for single-leader stores and logs) onto a protocol model and searches
+        breadth-first, within small stated bounds, for the shortest history of client operations and
+        faults that violates the domain's `consistency`. Fires with that history as evidence.
 
     Why it matters:
         A rule of thumb says "async replication may lose writes"; a history says "client 0 writes 1,
@@ -59,11 +59,14 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
 
     How it is computed:
         `pacelc.analysis.consistency.from_model.verify_model` with the review bounds (3 replicas,
-        2 clients, 3 client operations, 1 fault; 40,000 states per domain): a breadth-first search, so
-        the first violation is a shortest one. Settings the model does not state take their safest
-        value, so a violation holds whatever they are; where the search finds nothing, or the setting
-        cannot be modelled (session tokens, custom merge functions), nothing fires. `pacelc verify`
-        runs the same check with a larger budget and prints the history.
+        2 clients, 3 client operations, 1 fault; 5,000 states per domain: counterexamples show up
+        early, proofs are left to `pacelc verify`): a breadth-first search, so the first violation is
+        a shortest one. Settings the model does not state take their safest value, so a violation
+        holds whatever they are; where the search finds nothing, or the setting
+        cannot be modelled (session tokens, custom merge functions), nothing fires. When the lost write
+        comes from a store that acknowledges before fsync or keeps data only in memory, the fix names
+        fsync and persistence first. `pacelc verify` runs the same check with a larger budget and
+        prints the history.
 
     False positives:
         The evidence is a concrete history, so it is a real behaviour of the modelled protocol; it can
@@ -92,7 +95,25 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
             continue  # a derived cache: a lost write costs a refill
         if _loss_accepted(v, domain.rpo_s):
             continue
-        yield _finding(v)
+        yield _finding(v, _lost_before_disk(v, store))
+
+
+def _lost_before_disk(v: DomainVerification, store: Store | None) -> bool:
+    """Whether the history loses data the store acknowledged before it was on disk.
+
+    Only where the protocol model ran with fsync periodic/never or in memory (elsewhere that is listed
+    as unmodelled, and the history must come from something else), and only when the history has a
+    fault that loses unflushed data: a stale read on such a store needs the usual fix. The fault is
+    recognised by its rendered text ("what was not fsynced", "records not flushed"), which the
+    single-leader and log models write; tests/rules/test_cns050.py holds both.
+    """
+    d = store.durability if store is not None else None
+    cx = v.counterexample
+    if d is None or cx is None or (d.persistent and d.fsync not in ("periodic", "never")):
+        return False
+    if any(".durability." in u for u in v.unmodelled):
+        return False
+    return any(s.kind == "fault" and ("fsynced" in s.text or "flushed" in s.text) for s in cx.steps)
 
 
 def _loss_accepted(v: DomainVerification, rpo_s: float | None) -> bool:
@@ -100,7 +121,21 @@ def _loss_accepted(v: DomainVerification, rpo_s: float | None) -> bool:
     return rpo_s is not None and rpo_s > 0 and ("lost" in anomaly or "split-brain" in anomaly)
 
 
-def _finding(v: DomainVerification) -> Finding:
+_FIX = ("remove the step the history relies on: synchronous replication or fencing for lost writes after "
+        "failover, leader reads confirmed by read-index or a lease (with bounded clock skew) for stale reads, "
+        "R + W > N with strict quorums, acks=all with min in-sync replicas ≥ 2 and no unclean election for "
+        "logs, a CRDT instead of last-writer-wins; or lower the domain's requirement with a justification")
+#: The store acknowledged before the write was on disk: replication alone leaves a window where every copy
+#: that has it is in memory (one machine, or several losing power together).
+_FIX_DURABILITY = ("make the acknowledgement durable: fsync before acknowledging (PostgreSQL synchronous_commit "
+                   "on, Redis AOF with appendfsync always, Kafka flush.messages=1) or turn persistence on for an "
+                   "in-memory store, alongside replication that keeps the write through a failover "
+                   "(synchronous replication with fencing; for logs acks=all, min in-sync replicas ≥ 2 across "
+                   "power domains, no unclean election); or accept the loss in the domain's rpo_s with a "
+                   "justification")
+
+
+def _finding(v: DomainVerification, lost_before_disk: bool = False) -> Finding:
     cx = v.counterexample
     assert cx is not None and v.bounds is not None
     target = f"topic '{v.topic}' on '{v.store}'" if v.topic else f"store '{v.store}'"
@@ -113,13 +148,9 @@ def _finding(v: DomainVerification) -> Finding:
             "This is a replayable history, not a rule of thumb (CAP002 and the setting rules reason from "
             f"settings): `pacelc verify <model> --domain {v.domain}` prints it"
         ),
-        fix=(
-            "remove the step the history relies on: synchronous replication or fencing for lost writes after "
-            "failover, leader reads confirmed by read-index or a lease (with bounded clock skew) for stale reads, "
-            "R + W > N with strict quorums, acks=all with min in-sync replicas ≥ 2 and no unclean election for "
-            "logs, a CRDT instead of last-writer-wins; or lower the domain's requirement with a justification"
-        ),
-        where=("topics", v.topic) if v.topic else ("stores", v.store, "replication"),
+        fix=_FIX_DURABILITY if lost_before_disk else _FIX,
+        where=("topics", v.topic) if v.topic else ("stores", v.store, "durability" if lost_before_disk
+                                                    else "replication"),
         evidence={
             "anomaly": v.anomaly,
             "required": v.required,
