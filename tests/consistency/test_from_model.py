@@ -17,7 +17,7 @@ from pacelc.analysis.consistency import (
     RaftSettings,
     SingleLeaderSettings,
 )
-from pacelc.analysis.consistency.checker import Budget
+from pacelc.analysis.consistency.checker import Bounds, Budget
 from pacelc.analysis.consistency.from_model import (
     NOT_CHECKED,
     REVIEW_BOUNDS,
@@ -311,7 +311,7 @@ def test_unknown_domain_raises() -> None:
 
 
 def _verdicts(name: str, budget: Budget | None = None) -> dict[str, tuple[str, str | None]]:
-    """Verdicts at the `pacelc verify` budget, which settles every protocol model but Raft lease/read-index."""
+    """Verdicts at the `pacelc verify` bounds and budget, which settle every example domain."""
     m = load([str(EXAMPLES / name / "system.yaml")]).model
     found = verify_model(m, bounds=VERIFY_BOUNDS, budget=budget or VERIFY_BUDGET)
     return {v.domain: (v.status, v.anomaly) for v in found}
@@ -358,6 +358,20 @@ def test_platform_verdicts() -> None:
     assert v["job-locks"] == (VIOLATED, "lost acknowledged write")  # in-memory single Redis: a restart empties it
     assert v["artifacts"][0] == UNKNOWN  # sloppy quorums not stated
     assert v["secrets"][0] == HOLDS  # read-index proof fits the verify budget since dca69b5
+
+
+def test_two_faults_break_a_sync_fenced_leader_that_restarts_before_failover() -> None:
+    """Beyond the verify defaults (1 fault): the restarted leader serves a write no follower has."""
+    m = load([str(EXAMPLES / "checkout" / "system.yaml")]).model
+    [v] = verify_model(m, domain="orders", bounds=Bounds(ops=3, faults=2), budget=VERIFY_BUDGET)
+    assert v.status == VIOLATED and v.anomaly == "non-linearizable read (new value seen, then old)"
+    steps = v.steps
+    assert len(v.counterexample.steps) == 7  # type: ignore[union-attr]
+    assert sum("FAULT" in s for s in steps) == 2 and any("restarts" in s for s in steps)
+    assert "failover" in steps[6]
+    # within the defaults the same store holds
+    [d] = verify_model(m, domain="orders")
+    assert d.status == HOLDS
 
 
 def test_output_is_deterministic_and_json_ready() -> None:

@@ -82,9 +82,13 @@ REVIEW_BOUNDS = Bounds(replicas=3, clients=2, ops=3, faults=1)
 #: while proving a correct set-up takes 22,000 to 190,000. So the review stops at 5,000 states and
 #: leaves proofs to `pacelc verify` (a domain the review could not settle is simply not reported).
 REVIEW_BUDGET = Budget(max_states=5_000, max_seconds=20.0)
-#: Defaults of `pacelc verify`: the same bounds, a larger budget that exhausts them for every protocol
-#: model but Raft with lease or read-index reads (about 190k states: `--max-states 400000` proves
-#: those in 2-5 s each); kept so that verifying one example takes under 3 s.
+#: Defaults of `pacelc verify`: the review's bounds with a budget that exhausts them for every example
+#: domain (the largest, Raft lease reads with pauses under read-your-writes, takes 62,624 states; an
+#: example verifies in 0.2-1.3 s). Not the full Bounds() (4 ops, 2 faults): linearizable Raft proofs finish
+#: there (362k-508k states, 7-11 s), but requirements without a history summary do not (checkout's carts,
+#: read-your-writes on lease reads, ran out of 3,000,000 states in 29 s). `--max-faults 2 --max-states
+#: 1000000` settles every example domain (checkout 10 s) and finds the 7-step history in which a sync,
+#: fenced leader restarts, serves an unreplicated write, crashes again and loses it to failover.
 VERIFY_BOUNDS = REVIEW_BOUNDS
 VERIFY_BUDGET = Budget(max_states=100_000, max_seconds=60.0)
 #: Why lease reads on a consensus store are never proved: what the search assumes about pauses.
