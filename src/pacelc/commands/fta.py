@@ -93,6 +93,12 @@ def _render_text(r: FtaResult, warnings: list[str]) -> None:
     show_default=True,
     help="BDD package: CUDD (C) or dd.autoref (pure Python).",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(1),
+    default=None,
+    help="Processes the BDD stage may use [default: the CPUs available; 1 keeps it in one process].",
+)
 @click.option("--top-gate", default=None, help="Top gate, when the file has several root gates.")
 @click.option("--strict", is_flag=True, help="Reject duplicate gate arguments even where harmless.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
@@ -103,6 +109,7 @@ def fta(
     budget_s: float,
     max_nodes: int,
     backend: str,
+    workers: int | None,
     top_gate: str | None,
     strict: bool,
     fmt: str,
@@ -113,7 +120,9 @@ def fta(
     except MefError as e:
         print(str(e), file=sys.stderr)
         raise SystemExit(2) from None
-    result = analyze(model.tree, order=order, top_n=top_n, budget_s=budget_s, max_nodes=max_nodes, backend=backend)
+    result = analyze(
+        model.tree, order=order, top_n=top_n, budget_s=budget_s, max_nodes=max_nodes, backend=backend, workers=workers
+    )
     warnings = [str(w) for w in model.warnings]
     if fmt == "json":
         for w in warnings:

@@ -12,6 +12,7 @@ budgets meaningless); see `variable_order` for the heuristics and docs/fta.md fo
 
 from __future__ import annotations
 
+import array
 import ctypes
 import sys
 import time
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, Protocol
 
+from . import portfolio
 from .budget import Budget, BudgetExceeded, Status
 from .tree import FaultTree, GateKind
 
@@ -477,7 +479,12 @@ HEAD_START_S = 0.05  # the first candidate runs alone this long: small trees nev
 
 
 def compile_tree(
-    tree: FaultTree, budget: Budget, *, backend: str = "cudd", order: str | Sequence[str] = "auto"
+    tree: FaultTree,
+    budget: Budget,
+    *,
+    backend: str = "cudd",
+    order: str | Sequence[str] = "auto",
+    workers: int | None = None,
 ) -> Compiled:
     """Compile the top gate bottom-up and export it. Raise `BudgetExceeded` on a budget.
 
@@ -491,26 +498,50 @@ def compile_tree(
     gets a head start, so that small trees (the per-operation trees of system models) finish
     before any other manager is created. The pure-Python backend compiles the first candidate
     only (too slow to race).
+
+    With two or more `workers` (default: the CPUs this process may use, on Linux), a tree that
+    outlives the head start is raced on two cores: one forked worker carries the first candidate
+    on, another races the others (`portfolio.py`). `workers=1` keeps everything in this process.
     """
     t0 = time.monotonic()
     if not isinstance(order, str) or order != "auto":
         names = variable_order(tree, order) if isinstance(order, str) else list(order)
         trial = _Trial(tree, budget, backend, names)
-        while not trial.step(64):
-            pass
+        trial.run_for(None)
         return _export(tree, trial, t0)
     candidates = AUTO_CANDIDATES if backend == "cudd" else AUTO_CANDIDATES[:1]
-    trials: list[_Trial] = []
-    next_candidate = 0
-    last_error: BudgetExceeded | None = None
-    winner: _Trial | None = None
+    first = _Trial(tree, budget, backend, variable_order(tree, candidates[0]))
+    rest = candidates[1:]
     try:
-        while winner is None:
+        finished = first.run_for(HEAD_START_S if rest else None)
+    except BudgetExceeded as e:
+        if e.status is Status.TIME_BUDGET or not rest:
+            raise
+        return _export(tree, _race(tree, budget, backend, rest, [], e.with_traceback(None)), t0)
+    if finished:
+        return _export(tree, first, t0)
+    if (workers if workers is not None else portfolio.available_workers()) >= 2:
+        return _compile_in_parallel(tree, budget, backend, first, rest, t0)
+    return _export(tree, _race(tree, budget, backend, rest, [first]), t0)
+
+
+def _race(
+    tree: FaultTree,
+    budget: Budget,
+    backend: str,
+    candidates: Sequence[str],
+    trials: list[_Trial],
+    last_error: BudgetExceeded | None = None,
+) -> _Trial:
+    """Race `trials` (already started) and `candidates` (started in turn); return the winner."""
+    next_candidate = 0
+    try:
+        while True:
             i = min(range(len(trials)), key=lambda j: trials[j].elapsed + trials[j].handicap, default=-1)
             # Start the next candidate once every running one has used up the head start.
             if next_candidate < len(candidates) and (i < 0 or trials[i].elapsed + trials[i].handicap >= HEAD_START_S):
                 trial = _Trial(tree, budget, backend, variable_order(tree, candidates[next_candidate]))
-                trial.handicap = HEAD_START_S if next_candidate else 0.0
+                trial.handicap = HEAD_START_S if trials or next_candidate else 0.0
                 next_candidate += 1
                 trials.append(trial)
                 continue
@@ -534,12 +565,47 @@ def compile_tree(
                 trials.pop(i)
                 continue
             if finished:
-                winner = trials.pop(i)
+                return trials.pop(i)
     finally:
         for t in trials:
             t.release()
         trials.clear()
-    return _export(tree, winner, t0)
+
+
+def _compile_in_parallel(
+    tree: FaultTree, budget: Budget, backend: str, first: _Trial, rest: Sequence[str], t0: float
+) -> Compiled:
+    """Two workers: one carries `first` on from where the head start left it, one races `rest`."""
+
+    def carry_on() -> tuple[Any, ...]:
+        first.run_for(None)
+        return _payload(first)
+
+    def race_rest() -> tuple[Any, ...]:
+        return _payload(_race(tree, budget, backend, rest, []))
+
+    try:
+        names, level, high, low, root, peak = portfolio.first_result([carry_on, race_rest], budget)
+    finally:
+        first.release()  # this process's copy; the workers had their own
+    graph = BddGraph(tuple(names), level.tolist(), high.tolist(), low.tolist(), root)
+    probs = tuple(tree.basic_events[n] for n in names)
+    return Compiled(graph, probs, backend, time.monotonic() - t0, max(peak, len(graph)))
+
+
+def _payload(trial: _Trial) -> tuple[Any, ...]:
+    """A finished trial's BDD in a compact picklable form (int64 arrays pickle as raw bytes)."""
+    graph = trial.b.export(trial.root)
+    trial.release()
+    as_array = array.array
+    return (
+        list(graph.order),
+        as_array("q", graph.level),
+        as_array("q", graph.high),
+        as_array("q", graph.low),
+        graph.root,
+        trial.peak,
+    )
 
 
 def _export(tree: FaultTree, trial: _Trial, t0: float) -> Compiled:
@@ -668,6 +734,21 @@ class _Trial:
         done.clear()
         return True
 
+    def run_for(self, seconds: float | None) -> bool:
+        """Compile until done (True) or until `seconds` of compile time are used (False; a gate
+        cut off at that point is compiled again on the next step)."""
+        if seconds is None:
+            while not self.step(64):
+                pass
+            return True
+        while self.elapsed < seconds:
+            try:
+                if self.step(1, slice_s=seconds - self.elapsed):
+                    return True
+            except _TooSlow:
+                return False
+        return False
+
     def release(self) -> None:
         """Free the manager's functions (the finished root too)."""
         self.done.clear()
@@ -675,14 +756,6 @@ class _Trial:
         if self.limits is not None:
             self.limits.unset()
         self.b.close()
-
-
-def _compile(tree: FaultTree, budget: Budget, backend: str, names: list[str], max_nodes: int) -> tuple[Any, Any, int]:
-    """Compile with one variable order: (backend, root function, peak live nodes)."""
-    trial = _Trial(tree, budget, backend, names, max_nodes)
-    while not trial.step(64):
-        pass
-    return trial.b, trial.root, trial.peak
 
 
 class _nullcontext:

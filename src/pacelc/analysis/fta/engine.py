@@ -73,6 +73,7 @@ def analyze(
     backend: str = "cudd",
     variable_order: str = "auto",
     count: bool = True,
+    workers: int | None = None,
 ) -> FtaResult:
     """Exact probability, approximations and minimal cut sets of `tree` within a budget.
 
@@ -80,14 +81,15 @@ def analyze(
     exact probability; cut sets up to `order` (a ZBDD bounded by the order, cheap); then the full
     ZBDD of all minimal cut sets for the count and the approximations. With `top_n`, the listed
     cut sets are the `top_n` most probable ones (of any order when the full ZBDD was built, else of
-    order <= `order`), still displayed sorted by order, probability and names.
+    order <= `order`), still displayed sorted by order, probability and names. `workers` caps the
+    processes the BDD race may use (None: the CPUs available; 1: this process only).
     """
     # The pure-Python stages allocate millions of small tuples and no reference cycles: the cyclic
     # garbage collector would only rescan the growing heap (10-30% of the cut-set stage).
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _analyze(tree, order, top_n, budget_s, max_nodes, backend, variable_order, count)
+        return _analyze(tree, order, top_n, budget_s, max_nodes, backend, variable_order, count, workers)
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -102,6 +104,7 @@ def _analyze(
     backend: str,
     variable_order: str,
     count: bool,
+    workers: int | None,
 ) -> FtaResult:
     budget = Budget(budget_s, max_nodes).start()
     seconds: dict[str, float] = {}
@@ -116,7 +119,7 @@ def _analyze(
     used_backend = backend
     try:
         t = time.monotonic()
-        comp = compile_tree(tree, budget, backend=backend, order=variable_order)
+        comp = compile_tree(tree, budget, backend=backend, order=variable_order, workers=workers)
         used_backend = comp.backend
         bdd_nodes = len(comp.graph)
         prob = probability(comp.graph, comp.probs)

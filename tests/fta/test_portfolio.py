@@ -1,0 +1,92 @@
+"""The two-process race: forked workers, first success wins, budgets and failures reported."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import pytest
+
+from pacelc.analysis.fta import analyze, compile_tree, probability
+from pacelc.analysis.fta import portfolio as portfolio_module
+from pacelc.analysis.fta.budget import Budget, BudgetExceeded, Status
+from pacelc.analysis.fta.portfolio import available_workers, first_result
+
+from .test_properties import _heavy_tree
+
+pytestmark = pytest.mark.skipif(available_workers() < 2, reason="needs fork and two CPUs")
+
+
+def _sleep_then(seconds: float, value: object) -> object:
+    time.sleep(seconds)
+    return value
+
+
+def test_the_first_success_wins_and_the_other_worker_is_stopped() -> None:
+    assert first_result([lambda: _sleep_then(30, "slow"), lambda: "fast"], Budget(60).start()) == "fast"
+
+
+def test_a_failed_worker_leaves_the_other_one_to_finish() -> None:
+    def boom() -> None:
+        raise ValueError("broken order")
+
+    assert first_result([boom, lambda: _sleep_then(0.05, 42)], Budget(60).start()) == 42
+
+
+def test_when_every_worker_fails_the_budget_stop_is_raised() -> None:
+    budget = Budget(60, max_nodes=1000).start()
+
+    def too_many() -> None:
+        raise budget.too_many(1000)
+
+    def boom() -> None:
+        raise ValueError("broken order")
+
+    with pytest.raises(BudgetExceeded) as e:
+        first_result([boom, too_many], budget)
+    assert e.value.status is Status.NODE_BUDGET and "1,000 nodes" in str(e.value)
+
+
+def test_an_internal_error_in_every_worker_is_not_hidden() -> None:
+    def boom() -> None:
+        raise ValueError("broken order")
+
+    with pytest.raises(RuntimeError, match="ValueError: broken order"):
+        first_result([boom, boom], Budget(60).start())
+
+
+def test_workers_that_outlive_the_budget_are_killed_and_the_time_budget_reported() -> None:
+    budget = Budget(0.2).start()
+    with pytest.raises(BudgetExceeded) as e:
+        first_result([lambda: _sleep_then(30, 1), lambda: _sleep_then(30, 2)], budget)
+    assert e.value.status is Status.TIME_BUDGET
+
+
+def test_parallel_compilation_gives_the_same_function(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Six 10-of-60 gates take ~0.5 s in the first order, far past the head start: the race goes
+    # to the workers.
+    tree = _heavy_tree(copies=6, n=60, k=10, events=80)
+    calls = []
+    real = portfolio_module.first_result
+
+    def counting(jobs, budget):  # type: ignore[no-untyped-def]
+        calls.append(len(jobs))
+        return real(jobs, budget)
+
+    monkeypatch.setattr(portfolio_module, "first_result", counting)
+    parallel = compile_tree(tree, Budget(60).start(), workers=2)
+    sequential = compile_tree(tree, Budget(60).start(), workers=1)
+    assert calls == [2]
+    assert math.isclose(
+        probability(parallel.graph, parallel.probs), probability(sequential.graph, sequential.probs), rel_tol=1e-12
+    )
+
+
+def test_analysis_results_do_not_depend_on_the_workers() -> None:
+    tree = _heavy_tree(copies=6, n=60, k=10, events=80)
+    one, two = analyze(tree, order=2, count=False, workers=1), analyze(tree, order=2, count=False, workers=2)
+    assert one.status is Status.OK and two.status is Status.OK
+    assert one.distribution == two.distribution
+    assert [c.events for c in one.cut_sets] == [c.events for c in two.cut_sets]
+    assert one.probability is not None and two.probability is not None
+    assert math.isclose(one.probability, two.probability, rel_tol=1e-12)
