@@ -9,6 +9,7 @@ import pytest
 
 from pacelc.model import ModelLoadError, load
 from pacelc.model.schema import ELEMENT_SECTIONS, Strict, SystemModel
+from tests.helpers import EXAMPLES
 
 THREE_MISTAKES = """\
 pacelc: 1
@@ -173,3 +174,9 @@ def test_every_field_has_a_description_and_extra_is_forbidden() -> None:
             if name == "id":
                 continue  # described once, on the Id type
             assert info.description, f"{cls.__name__}.{name} has no description"
+
+
+def test_one_path_may_be_given_without_a_list() -> None:
+    one = load(str(EXAMPLES / "collab" / "system.yaml"))
+    listed = load([EXAMPLES / "collab" / "system.yaml"])
+    assert one.model == listed.model and one.files == listed.files

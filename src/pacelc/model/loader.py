@@ -77,8 +77,10 @@ _TOP_KEYS = ("pacelc", "include", *_SINGLE_SECTIONS, *ELEMENT_SECTIONS, "risks")
 _READINESS_LISTS = ("runbooks", "chaos", "alarms")
 
 
-def load(paths: Sequence[str | FsPath]) -> LoadedModel:
+def load(paths: str | FsPath | Sequence[str | FsPath]) -> LoadedModel:
     """Load and merge model files (each with its includes) into one validated model."""
+    if isinstance(paths, str | FsPath):
+        paths = [paths]  # one file; a bare string must not be read as a list of one-letter paths
     if not paths:
         raise ModelLoadError([ModelError(None, "no model file given")])
     merger = _Merger()
