@@ -39,6 +39,10 @@ STRENGTH = {
     "eventual": 1,
 }
 
+# A paused leader (GC, VM stall) that resumes after its lease ran out still believes it holds
+# it unless it re-checks on a monotonic clock (pacelc verify shows the 8-step stale read).
+_LEASE_PAUSE = "no process pause outlives the lease, or the lease is re-checked after one"
+
 
 @dataclass(frozen=True)
 class Guarantee:
@@ -208,6 +212,7 @@ def _single_leader(store, reasons, assumptions, missing, result) -> Guarantee:
         reasons.append(f"reads at the leader, which confirms leadership by {lin.replace('_', ' ')}")
         if lin == "lease":
             assumptions.append("bounded clock drift between leader and followers (lease)")
+            assumptions.append(_LEASE_PAUSE)
         strongest = "linearizable"
     elif failover in ("manual", "none") or fenced:
         reasons.append("reads at the leader; at most one leader accepts requests at a time")
@@ -248,6 +253,7 @@ def _consensus(store, reasons, assumptions, missing, result) -> Guarantee:
         reasons.append(f"leader reads confirmed by {lin.replace('_', ' ')}")
         if lin == "lease":
             assumptions.append("bounded clock drift (leader lease)")
+            assumptions.append(_LEASE_PAUSE)
         return result("linearizable", "CP", "PC/EC", minority_writes=False, lose=lose)
     if lin is None:
         missing.append(f"stores.{store.id}.replication.linearizable_reads")
