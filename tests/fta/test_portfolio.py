@@ -90,3 +90,14 @@ def test_analysis_results_do_not_depend_on_the_workers() -> None:
     assert [c.events for c in one.cut_sets] == [c.events for c in two.cut_sets]
     assert one.probability is not None and two.probability is not None
     assert math.isclose(one.probability, two.probability, rel_tol=1e-12)
+
+
+def test_without_fork_the_race_runs_in_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_fork() -> int:
+        raise OSError("fork: resource temporarily unavailable")
+
+    monkeypatch.setattr(portfolio_module.os, "fork", no_fork)
+    tree = _heavy_tree(copies=6, n=60, k=10, events=80)
+    c = compile_tree(tree, Budget(60).start(), workers=2)
+    ref = compile_tree(tree, Budget(60).start(), workers=1)
+    assert math.isclose(probability(c.graph, c.probs), probability(ref.graph, ref.probs), rel_tol=1e-12)

@@ -521,7 +521,10 @@ def compile_tree(
     if finished:
         return _export(tree, first, t0)
     if (workers if workers is not None else portfolio.available_workers()) >= 2:
-        return _compile_in_parallel(tree, budget, backend, first, rest, t0)
+        try:
+            return _compile_in_parallel(tree, budget, backend, first, rest, t0)
+        except OSError:  # no fork or pipe (process or memory limits): race in this process
+            return _export(tree, _race(tree, budget, backend, candidates, []), t0)
     return _export(tree, _race(tree, budget, backend, rest, [first]), t0)
 
 
