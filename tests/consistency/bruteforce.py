@@ -93,16 +93,27 @@ def causal(h: History) -> bool:
                     co[(i, j)] = True
     if any(co[(i, i)] for i in ids):
         return False
-    for c in {o.client for o in ops}:
-        sub = [o for o in ops if o.kind == WRITE or o.client == c]
-        if not any(
-            all(co[(a.index, b.index)] is False or i < j
-                for i, a in enumerate(order) for j, b in enumerate(order))
-            and _legal(list(order))
-            for order in itertools.permutations(sub)
+    # convergence: every client's serialization orders each key's writes the same way
+    keys = sorted({o.key for o in ops})
+    per_key = [[o for o in ops if o.kind == WRITE and o.key == k] for k in keys]
+    for arb in itertools.product(*(itertools.permutations(ws) for ws in per_key)):
+        agreed = [[w.index for w in ws] for ws in arb]
+
+        def fits(order: tuple[Op, ...], agreed: list[list[int]] = agreed) -> bool:
+            return all([o.index for o in order if o.index in set(ws)] == ws for ws in agreed)
+
+        if all(
+            any(
+                all(co[(a.index, b.index)] is False or i < j
+                    for i, a in enumerate(order) for j, b in enumerate(order))
+                and fits(order)
+                and _legal(list(order))
+                for order in itertools.permutations([o for o in ops if o.kind == WRITE or o.client == c])
+            )
+            for c in {o.client for o in ops}
         ):
-            return False
-    return True
+            return True
+    return False
 
 
 def session(h: History, model: str | tuple[str, ...]) -> bool:

@@ -16,7 +16,7 @@ from pacelc.analysis.consistency.checkers import (
     check_session,
     lost_writes,
 )
-from pacelc.analysis.consistency.history import HistoryBuilder
+from pacelc.analysis.consistency.history import History, HistoryBuilder
 
 
 def test_stale_read_is_sequential_but_not_linearizable() -> None:
@@ -114,6 +114,40 @@ def test_writes_follow_reads_violation() -> None:
     h = b.build()
     assert check(h, WRITES_FOLLOW_READS)  # each guarantee on its own is satisfiable
     assert not check_session(h, (WRITES_FOLLOW_READS, MONOTONIC_READS))
+
+
+ALL_SESSION = (READ_YOUR_WRITES, MONOTONIC_READS, MONOTONIC_WRITES, WRITES_FOLLOW_READS)
+
+
+def _two_writers(read0: int, read1: int) -> History:
+    """Clients 0 and 1 write y=1 and y=2, then read y."""
+    b = HistoryBuilder()
+    b.op(0, "write", "y", arg=1)
+    b.op(1, "write", "y", arg=2)
+    b.op(0, "read", "y", result=read0)
+    b.op(1, "read", "y", result=read1)
+    return b.build()
+
+
+def test_clients_seeing_concurrent_writes_in_opposite_orders_is_not_causal() -> None:
+    # Each client sees its own write overwritten by the other's: causal memory (Ahamad et
+    # al.) accepts this, since each client may serialize the concurrent writes its own way,
+    # but no single arbitration order fits both, so read-your-writes fails; causal must
+    # therefore include convergence for the lattice (causal ⇒ session guarantees) to hold.
+    h = _two_writers(2, 1)
+    v = check(h, CAUSAL)
+    assert not v
+    assert "different orders" in v.reason
+    assert not check(h, READ_YOUR_WRITES)
+    assert not check_session(h, ALL_SESSION)
+    assert check(h, MONOTONIC_READS)
+    assert not check(h, SEQUENTIAL)
+
+
+def test_clients_agreeing_on_concurrent_writes_is_causal() -> None:
+    h = _two_writers(2, 2)
+    assert check(h, CAUSAL)
+    assert check_session(h, ALL_SESSION)
 
 
 def test_lost_acknowledged_write() -> None:

@@ -13,7 +13,7 @@ history satisfies the model). Conventions shared by all of them:
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -244,9 +244,13 @@ def _reads_from(ops: list[Op]) -> tuple[dict[int, Op | None], Verdict | None]:
 
 
 # ---------------------------------------------------------------------------
-# causal consistency (causal memory, Ahamad et al.): causal order = (program order ∪
-# reads-from)+; for every client there is a legal serialization of its own operations
-# plus all writes that respects the causal order.
+# causal consistency: causal memory (Ahamad et al.) with convergence. Causal order co =
+# (program order ∪ reads-from)+; for every client there is a legal serialization of its own
+# operations plus all writes that respects co, and all those serializations order the writes
+# to each key the same way (one arbitration order, as in causal+ of COPS). Plain causal
+# memory lets two clients see concurrent writes in opposite orders, which breaks the session
+# guarantees below (they assume the single order replicas converge on, like Terry et al.'s
+# "consistent ordering"), so without convergence causal would not imply them.
 
 
 def check_causal(h: History) -> Verdict:
@@ -263,12 +267,60 @@ def check_causal(h: History) -> Verdict:
     for r, w in rf.items():
         if w is not None:
             pred[pos[r]] |= 1 << pos[w.index]
-    # transitive closure; a cycle means a value was read before it was (causally) written
+    # a cycle means a value was read before it was (causally) written
+    closure = _transitive_closure(pred)
+    for i in range(n):
+        if closure[i] >> i & 1:
+            return Verdict(False, CAUSAL, "causal order has a cycle", (ops[i].index,))
+    keys = sorted({o.key for o in ops})
+    kidx = {k: i for i, k in enumerate(keys)}
+    writes_mask = sum(1 << i for i, o in enumerate(ops) if o.kind == WRITE)
+    views = [
+        (c, s, writes_mask | sum(1 << pos[o.index] for o in s)) for c, s in sorted(_sessions(ops).items())
+    ]
+    for c, s, mine in views:
+        if not _serialize(ops, closure, mine, kidx):
+            return Verdict(
+                False,
+                CAUSAL,
+                f"client {c} cannot order the writes it saw consistently with causality",
+                tuple(o.index for o in s),
+            )
+    # convergence: only keys with causally concurrent writes leave the arbitration open
+    contested = []
+    for k in keys:
+        ws = [i for i, o in enumerate(ops) if o.kind == WRITE and o.key == k]
+        if any(not (closure[a] >> b & 1 or closure[b] >> a & 1) for a, b in itertools.combinations(ws, 2)):
+            contested.append(ws)
+    if not contested:
+        return Verdict(True, CAUSAL)
+    for orders in itertools.product(*(list(_linear_extensions(ws, closure)) for ws in contested)):
+        arb = pred[:]
+        for order in orders:
+            for a, b in itertools.pairwise(order):
+                arb[b] |= 1 << a
+        ordered = _transitive_closure(arb)
+        if any(ordered[i] >> i & 1 for i in range(n)):
+            continue
+        if all(_serialize(ops, ordered, mine, kidx) for _, _, mine in views):
+            return Verdict(True, CAUSAL)
+    return Verdict(
+        False,
+        CAUSAL,
+        "clients saw concurrent writes in different orders: no single order of the writes to "
+        + ", ".join(repr(ops[ws[0]].key) for ws in contested)
+        + " fits every client's view",
+        tuple(ops[i].index for ws in contested for i in ws),
+    )
+
+
+def _transitive_closure(pred: list[int]) -> list[int]:
+    """``pred[i]`` is a bitmask of i's direct predecessors; returns all its predecessors."""
     closure = pred[:]
     changed = True
     while changed:
         changed = False
-        for i in range(n):
+        for i in range(len(closure)):
             m = closure[i]
             acc = m
             j = 0
@@ -280,22 +332,20 @@ def check_causal(h: History) -> Verdict:
             if acc != closure[i]:
                 closure[i] = acc
                 changed = True
-    for i in range(n):
-        if closure[i] >> i & 1:
-            return Verdict(False, CAUSAL, "causal order has a cycle", (ops[i].index,))
-    keys = sorted({o.key for o in ops})
-    kidx = {k: i for i, k in enumerate(keys)}
-    writes_mask = sum(1 << i for i, o in enumerate(ops) if o.kind == WRITE)
-    for c, s in sorted(_sessions(ops).items()):
-        mine = writes_mask | sum(1 << pos[o.index] for o in s)
-        if not _serialize(ops, closure, mine, kidx):
-            return Verdict(
-                False,
-                CAUSAL,
-                f"client {c} cannot order the writes it saw consistently with causality",
-                tuple(o.index for o in s),
-            )
-    return Verdict(True, CAUSAL)
+    return closure
+
+
+def _linear_extensions(items: list[int], closure: list[int]) -> Iterator[list[int]]:
+    """Every order of ``items`` that puts each after its predecessors in ``closure``."""
+    if not items:
+        yield []
+        return
+    for x in items:
+        rest = [y for y in items if y != x]
+        if any(closure[x] >> y & 1 for y in rest):
+            continue
+        for tail in _linear_extensions(rest, closure):
+            yield [x, *tail]
 
 
 def _serialize(ops: list[Op], closure: list[int], subset: int, kidx: dict[str, int]) -> bool:
