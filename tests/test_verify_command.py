@@ -23,13 +23,13 @@ def test_violation_prints_the_counterexample_and_exits_1() -> None:
     assert "desired-state (linearizable) on meta-store: VIOLATED — stale read" in r.output
     assert "shortest counterexample (5 steps):" in r.output
     assert "client 0's read returns ⊥ (served by" in r.output
-    assert "bounds: 3 replicas, 2 clients, up to 3 client operations, up to 1 faults" in r.output
+    assert "bounds: 3 replicas, 2 clients, up to 3 client operations, up to 2 faults" in r.output
 
 
 def test_nothing_violated_exits_0() -> None:
-    r = run(PLATFORM, "--domain", "jobs", "--domain", "usage")
+    r = run(PLATFORM, "--domain", "secrets", "--domain", "usage")
     assert r.exit_code == 0, r.output
-    assert "jobs (linearizable) on job-db: holds within bounds" in r.output
+    assert "secrets (linearizable) on vault-raft: holds within bounds" in r.output
     assert "usage (eventual) on usage-events: not checked" in r.output
 
 

@@ -39,7 +39,9 @@ def _text(results: list[DomainVerification], files: tuple[str, ...]) -> str:
 @click.option("--max-ops", type=click.IntRange(1, 8), default=VERIFY_BOUNDS.ops, show_default=True,
               help="Client operations per history.")
 @click.option("--max-faults", type=click.IntRange(0, 4), default=VERIFY_BOUNDS.faults, show_default=True,
-              help="Faults (crash, partition) per history; recoveries are free.")
+              help="Faults per history (crash, partition; process pause on Raft lease reads); recoveries are "
+              "free. 2 finds a leader that restarts, serves an unreplicated write and loses it to "
+              "failover.")
 @click.option("--max-states", type=click.IntRange(1), default=VERIFY_BUDGET.max_states, show_default=True,
               help="States explored per domain before the verdict is unknown.")
 @click.option("--budget-s", type=click.FloatRange(min=0, min_open=True), default=VERIFY_BUDGET.max_seconds,

@@ -50,23 +50,27 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
             kind: database
             replicas: 3
             replication:
-              topology: single_leader
-              mode: sync
+              topology: consensus
+              protocol: raft
               read_from: leader
-              failover: {mode: automatic, fencing: epoch}
+              linearizable_reads: read_index
         domains:
           - {id: stock, owner: shop, store: db, consistency: linearizable, rpo_s: 0}
 
     How it is computed:
         `pacelc.analysis.consistency.from_model.verify_model` with the review bounds (3 replicas,
-        2 clients, 3 client operations, 1 fault; 5,000 states per domain: counterexamples show up
+        2 clients, 3 client operations, 2 faults; 10,000 states per domain: counterexamples show up
         early, proofs are left to `pacelc verify`): a breadth-first search, so the first violation is
-        a shortest one. Settings the model does not state take their safest value, so a violation
-        holds whatever they are; where the search finds nothing, or the setting
-        cannot be modelled (session tokens, custom merge functions), nothing fires. When the lost write
-        comes from a store that acknowledges before fsync or keeps data only in memory, the fix names
-        fsync and persistence first. `pacelc verify` runs the same check with a larger budget and
-        prints the history.
+        a shortest one. Two faults, because one misses a synchronous, fenced leader that crashes with
+        a logged but unreplicated write, restarts still leader, serves it, crashes again and loses it
+        to failover (7 steps; synchronous replication with fencing therefore no longer settles
+        linearizable or sequential data on a single leader). Settings the model does not state take
+        their safest value, so a violation holds whatever they are; where the search finds nothing, or
+        the setting cannot be modelled (session tokens, custom merge functions), nothing fires. When the
+        lost write comes from a store that acknowledges before fsync or keeps data only in memory, the
+        fix names fsync and persistence first; when it comes from a leader that restarted before
+        failover, the fix names the restart. `pacelc verify` runs the same check with a larger budget
+        and prints the history.
 
     False positives:
         The evidence is a concrete history, so it is a real behaviour of the modelled protocol; it can
@@ -95,7 +99,7 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
             continue  # a derived cache: a lost write costs a refill
         if _loss_accepted(v, domain.rpo_s):
             continue
-        yield _finding(v, _lost_before_disk(v, store))
+        yield _finding(v, _lost_before_disk(v, store), _restart_before_failover(v))
 
 
 def _lost_before_disk(v: DomainVerification, store: Store | None) -> bool:
@@ -114,6 +118,17 @@ def _lost_before_disk(v: DomainVerification, store: Store | None) -> bool:
     if any(".durability." in u for u in v.unmodelled):
         return False
     return any(s.kind == "fault" and ("fsynced" in s.text or "flushed" in s.text) for s in cx.steps)
+
+
+def _restart_before_failover(v: DomainVerification) -> bool:
+    """Whether the history has a leader restart followed by a failover (the single-leader model's
+    rendered steps "restarts" and "failover:"): synchronous replication and fencing do not prevent it."""
+    cx = v.counterexample
+    if cx is None:
+        return False
+    texts = [s.text for s in cx.steps]
+    restart = next((i for i, t in enumerate(texts) if " restarts" in t), None)
+    return restart is not None and any(t.startswith("failover:") for t in texts[restart + 1:])
 
 
 def _loss_accepted(v: DomainVerification, rpo_s: float | None) -> bool:
@@ -135,7 +150,17 @@ _FIX_DURABILITY = ("make the acknowledgement durable: fsync before acknowledging
                    "justification")
 
 
-def _finding(v: DomainVerification, lost_before_disk: bool = False) -> Finding:
+#: A leader restarted in place serves a write it logged but no standby confirmed; a failover later drops it.
+_FIX_RESTART = ("do not let a restarted leader serve before a synchronous standby has confirmed its log: "
+                "PostgreSQL shows locally committed transactions after crash recovery even when the standby "
+                "never confirmed them, and synchronous_commit=remote_apply does not change that (Patroni: "
+                "primary_start_timeout 0 fails over instead of restarting the primary in place, which then "
+                "rejoins as a replica); or use a consensus store with read-index reads; or treat a read of "
+                "just-written data as possibly unreplicated; or lower the domain's requirement with a "
+                "justification")
+
+
+def _finding(v: DomainVerification, lost_before_disk: bool = False, restart: bool = False) -> Finding:
     cx = v.counterexample
     assert cx is not None and v.bounds is not None
     target = f"topic '{v.topic}' on '{v.store}'" if v.topic else f"store '{v.store}'"
@@ -148,7 +173,7 @@ def _finding(v: DomainVerification, lost_before_disk: bool = False) -> Finding:
             "This is a replayable history, not a rule of thumb (CAP002 and the setting rules reason from "
             f"settings): `pacelc verify <model> --domain {v.domain}` prints it"
         ),
-        fix=_FIX_DURABILITY if lost_before_disk else _FIX,
+        fix=_FIX_DURABILITY if lost_before_disk else _FIX_RESTART if restart else _FIX,
         where=("topics", v.topic) if v.topic else ("stores", v.store, "durability" if lost_before_disk
                                                     else "replication"),
         evidence={
