@@ -415,7 +415,7 @@ def _violation(
         text = model.render(lab)
         kind = {"inv": "invoke", "ret": "return", "fault": "fault"}.get(lab[0], "step")
         client = lab[1] if lab[0] in ("inv", "ret") else None
-        steps.append(Step(i, kind, text, client))
+        steps.append(Step(i, kind, text, client, action=lab[1] if kind == "fault" else lab[0]))
     cx = Counterexample(anomaly, requirement, v.reason, tuple(steps), tuple(fin), bounds.as_dict(), model.name)
     return CheckResult(
         VIOLATED,

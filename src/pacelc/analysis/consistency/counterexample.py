@@ -28,6 +28,9 @@ class Step:
     text: str
     client: int | None = None
     replica: str | None = None
+    # what happened, as the protocol model names it: the fault ("crash", "isolate", "pause", ...)
+    # or the step ("restart", "failover", "fsync", "repl", ...); rules read this, not the text
+    action: str = ""
 
 
 @dataclass(frozen=True)

@@ -107,9 +107,7 @@ def _lost_before_disk(v: DomainVerification, store: Store | None) -> bool:
 
     Only where the protocol model ran with fsync periodic/never or in memory (elsewhere that is listed
     as unmodelled, and the history must come from something else), and only when the history has a
-    fault that loses unflushed data: a stale read on such a store needs the usual fix. The fault is
-    recognised by its rendered text ("what was not fsynced", "records not flushed"), which the
-    single-leader and log models write; tests/rules/test_cns050.py holds both.
+    crash, which in such a model loses unflushed data: a stale read on such a store needs the usual fix.
     """
     d = store.durability if store is not None else None
     cx = v.counterexample
@@ -117,18 +115,17 @@ def _lost_before_disk(v: DomainVerification, store: Store | None) -> bool:
         return False
     if any(".durability." in u for u in v.unmodelled):
         return False
-    return any(s.kind == "fault" and ("fsynced" in s.text or "flushed" in s.text) for s in cx.steps)
+    return any(s.kind == "fault" and s.action == "crash" for s in cx.steps)
 
 
 def _restart_before_failover(v: DomainVerification) -> bool:
-    """Whether the history has a leader restart followed by a failover (the single-leader model's
-    rendered steps "restarts" and "failover:"): synchronous replication and fencing do not prevent it."""
+    """Whether the history has a restart followed by a failover: synchronous replication and fencing do
+    not prevent it."""
     cx = v.counterexample
     if cx is None:
         return False
-    texts = [s.text for s in cx.steps]
-    restart = next((i for i, t in enumerate(texts) if " restarts" in t), None)
-    return restart is not None and any(t.startswith("failover:") for t in texts[restart + 1:])
+    actions = [s.action for s in cx.steps]
+    return "restart" in actions and "failover" in actions[actions.index("restart") + 1:]
 
 
 def _loss_accepted(v: DomainVerification, rpo_s: float | None) -> bool:
