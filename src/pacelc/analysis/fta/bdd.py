@@ -17,6 +17,7 @@ import ctypes
 import sys
 import time
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, Protocol
@@ -592,8 +593,7 @@ def _compile_in_parallel(
     finally:
         first.release()  # this process's copy; the workers had their own
     graph = BddGraph(tuple(names), level.tolist(), high.tolist(), low.tolist(), root)
-    probs = tuple(tree.basic_events[n] for n in names)
-    return Compiled(graph, probs, backend, time.monotonic() - t0, max(peak, len(graph)))
+    return _compiled(tree, graph, backend, peak, t0)
 
 
 def _payload(trial: _Trial) -> tuple[Any, ...]:
@@ -612,11 +612,14 @@ def _payload(trial: _Trial) -> tuple[Any, ...]:
 
 
 def _export(tree: FaultTree, trial: _Trial, t0: float) -> Compiled:
-    b, names = trial.b, trial.names
-    graph = b.export(trial.root)
+    graph = trial.b.export(trial.root)
     trial.release()
-    probs = tuple(tree.basic_events[n] for n in names)
-    return Compiled(graph, probs, b.name, time.monotonic() - t0, max(trial.peak, len(graph)))
+    return _compiled(tree, graph, trial.b.name, trial.peak, t0)
+
+
+def _compiled(tree: FaultTree, graph: BddGraph, backend: str, peak: int, t0: float) -> Compiled:
+    probs = tuple(tree.basic_events[n] for n in graph.order)
+    return Compiled(graph, probs, backend, time.monotonic() - t0, max(peak, len(graph)))
 
 
 class _TooSlow(Exception):
@@ -668,7 +671,7 @@ class _Trial:
         suspended = False
         args: list[Any] = []
         try:
-            with budget.alarm() if self.backend == "python" else _nullcontext():
+            with budget.alarm() if self.backend == "python" else nullcontext():
                 for _ in range(n):
                     g = post[self.next]
                     self.next += 1
@@ -761,14 +764,6 @@ class _Trial:
         if self.limits is not None:
             self.limits.unset()
         self.b.close()
-
-
-class _nullcontext:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 def _gate(b: Backend, kind: GateKind, k: int | None, args: list[Any]) -> Any:
