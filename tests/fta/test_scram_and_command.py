@@ -57,6 +57,28 @@ def test_command_text_and_json() -> None:
     assert doc["status"] == "ok"
 
 
+@needs_data()
+def test_modules_do_not_change_the_results() -> None:
+    # das9601 has 288 gates: decomposed by default (28 modules), whole with --no-modules.
+    runner = CliRunner()
+    docs = [
+        json.loads(runner.invoke(fta, [str(DATA / "das9601.xml"), "--format", "json", *flag]).output)
+        for flag in ([], ["--no-modules"], ["--modules"])
+    ]
+    ref = docs[1]
+    assert ref["minimal_cut_sets"]["count"] == 4259
+    for doc in (docs[0], docs[2]):
+        assert doc["minimal_cut_sets"]["count"] == ref["minimal_cut_sets"]["count"]
+        assert doc["minimal_cut_sets"]["distribution"] == ref["minimal_cut_sets"]["distribution"]
+        assert [c["events"] for c in doc["minimal_cut_sets"]["listed"]] == [
+            c["events"] for c in ref["minimal_cut_sets"]["listed"]
+        ]
+        assert math.isclose(doc["probability"], ref["probability"], rel_tol=1e-12)
+        assert math.isclose(doc["approximations"]["mcub"], ref["approximations"]["mcub"], rel_tol=1e-12)
+        assert doc["bdd_modules"] == 28
+    assert ref["bdd_modules"] == 1
+
+
 def test_command_input_error(tmp_path: Path) -> None:
     bad = tmp_path / "bad.xml"
     bad.write_text("<opsa-mef>\n<define-fault-tree name='t'>\n<define-gate name='g'><or>\n</opsa-mef>")

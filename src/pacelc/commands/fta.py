@@ -44,7 +44,12 @@ def _render_text(r: FtaResult, warnings: list[str]) -> None:
     summary.add_row("minimal cut sets", "n/a" if r.cut_set_count is None else f"{r.cut_set_count:,}")
     if r.distribution is not None:
         summary.add_row(f"by order (0..{r.order})", " ".join(f"{i}:{n:,}" for i, n in enumerate(r.distribution)))
-    summary.add_row("BDD nodes", "n/a" if r.bdd_nodes is None else f"{r.bdd_nodes:,} ({r.backend})")
+    if r.bdd_nodes is None:
+        summary.add_row("BDD nodes", "n/a")
+    elif r.modules and r.modules > 1:
+        summary.add_row("BDD nodes", f"{r.bdd_nodes:,} in {r.modules} modules ({r.backend})")
+    else:
+        summary.add_row("BDD nodes", f"{r.bdd_nodes:,} ({r.backend})")
     if r.zbdd_nodes is not None:
         summary.add_row("ZBDD nodes", f"{r.zbdd_nodes:,}")
     con.print(summary)
@@ -99,6 +104,12 @@ def _render_text(r: FtaResult, warnings: list[str]) -> None:
     default=None,
     help="Processes the BDD stage may use [default: the CPUs available; 1 keeps it in one process].",
 )
+@click.option(
+    "--modules/--no-modules",
+    default=None,
+    help="Cut the tree into independent modules, each compiled behind a proxy variable "
+    "[default: for trees of 64 gates or more].",
+)
 @click.option("--top-gate", default=None, help="Top gate, when the file has several root gates.")
 @click.option("--strict", is_flag=True, help="Reject duplicate gate arguments even where harmless.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
@@ -110,6 +121,7 @@ def fta(
     max_nodes: int,
     backend: str,
     workers: int | None,
+    modules: bool | None,
     top_gate: str | None,
     strict: bool,
     fmt: str,
@@ -121,7 +133,14 @@ def fta(
         print(str(e), file=sys.stderr)
         raise SystemExit(2) from None
     result = analyze(
-        model.tree, order=order, top_n=top_n, budget_s=budget_s, max_nodes=max_nodes, backend=backend, workers=workers
+        model.tree,
+        order=order,
+        top_n=top_n,
+        budget_s=budget_s,
+        max_nodes=max_nodes,
+        backend=backend,
+        workers=workers,
+        modules=modules,
     )
     warnings = [str(w) for w in model.warnings]
     if fmt == "json":

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 from . import portfolio
 from .budget import Budget, BudgetExceeded, Status
+from .modules import Decomposition, decompose
 from .tree import FaultTree, GateKind
 
 TRUE = 0  # edge to the terminal node 0
@@ -214,6 +215,31 @@ def force_order(tree: FaultTree, seed: Sequence[str], iterations: int = FORCE_IT
 # -- backends ---------------------------------------------------------------------------------------
 
 
+def nested_order(dec: Decomposition, heuristic: str) -> list[str]:
+    """Variable order of a decomposed tree: each module ordered by `heuristic` on its own, its
+    variables placed right after its proxy in its parent's order.
+
+    Within each module's BDD only the module's own variables (and its children's proxies) occur,
+    so each sees its own order. The nesting keeps every module's events in one block just after
+    its proxy, which is what the cut-set substitution needs (`mcs.Zbdd.substitute`).
+    """
+    if len(dec.roots) == 1:
+        return variable_order(dec.tree, heuristic)
+    own = {r: variable_order(dec.module_tree(r), heuristic) for r in dec.roots}
+    out: list[str] = []
+    stack = [iter(own[dec.roots[-1]])]
+    while stack:
+        for v in stack[-1]:
+            out.append(v)
+            module = dec.proxies.get(v)
+            if module is not None:
+                stack.append(iter(own[module]))
+                break
+        else:
+            stack.pop()
+    return out
+
+
 class Backend(Protocol):
     """What the compiler needs from a BDD package."""
 
@@ -343,6 +369,7 @@ class CuddBackend(_DdOperations):
         self.order = tuple(order)
         self.bdd.declare(*self.order)
         self.vars = [self.bdd.var(v) for v in self.order]
+        self.var_level = {v: i for i, v in enumerate(self.order)}
 
     def node_count(self) -> int:
         n = self.limits.node_count()
@@ -355,7 +382,7 @@ class CuddBackend(_DdOperations):
         level: list[int] = [len(self.order)]
         high: list[int] = [0]
         low: list[int] = [0]
-        var_level = {v: i for i, v in enumerate(self.order)}
+        var_level = self.var_level
 
         def edge(f: Any) -> int:
             key = int(f)
@@ -466,16 +493,31 @@ def make_backend(name: str, order: Sequence[str], size_hint: int | None = None) 
 
 @dataclass(frozen=True, slots=True)
 class Compiled:
-    """A fault tree compiled to a BDD."""
+    """A fault tree compiled to BDDs: the top module's, and one per other module (empty when the
+    tree was not decomposed). All share one variable order (`graph.order`), in which each module's
+    proxy variable is followed by the module's own variables."""
 
-    graph: BddGraph
-    probs: tuple[float, ...]  # probability of each variable, in level order
+    graph: BddGraph  # the top module's BDD (the whole tree's when it was not decomposed)
+    probs: tuple[float, ...]  # probability of each variable in level order, proxies included
     backend: str
     seconds: float
     peak_nodes: int
+    modules: tuple[BddGraph, ...] = ()  # the other modules, each after the modules it uses
+    module_levels: tuple[int, ...] = ()  # the level of each module's proxy variable
+
+    @property
+    def nodes(self) -> int:
+        """BDD nodes over all modules."""
+        return len(self.graph) + sum(len(g) for g in self.modules)
 
 
-AUTO_CANDIDATES = ("dfs-small", "force-dfs-large", "force-dfs")
+# Raced in one process; the first one gets the head start (cheap to compute: FORCE costs ~3 ms on
+# a per-operation tree of a system model, more than compiling it).
+AUTO_CANDIDATES = ("dfs-small", "force-dfs-small", "dfs-large")
+# With two processes, each worker compiles its candidates one after another (the next one only
+# when the previous one exceeded the node budget); the first worker carries on the head start.
+# das9701 needs dfs-small: every other order exceeds the node budget.
+PARALLEL_CANDIDATES = (("dfs-small", "dfs-large"), ("force-dfs-small", "force-dfs"))
 HEAD_START_S = 0.05  # the first candidate runs alone this long: small trees never start a race
 
 
@@ -486,8 +528,14 @@ def compile_tree(
     backend: str = "cudd",
     order: str | Sequence[str] = "auto",
     workers: int | None = None,
+    modules: bool | None = None,
 ) -> Compiled:
     """Compile the top gate bottom-up and export it. Raise `BudgetExceeded` on a budget.
+
+    `modules`: cut the tree into independent modules first (`modules.py`), compiled one after
+    another in the same manager, each behind a proxy variable in its parent. None (the default)
+    does so for trees of at least `modules.MIN_GATES` gates, True always, False never. An
+    explicit order (a list of names) compiles the tree whole.
 
     `order="auto"` races the heuristics of `AUTO_CANDIDATES`: no single static heuristic wins on
     the Aralia set (BDD sizes differ by up to 100x between them, each one winning somewhere).
@@ -501,36 +549,46 @@ def compile_tree(
     only (too slow to race).
 
     With two or more `workers` (default: the CPUs this process may use, on Linux), a tree that
-    outlives the head start is raced on two cores: one forked worker carries the first candidate
-    on, another races the others (`portfolio.py`). `workers=1` keeps everything in this process.
+    outlives the head start goes to two forked workers, each compiling its `PARALLEL_CANDIDATES`
+    one after another (the first carries the head start on); the first to finish wins (see
+    `portfolio.py`). `workers=1` keeps everything in this process.
     """
     t0 = time.monotonic()
-    if not isinstance(order, str) or order != "auto":
-        names = variable_order(tree, order) if isinstance(order, str) else list(order)
-        trial = _Trial(tree, budget, backend, names)
+    if not isinstance(order, str):
+        trial = _Trial(tree, budget, backend, list(order))
         trial.run_for(None)
-        return _export(tree, trial, t0)
+        return _export(Decomposition.trivial(tree), trial, t0)
+    dec = Decomposition.trivial(tree) if modules is False else decompose(tree, force=modules is True)
+    if order != "auto":
+        trial = _new_trial(dec, budget, backend, order)
+        trial.run_for(None)
+        return _export(dec, trial, t0)
+    assert PARALLEL_CANDIDATES[0][0] == AUTO_CANDIDATES[0]  # the head start serves both
     candidates = AUTO_CANDIDATES if backend == "cudd" else AUTO_CANDIDATES[:1]
-    first = _Trial(tree, budget, backend, variable_order(tree, candidates[0]))
+    first = _new_trial(dec, budget, backend, candidates[0])
     rest = candidates[1:]
     try:
         finished = first.run_for(HEAD_START_S if rest else None)
     except BudgetExceeded as e:
         if e.status is Status.TIME_BUDGET or not rest:
             raise
-        return _export(tree, _race(tree, budget, backend, rest, [], e.with_traceback(None)), t0)
+        return _export(dec, _race(dec, budget, backend, rest, [], e.with_traceback(None)), t0)
     if finished:
-        return _export(tree, first, t0)
+        return _export(dec, first, t0)
     if (workers if workers is not None else portfolio.available_workers()) >= 2:
         try:
-            return _compile_in_parallel(tree, budget, backend, first, rest, t0)
+            return _compile_in_parallel(dec, budget, backend, first, t0)
         except OSError:  # no fork or pipe (process or memory limits): race in this process
-            return _export(tree, _race(tree, budget, backend, candidates, []), t0)
-    return _export(tree, _race(tree, budget, backend, rest, [first]), t0)
+            return _export(dec, _race(dec, budget, backend, candidates, []), t0)
+    return _export(dec, _race(dec, budget, backend, rest, [first]), t0)
+
+
+def _new_trial(dec: Decomposition, budget: Budget, backend: str, heuristic: str) -> _Trial:
+    return _Trial(dec.tree, budget, backend, nested_order(dec, heuristic), roots=dec.roots)
 
 
 def _race(
-    tree: FaultTree,
+    dec: Decomposition,
     budget: Budget,
     backend: str,
     candidates: Sequence[str],
@@ -544,7 +602,7 @@ def _race(
             i = min(range(len(trials)), key=lambda j: trials[j].elapsed + trials[j].handicap, default=-1)
             # Start the next candidate once every running one has used up the head start.
             if next_candidate < len(candidates) and (i < 0 or trials[i].elapsed + trials[i].handicap >= HEAD_START_S):
-                trial = _Trial(tree, budget, backend, variable_order(tree, candidates[next_candidate]))
+                trial = _new_trial(dec, budget, backend, candidates[next_candidate])
                 trial.handicap = HEAD_START_S if trials or next_candidate else 0.0
                 next_candidate += 1
                 trials.append(trial)
@@ -576,50 +634,86 @@ def _race(
         trials.clear()
 
 
-def _compile_in_parallel(
-    tree: FaultTree, budget: Budget, backend: str, first: _Trial, rest: Sequence[str], t0: float
-) -> Compiled:
-    """Two workers: one carries `first` on from where the head start left it, one races `rest`."""
+def _compile_in_parallel(dec: Decomposition, budget: Budget, backend: str, first: _Trial, t0: float) -> Compiled:
+    """Two workers, each with its candidates of `PARALLEL_CANDIDATES` one after another: the first
+    carries `first` on from where the head start left it.
+
+    Neither worker races its candidates: a race pays for every candidate it runs, and on the
+    measured traces of the Aralia models one order per core had the smaller total (docs/fta.md)."""
+    mine, theirs = PARALLEL_CANDIDATES
 
     def carry_on() -> tuple[Any, ...]:
-        first.run_for(None)
+        try:
+            first.run_for(None)
+        except BudgetExceeded as e:  # the trial has released its manager
+            if e.status is Status.TIME_BUDGET:
+                raise
+            return _payload(_first_within_nodes(dec, budget, backend, mine[1:]))
         return _payload(first)
 
-    def race_rest() -> tuple[Any, ...]:
-        return _payload(_race(tree, budget, backend, rest, []))
+    def one_by_one() -> tuple[Any, ...]:
+        return _payload(_first_within_nodes(dec, budget, backend, theirs))
 
     try:
-        names, level, high, low, root, peak = portfolio.first_result([carry_on, race_rest], budget)
+        names, tables, peak = portfolio.first_result([carry_on, one_by_one], budget)
     finally:
         first.release()  # this process's copy; the workers had their own
-    graph = BddGraph(tuple(names), level.tolist(), high.tolist(), low.tolist(), root)
-    return _compiled(tree, graph, backend, peak, t0)
+    order = tuple(names)
+    graphs = [BddGraph(order, level.tolist(), high.tolist(), low.tolist(), root) for level, high, low, root in tables]
+    return _compiled(dec, graphs, backend, peak, t0)
+
+
+def _first_within_nodes(dec: Decomposition, budget: Budget, backend: str, candidates: Sequence[str]) -> _Trial:
+    """Compile `candidates` one after another, each to the end; the next one only when the
+    previous one exceeded the node budget (a time budget stops everything)."""
+    last_error: BudgetExceeded | None = None
+    for candidate in candidates:
+        trial = _new_trial(dec, budget, backend, candidate)
+        try:
+            trial.run_for(None)
+            return trial
+        except BudgetExceeded as e:  # the trial has released its manager
+            if e.status is Status.TIME_BUDGET:
+                raise
+            last_error = e.with_traceback(None)
+    assert last_error is not None
+    raise last_error
 
 
 def _payload(trial: _Trial) -> tuple[Any, ...]:
-    """A finished trial's BDD in a compact picklable form (int64 arrays pickle as raw bytes)."""
-    graph = trial.b.export(trial.root)
+    """A finished trial's BDDs (one per module root) in a compact picklable form (int64 arrays
+    pickle as raw bytes)."""
+    graphs = trial.export()
     trial.release()
     as_array = array.array
-    return (
-        list(graph.order),
-        as_array("q", graph.level),
-        as_array("q", graph.high),
-        as_array("q", graph.low),
-        graph.root,
-        trial.peak,
-    )
+    tables = [(as_array("q", g.level), as_array("q", g.high), as_array("q", g.low), g.root) for g in graphs]
+    return list(graphs[0].order), tables, trial.peak
 
 
-def _export(tree: FaultTree, trial: _Trial, t0: float) -> Compiled:
-    graph = trial.b.export(trial.root)
+def _export(dec: Decomposition, trial: _Trial, t0: float) -> Compiled:
+    graphs = trial.export()
     trial.release()
-    return _compiled(tree, graph, trial.b.name, trial.peak, t0)
+    return _compiled(dec, graphs, trial.b.name, trial.peak, t0)
 
 
-def _compiled(tree: FaultTree, graph: BddGraph, backend: str, peak: int, t0: float) -> Compiled:
-    probs = tuple(tree.basic_events[n] for n in graph.order)
-    return Compiled(graph, probs, backend, time.monotonic() - t0, max(peak, len(graph)))
+def _compiled(dec: Decomposition, graphs: list[BddGraph], backend: str, peak: int, t0: float) -> Compiled:
+    """`graphs` holds one BDD per root of `dec`, the top last. Each module's probability is
+    computed, children first, and becomes its proxy variable's."""
+    order = graphs[-1].order
+    events = dec.tree.basic_events
+    probs = [events[n] for n in order]
+    proxy_of = {m: p for p, m in dec.proxies.items()}
+    levels: list[int] = []
+    if proxy_of:
+        level_of = {n: i for i, n in enumerate(order)}
+        for root, g in zip(dec.roots[:-1], graphs[:-1], strict=True):
+            level = level_of[proxy_of[root]]
+            probs[level] = probability(g, probs)
+            levels.append(level)
+    nodes = sum(len(g) for g in graphs)
+    return Compiled(
+        graphs[-1], tuple(probs), backend, time.monotonic() - t0, max(peak, nodes), tuple(graphs[:-1]), tuple(levels)
+    )
 
 
 class _TooSlow(Exception):
@@ -634,12 +728,28 @@ class _Trial:
     `BudgetExceeded` on either budget, after releasing every function of its manager.
     """
 
-    def __init__(self, tree: FaultTree, budget: Budget, backend: str, names: list[str], max_nodes: int = 0) -> None:
+    def __init__(
+        self,
+        tree: FaultTree,
+        budget: Budget,
+        backend: str,
+        names: list[str],
+        max_nodes: int = 0,
+        roots: Sequence[str] | None = None,
+    ) -> None:
         self.tree, self.budget, self.backend, self.names = tree, budget, backend, names
         self.max_nodes = max_nodes or budget.max_nodes
         self.b: Any = make_backend(backend, names, size_hint=len(tree.gates) + len(tree.basic_events))
         self.level_of = {n: i for i, n in enumerate(names)}
-        self.post = tree.postorder()
+        # Module roots, children first (a decomposed tree, `modules.py`); their gates are disjoint.
+        self.roots = tuple(roots) if roots else (tree.top,)
+        self.post = [
+            g
+            for r in self.roots
+            for g in FaultTree(tree.name, r, tree.basic_events, tree.gates, tree.house_events).postorder()
+        ]
+        self.is_root = set(self.roots)
+        self.results: dict[str, Any] = {}
         # Number of parents still to use each gate's BDD: drop it after its last use so that CUDD's
         # garbage collector can reclaim intermediate nodes (and the node budget measures live nodes).
         gates = tree.gates
@@ -699,9 +809,11 @@ class _Trial:
                     if count > self.max_nodes:
                         raise budget.too_many(self.max_nodes)
                     budget.check(count)
-                    if g == tree.top:
-                        self.root = done.pop(g)
-                        break
+                    if g in self.is_root:
+                        self.results[g] = done.pop(g)
+                        if g == self.roots[-1]:
+                            self.root = self.results[g]
+                            break
         except BudgetExceeded as e:
             err = e.with_traceback(None)
         except ValueError as e:
@@ -757,9 +869,14 @@ class _Trial:
                 return False
         return False
 
+    def export(self) -> list[BddGraph]:
+        """The finished BDD of each root, in the order of `roots`."""
+        return [self.b.export(self.results[r]) for r in self.roots]
+
     def release(self) -> None:
-        """Free the manager's functions (the finished root too)."""
+        """Free the manager's functions (the finished roots too)."""
         self.done.clear()
+        self.results.clear()
         self.root = None
         if self.limits is not None:
             self.limits.unset()
@@ -807,6 +924,7 @@ __all__ = [
     "Compiled",
     "compile_tree",
     "make_backend",
+    "nested_order",
     "probability",
     "variable_order",
 ]

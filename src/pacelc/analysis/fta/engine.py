@@ -9,7 +9,7 @@ from typing import Any
 
 from .bdd import compile_tree, probability
 from .budget import Budget, BudgetExceeded, Status
-from .mcs import CutSet, Zbdd, mcub, named, named_family
+from .mcs import CutSet, Zbdd, mcub, minimal_cut_sets, named, named_family
 from .tree import FaultTree
 
 
@@ -31,8 +31,9 @@ class FtaResult:
     cut_sets: list[CutSet]  # sorted by order, probability (descending), names
     coherent: bool
     backend: str
-    bdd_nodes: int | None
+    bdd_nodes: int | None  # over all modules
     zbdd_nodes: int | None
+    modules: int | None  # modules the tree was cut into and compiled separately (1: whole)
     seconds: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
@@ -59,6 +60,7 @@ class FtaResult:
             "coherent": self.coherent,
             "backend": self.backend,
             "bdd_nodes": self.bdd_nodes,
+            "bdd_modules": self.modules,
             "zbdd_nodes": self.zbdd_nodes,
         }
 
@@ -74,6 +76,7 @@ def analyze(
     variable_order: str = "auto",
     count: bool = True,
     workers: int | None = None,
+    modules: bool | None = None,
 ) -> FtaResult:
     """Exact probability, approximations and minimal cut sets of `tree` within a budget.
 
@@ -82,14 +85,16 @@ def analyze(
     ZBDD of all minimal cut sets for the count and the approximations. With `top_n`, the listed
     cut sets are the `top_n` most probable ones (of any order when the full ZBDD was built, else of
     order <= `order`), still displayed sorted by order, probability and names. `workers` caps the
-    processes the BDD race may use (None: the CPUs available; 1: this process only).
+    processes the BDD race may use (None: the CPUs available; 1: this process only). `modules`
+    decides whether the tree is cut into independent modules first (None: for large trees; see
+    `bdd.compile_tree`).
     """
     # The pure-Python stages allocate millions of small tuples and no reference cycles: the cyclic
     # garbage collector would only rescan the growing heap (10-30% of the cut-set stage).
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _analyze(tree, order, top_n, budget_s, max_nodes, backend, variable_order, count, workers)
+        return _analyze(tree, order, top_n, budget_s, max_nodes, backend, variable_order, count, workers, modules)
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -105,6 +110,7 @@ def _analyze(
     variable_order: str,
     count: bool,
     workers: int | None,
+    modules: bool | None,
 ) -> FtaResult:
     budget = Budget(budget_s, max_nodes).start()
     seconds: dict[str, float] = {}
@@ -115,20 +121,21 @@ def _analyze(
     n_sets = None
     dist = None
     listed: list[CutSet] = []
-    bdd_nodes = zbdd_nodes = None
+    bdd_nodes = zbdd_nodes = n_modules = None
     used_backend = backend
     try:
         t = time.monotonic()
-        comp = compile_tree(tree, budget, backend=backend, order=variable_order, workers=workers)
+        comp = compile_tree(tree, budget, backend=backend, order=variable_order, workers=workers, modules=modules)
         used_backend = comp.backend
-        bdd_nodes = len(comp.graph)
+        bdd_nodes = comp.nodes
+        n_modules = 1 + len(comp.modules)
         prob = probability(comp.graph, comp.probs)
         seconds["bdd"] = time.monotonic() - t
         names, probs = comp.graph.order, comp.probs
 
         t = time.monotonic()
         z = Zbdd(len(names), budget)
-        lim = z.minsol(comp.graph, order)
+        lim = minimal_cut_sets(z, comp, order)
         dist = z.distribution(lim, order)
         n_lim = sum(dist)
         if top_n is None:
@@ -144,7 +151,7 @@ def _analyze(
         if count:
             t = time.monotonic()
             z = Zbdd(len(names), budget)
-            full = z.minsol(comp.graph)
+            full = minimal_cut_sets(z, comp)
             zbdd_nodes = z.size(full)
             n_sets = z.count(full)
             re = z.sum_products(full, probs)
@@ -172,5 +179,6 @@ def _analyze(
         backend=used_backend,
         bdd_nodes=bdd_nodes,
         zbdd_nodes=zbdd_nodes,
+        modules=n_modules,
         seconds=seconds,
     )

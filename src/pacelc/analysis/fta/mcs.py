@@ -31,7 +31,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
-from .bdd import BddGraph
+from .bdd import BddGraph, Compiled
 from .budget import Budget
 
 EMPTY = 0  # the empty family
@@ -144,6 +144,72 @@ class Zbdd:
         finally:
             sys.setrecursionlimit(old)
 
+    def substitute(self, f: int, families: dict[int, int], limit: int | None = None) -> int:
+        """Replace each proxy variable `v` of f by the family `families[v]` (of at most `limit`
+        elements in all when given).
+
+        Requirements, which `modules.decompose` and `bdd.nested_order` guarantee: each family's
+        variables lie between its proxy and the next variable f can test (a block right after the
+        proxy), the families share no variable with f or with each other, and no family contains
+        the empty set (a module is false when nothing failed). Then `f[v := F]` is
+        `lo  u  {C u S : C in F, S in hi}` and every set it produces is minimal, so no
+        subsumption is needed: the family is copied with its ONE leaves pointing at `hi` and the
+        EMPTY leaf at the end of its low chain pointing at `lo`.
+        """
+        if not families:
+            return f
+        var, hi_of, lo_of, mk = self.var, self.hi, self.lo, self.mk
+        bounded = limit is not None
+        memo: dict[int, int] = {}
+
+        # `budget`: how many more events a set may take (always 0 when unbounded).
+        def sub(u: int, budget: int) -> int:
+            if u <= BASE:
+                return u
+            key = u * 64 + budget
+            r = memo.get(key)
+            if r is not None:
+                return r
+            v = var[u]
+            lo = sub(lo_of[u], budget)
+            family = families.get(v)
+            if family is not None:
+                r = graft(family, hi_of[u], lo, budget)
+            elif bounded and budget == 0:
+                r = lo
+            else:
+                r = mk(v, sub(hi_of[u], budget - 1 if bounded else 0), lo)
+            memo[key] = r
+            return r
+
+        def graft(family: int, hi: int, lo: int, budget: int) -> int:
+            copies: dict[int, int] = {}
+
+            def copy(n: int, used: int, on_low_chain: bool) -> int:
+                if n == BASE:
+                    return sub(hi, budget - used if bounded else 0)
+                if n == EMPTY:
+                    return lo if on_low_chain else EMPTY
+                key = (n * 64 + used) * 2 + on_low_chain
+                r = copies.get(key)
+                if r is None:
+                    full = bounded and used >= budget  # no room for one more event of the module
+                    h = EMPTY if full else copy(hi_of[n], used + 1 if bounded else 0, False)
+                    r = mk(var[n], h, copy(lo_of[n], used, on_low_chain))
+                    copies[key] = r
+                return r
+
+            return copy(family, 0, True)
+
+        old = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(old, 8 * len(self.var) + 2000))
+        self.budget.stage = "ZBDD"
+        try:
+            with self.budget.alarm():
+                return sub(f, limit if limit is not None else 0)
+        finally:
+            sys.setrecursionlimit(old)
+
     # -- queries without enumeration ----------------------------------------------------------------
     def _bottom_up(self, f: int) -> list[int]:
         """Nodes reachable from f, children first (iterative: ZBDDs can be deep)."""
@@ -237,6 +303,15 @@ class Zbdd:
                     tie += 1
                     heapq.heappush(heap, (-p2 * best[child], tie, p2, child, acc2))
         return out
+
+
+def minimal_cut_sets(z: Zbdd, compiled: Compiled, limit: int | None = None) -> int:
+    """The minimal cut sets of a compiled tree (of at most `limit` events when given): those of
+    each module, children first, substituted for its proxy in its parent's (`Zbdd.substitute`)."""
+    families: dict[int, int] = {}
+    for graph, level in zip(compiled.modules, compiled.module_levels, strict=True):
+        families[level] = z.substitute(z.minsol(graph, limit), families, limit)
+    return z.substitute(z.minsol(compiled.graph, limit), families, limit)
 
 
 def mcub(z: Zbdd, f: int, probs: Sequence[float], count: int) -> float:
