@@ -49,6 +49,11 @@ def test_command_text_and_json() -> None:
     b = runner.invoke(fta, [str(DATA / "chinese.xml")])
     assert a.exit_code == 0 and a.output == b.output
     assert "1.170582e-03" in a.output and "392" in a.output and "e1 e4" in a.output
+    # The listing: aligned plain columns, one line per cut set, in listing order.
+    listing = a.output.split("minimal cut sets (order <= 3)\n", 1)[1].splitlines()
+    assert listing[0].split() == ["#", "order", "probability", "basic", "events"]
+    assert listing[1] == " 1      2  1.000000e-04  e1 e4"
+    assert len(listing) == 1 + 12 and listing[-1].startswith("12      2")
     j = runner.invoke(fta, [str(DATA / "das9601.xml"), "--format", "json", "--top", "3", "--backend", "python"])
     assert j.exit_code == 0
     doc = json.loads(j.output)

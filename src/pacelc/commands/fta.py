@@ -54,14 +54,24 @@ def _render_text(r: FtaResult, warnings: list[str]) -> None:
         summary.add_row("ZBDD nodes", f"{r.zbdd_nodes:,}")
     con.print(summary)
     if r.cut_sets:
-        t = Table(title=f"minimal cut sets (order <= {r.order})" if r.cut_sets else None)
-        t.add_column("#", justify="right")
-        t.add_column("order", justify="right")
-        t.add_column("probability", justify="right")
-        t.add_column("basic events")
-        for i, c in enumerate(r.cut_sets, 1):
-            t.add_row(str(i), str(c.order), f"{c.probability:.6e}", " ".join(c.events))
-        con.print(t)
+        con.print(f"minimal cut sets (order <= {r.order})")
+        sys.stdout.write(_cut_set_lines(r))
+
+
+def _cut_set_lines(r: FtaResult) -> str:
+    """The listed cut sets as aligned plain-text columns. Not a rich Table: laying one out costs
+    ~0.25 ms a row (17 s for edfpa15o's 64,769 sets), formatting the lines here ~1 us."""
+    n = len(r.cut_sets)
+    w_index = max(len(str(n)), 1)
+    w_order = max(len("order"), len(str(r.cut_sets[-1].order)) if n else 0)
+    w_prob = len("probability")  # f"{p:.6e}" is 12 characters, and the header 11
+    lines = [f"{'#':>{w_index}}  {'order':>{w_order}}  {'probability':>{w_prob + 1}}  basic events"]
+    lines.extend(
+        f"{i:>{w_index}}  {len(c.events):>{w_order}}  {c.probability:>{w_prob + 1}.6e}  {' '.join(c.events)}"
+        for i, c in enumerate(r.cut_sets, 1)
+    )
+    lines.append("")
+    return "\n".join(lines)
 
 
 @click.command("fta")
