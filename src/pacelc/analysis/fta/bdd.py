@@ -212,9 +212,6 @@ def force_order(tree: FaultTree, seed: Sequence[str], iterations: int = FORCE_IT
     return sorted(events, key=lambda name: best[index[name]])
 
 
-# -- backends ---------------------------------------------------------------------------------------
-
-
 def nested_order(dec: Decomposition, heuristic: str) -> list[str]:
     """Variable order of a decomposed tree: each module ordered by `heuristic` on its own, its
     variables placed right after its proxy in its parent's order.
@@ -238,6 +235,9 @@ def nested_order(dec: Decomposition, heuristic: str) -> list[str]:
         else:
             stack.pop()
     return out
+
+
+# -- backends ---------------------------------------------------------------------------------------
 
 
 class Backend(Protocol):
