@@ -9,7 +9,7 @@ from typing import Any
 
 from .bdd import compile_tree, probability
 from .budget import Budget, BudgetExceeded, Status
-from .mcs import CutSet, Zbdd, mcub, minimal_cut_sets, named, named_family
+from .mcs import CutSet, Zbdd, mcub, mcub_of, minimal_cut_sets, named, named_family
 from .tree import FaultTree
 
 
@@ -138,12 +138,13 @@ def _analyze(
         lim = minimal_cut_sets(z, comp, order)
         dist = z.distribution(lim, order)
         n_lim = sum(dist)
+        re = z.sum_products(lim, probs)
         if top_n is None:
             listed = named_family(z, lim, names, probs)
+            ub = mcub_of(c.probability for c in listed)
         else:
             listed = named(names, probs, [s for _, s in z.most_probable(lim, probs, top_n)])
-        re = z.sum_products(lim, probs)
-        ub = mcub(z, lim, probs, n_lim)
+            ub = mcub(z, lim, probs, n_lim)
         scope = f"cut sets of order <= {order} only"
         seconds["cut_sets_up_to_order"] = time.monotonic() - t
         del z

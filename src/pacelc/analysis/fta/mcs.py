@@ -28,7 +28,7 @@ from __future__ import annotations
 import heapq
 import math
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple
 
 from .bdd import BddGraph, Compiled
@@ -314,6 +314,17 @@ def minimal_cut_sets(z: Zbdd, compiled: Compiled, limit: int | None = None) -> i
     return z.substitute(z.minsol(compiled.graph, limit), families, limit)
 
 
+def mcub_of(probabilities: Iterable[float]) -> float:
+    """Min-cut upper bound 1 - prod (1 - p) of cut sets with these probabilities (e.g. the ones
+    already listed: no second enumeration)."""
+    log_q = 0.0
+    for p in probabilities:
+        if p >= 1.0:
+            return 1.0
+        log_q += math.log1p(-p)
+    return -math.expm1(log_q)
+
+
 def mcub(z: Zbdd, f: int, probs: Sequence[float], count: int) -> float:
     """Min-cut upper bound 1 - prod_C (1 - P(C)) over the sets of f.
 
@@ -323,13 +334,7 @@ def mcub(z: Zbdd, f: int, probs: Sequence[float], count: int) -> float:
     if f == EMPTY:
         return 0.0
     if count <= 100_000:
-        log_q = 0.0
-        for s in z.sets(f):
-            p = math.prod(probs[v] for v in s)
-            if p >= 1.0:
-                return 1.0
-            log_q += math.log1p(-p)
-        return -math.expm1(log_q)
+        return mcub_of(math.prod(probs[v] for v in s) for s in z.sets(f))
     pmax = z.max_product(f, probs)[f]
     if pmax >= 1.0:
         return 1.0
