@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -138,11 +139,13 @@ def _analyze(
         lim = minimal_cut_sets(z, comp, order)
         dist = z.distribution(lim, order)
         n_lim = sum(dist)
-        re = z.sum_products(lim, probs)
         if top_n is None:
             listed = named_family(z, lim, names, probs)
+            # Sums over the listed sets, correctly rounded: independent of the variable order.
+            re = math.fsum(c.probability for c in listed)
             ub = mcub_of(c.probability for c in listed)
         else:
+            re = z.sum_products(lim, probs)
             listed = named(names, probs, [s for _, s in z.most_probable(lim, probs, top_n)])
             ub = mcub(z, lim, probs, n_lim)
         scope = f"cut sets of order <= {order} only"

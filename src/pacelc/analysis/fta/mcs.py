@@ -317,12 +317,12 @@ def minimal_cut_sets(z: Zbdd, compiled: Compiled, limit: int | None = None) -> i
 def mcub_of(probabilities: Iterable[float]) -> float:
     """Min-cut upper bound 1 - prod (1 - p) of cut sets with these probabilities (e.g. the ones
     already listed: no second enumeration)."""
-    log_q = 0.0
+    logs = []
     for p in probabilities:
         if p >= 1.0:
             return 1.0
-        log_q += math.log1p(-p)
-    return -math.expm1(log_q)
+        logs.append(math.log1p(-p))
+    return -math.expm1(math.fsum(logs))  # correctly rounded: the same whatever the order
 
 
 def mcub(z: Zbdd, f: int, probs: Sequence[float], count: int) -> float:
@@ -370,30 +370,41 @@ def _sort(sets: list[CutSet]) -> None:
 
 
 def named(order: Sequence[str], probs: Sequence[float], sets: Sequence[list[int]]) -> list[CutSet]:
-    """Cut sets with names, sorted by order, then probability (descending), then names."""
-    out = [CutSet(tuple(sorted(order[v] for v in s)), math.prod(probs[v] for v in s)) for s in sets]
+    """Cut sets with names, sorted by order, then probability (descending), then names.
+
+    A set's probability is the product of its events' in name order, not in the BDD's variable
+    order: that order depends on which heuristic won the race, and the last bits of a product
+    depend on the order of its factors, which would let equally probable sets swap places between
+    runs."""
+    p_of = dict(zip(order, probs, strict=True))
+    out = []
+    for s in sets:
+        events = tuple(sorted(order[v] for v in s))
+        out.append(CutSet(events, math.prod(map(p_of.__getitem__, events))))
     _sort(out)
     return out
 
 
 def named_family(z: Zbdd, f: int, order: Sequence[str], probs: Sequence[float]) -> list[CutSet]:
-    """All the sets of `f` as `named` lists them, enumerated in one pass over the ZBDD (each set's
-    probability is carried down the path in level order, as `named` multiplies it)."""
+    """All the sets of `f` as `named` lists them (same probabilities, same order), enumerated in
+    one pass over the ZBDD."""
     out: list[CutSet] = []
     append = out.append
     new = tuple.__new__
+    p_of = dict(zip(order, probs, strict=True)).__getitem__
+    prod = math.prod
     var, hi, lo = z.var, z.hi, z.lo
-    stack: list[tuple[int, tuple[str, ...], float]] = [(f, (), 1.0)]
+    stack: list[tuple[int, tuple[str, ...]]] = [(f, ())]
     pop, push = stack.pop, stack.append
     while stack:
-        u, acc, p = pop()
+        u, acc = pop()
         while u > BASE:  # follow the low edges here, push the high ones
-            v = var[u]
             h = hi[u]
             if h != EMPTY:
-                push((h, (*acc, order[v]), p * probs[v]))
+                push((h, (*acc, order[var[u]])))
             u = lo[u]
         if u == BASE:
-            append(new(CutSet, (tuple(sorted(acc)) if len(acc) > 1 else acc, p)))
+            events = tuple(sorted(acc)) if len(acc) > 1 else acc
+            append(new(CutSet, (events, prod(map(p_of, events)))))
     _sort(out)
     return out
