@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, Protocol
 
-from . import portfolio
+from . import bulk, portfolio
 from .budget import Budget, BudgetExceeded, Status
 from .modules import Decomposition, decompose
 from .tree import FaultTree, GateKind
@@ -60,6 +60,8 @@ def probability(g: BddGraph, probs: Sequence[float]) -> float:
     all precision for functions close to 1, whose complements are the rare top events
     (e.g. das9209, P = 1.06e-13).
     """
+    if len(g.level) >= bulk.BULK_MIN_NODES and bulk.available():
+        return bulk.probability(g.level, g.high, g.low, g.root, probs)  # the same sums, by level
     n = len(g.level)
     pt = [1.0] * n  # P(node)
     pf = [0.0] * n  # P(not node)
@@ -367,14 +369,21 @@ class CuddBackend(_DdOperations):
         self.bdd.configure(reordering=False)
         self.limits = _CuddLimits(self.bdd)
         self.order = tuple(order)
-        self.bdd.declare(*self.order)
-        self.vars = [self.bdd.var(v) for v in self.order]
+        # CUDD knows the variables by their level's number: names are ours (`order`), and numeric
+        # ones make CUDD's DDDMP dump all numbers (`bulk.py`).
+        numbers = [str(i) for i in range(len(self.order))]
+        self.bdd.declare(*numbers)
+        self.vars = [self.bdd.var(v) for v in numbers]
 
     def node_count(self) -> int:
         n = self.limits.node_count()
         return n if n is not None else len(self.bdd)
 
     def export(self, root: Any) -> BddGraph:
+        if root.dag_size >= bulk.BULK_MIN_NODES and bulk.available():
+            arrays = bulk.dump_arrays(self.bdd, root, len(self.order))
+            if arrays is not None:
+                return BddGraph(self.order, *arrays)
         # int(f) is the node pointer + 2 with the complement in bit 0 (dd's _ddref_to_int), so
         # `int(f) & ~1` names the regular node without allocating its negation.
         ids: dict[int, int] = {}

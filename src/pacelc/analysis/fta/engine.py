@@ -142,8 +142,9 @@ def _analyze(
         if top_n is None:
             listed = named_family(z, lim, names, probs)
             # Sums over the listed sets, correctly rounded: independent of the variable order.
-            re = math.fsum(c.probability for c in listed)
-            ub = mcub_of(c.probability for c in listed)
+            ps = [c.probability for c in listed]
+            re = math.fsum(ps)
+            ub = mcub_of(ps)
         else:
             re = z.sum_products(lim, probs)
             listed = named(names, probs, [s for _, s in z.most_probable(lim, probs, top_n)])

@@ -316,13 +316,13 @@ def minimal_cut_sets(z: Zbdd, compiled: Compiled, limit: int | None = None) -> i
 
 def mcub_of(probabilities: Iterable[float]) -> float:
     """Min-cut upper bound 1 - prod (1 - p) of cut sets with these probabilities (e.g. the ones
-    already listed: no second enumeration)."""
-    logs = []
-    for p in probabilities:
-        if p >= 1.0:
-            return 1.0
-        logs.append(math.log1p(-p))
-    return -math.expm1(math.fsum(logs))  # correctly rounded: the same whatever the order
+    already listed: no second enumeration), correctly rounded whatever their order."""
+    ps = probabilities if isinstance(probabilities, list) else list(probabilities)
+    if not ps:
+        return 0.0
+    if max(ps) >= 1.0:
+        return 1.0
+    return -math.expm1(math.fsum(map(math.log1p, [-p for p in ps])))
 
 
 def mcub(z: Zbdd, f: int, probs: Sequence[float], count: int) -> float:
