@@ -11,7 +11,7 @@ from pacelc.analysis.fta import bulk
 from pacelc.analysis.fta.bdd import BddGraph, _Trial, variable_order
 from pacelc.analysis.fta.budget import Budget
 from pacelc.analysis.fta.mcs import Zbdd
-from pacelc.analysis.fta.tree import FaultTree
+from pacelc.analysis.fta.tree import FaultTree, Gate, GateKind
 
 from .test_properties import trees
 
@@ -64,3 +64,20 @@ def test_an_unexpected_dump_is_refused() -> None:
     assert bulk.read_dump(good.replace(b"2 0 0 1 -1", b"2 0 0 -1 1"), 1) is None  # complemented then
     assert bulk.read_dump(good.replace(b"2 0 0 1 -1", b"2 5 0 1 -1"), 1) is None  # no such variable
     assert bulk.read_dump(b"not a dump", 1) is None
+
+
+def test_without_a_place_for_the_dump_the_wrappers_export(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_room(*args: object, **kwargs: object) -> tuple[int, str]:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(bulk.tempfile, "mkstemp", no_room)
+    tree = FaultTree.build("t", "top", {"a": 0.1, "b": 0.2}, [Gate("top", GateKind.OR, ("a", "b"))])
+    trial = _Trial(tree, Budget(30).start(), "cudd", ["a", "b"])
+    trial.run_for(None)
+    try:
+        assert bulk.dump_arrays(trial.b.bdd, trial.root, 2) is None
+        monkeypatch.setattr(bulk, "BULK_MIN_NODES", 1)  # the export takes the bulk path, then falls back
+        g = trial.b.export(trial.root)
+    finally:
+        trial.release()
+    assert bdd_module.probability(g, [0.1, 0.2]) == pytest.approx(1 - 0.9 * 0.8)

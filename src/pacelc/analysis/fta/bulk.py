@@ -38,14 +38,17 @@ def dump_arrays(bdd: Any, root: Any, nvars: int) -> tuple[list[int], list[int], 
     """(level, high, low, root edge) of `root` in `BddGraph` form, read from CUDD's DDDMP dump;
     None if the dump is not what we expect."""
     directory = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None  # memory, not disk
-    fd, path = tempfile.mkstemp(suffix=".dddmp", dir=directory)
-    os.close(fd)
     try:
-        bdd.dump(path, [root], filetype="dddmp")
-        with open(path, "rb") as f:
-            data = f.read()
-    finally:
-        os.unlink(path)
+        fd, path = tempfile.mkstemp(suffix=".dddmp", dir=directory)
+        os.close(fd)
+        try:
+            bdd.dump(path, [root], filetype="dddmp")
+            with open(path, "rb") as f:
+                data = f.read()
+        finally:
+            os.unlink(path)
+    except (OSError, RuntimeError):  # no room for the file, or CUDD could not write it
+        return None
     return read_dump(data, nvars)
 
 
