@@ -392,7 +392,9 @@ class CuddBackend(_DdOperations):
         low: list[int] = [0]
         # One call for (level, low, high) instead of three attribute reads (15% faster); the level
         # is CUDD's, equal to ours since the variables are declared in level order and never moved.
+        # Never on the constant: its level would read CUDD's permutation out of bounds.
         succ = self.bdd.succ
+        ids[int(self.bdd.true) & ~1] = 0  # the constant: CUDD has the single terminal ONE
 
         def edge(f: Any) -> int:
             key = int(f)
@@ -401,9 +403,6 @@ class CuddBackend(_DdOperations):
             if node is not None:
                 return 2 * node + neg
             lv, f_low, f_high = succ(f)
-            if f_low is None:  # the constant: CUDD has the single terminal ONE
-                ids[key & ~1] = 0
-                return neg
             # CUDD's Cudd_T/Cudd_E read the regular node, so the cofactors are the regular
             # function's whatever f's own complement bit is.
             h = edge(f_high)
@@ -421,6 +420,10 @@ class CuddBackend(_DdOperations):
             r = edge(root)
         finally:
             sys.setrecursionlimit(limit)
+            # `edge` refers to itself, and through `succ` to the manager: without this, the cycle
+            # would keep the manager (and `ids`) alive until the cyclic garbage collector runs,
+            # which `analyze` turns off (+33 MB of peak memory in a 100-service review).
+            edge = None  # type: ignore[assignment]
         return BddGraph(self.order, level, high, low, r)
 
     def close(self) -> None:

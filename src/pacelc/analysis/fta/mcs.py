@@ -143,6 +143,9 @@ class Zbdd:
                 return rec(g.root) if limit is None else rec_limited(g.root, limit)
         finally:
             sys.setrecursionlimit(old)
+            # A recursive closure refers to itself: only the cyclic garbage collector, which
+            # `analyze` turns off, would free it and the memo it holds. Break the cycle now.
+            rec = rec_limited = None  # type: ignore[assignment]
 
     def substitute(self, f: int, families: dict[int, int], limit: int | None = None) -> int:
         """Replace each proxy variable `v` of f by the family `families[v]` (of at most `limit`
@@ -199,7 +202,10 @@ class Zbdd:
                     copies[key] = r
                 return r
 
-            return copy(family, 0, True)
+            try:
+                return copy(family, 0, True)
+            finally:
+                copy = None  # type: ignore[assignment]  # break the closure's cycle (see `minsol`)
 
         old = sys.getrecursionlimit()
         sys.setrecursionlimit(max(old, 8 * len(self.var) + 2000))
@@ -209,6 +215,7 @@ class Zbdd:
                 return sub(f, limit if limit is not None else 0)
         finally:
             sys.setrecursionlimit(old)
+            sub = graft = None  # type: ignore[assignment]  # break the closures' cycles (see `minsol`)
 
     # -- queries without enumeration ----------------------------------------------------------------
     def _bottom_up(self, f: int) -> list[int]:
