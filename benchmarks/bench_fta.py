@@ -3,7 +3,7 @@
 Per model, both sides do the same work: read the file, exact (BDD) top-event probability and the
 minimal cut sets of order <= 3:
 
-* pacelc: `read_mef` + `analyze(tree, order=3, count=False)`, with the BDD race on two processes
+* pacelc: `read_mef` + `analyze(tree, order=3, count=False)`, with the BDD stage on two processes
   where the machine has two CPUs (`pacelc s`) and in one process (`1-proc s`, `--workers 1`);
 * scram:  `scram --bdd --probability 1 -l 3 FILE`, one process (its time also includes writing its
   XML report).
