@@ -211,3 +211,10 @@ def test_listing_of_a_real_model_does_not_depend_on_the_variable_order() -> None
     runs = [analyze(tree, order=3, count=False, variable_order=o) for o in ("dfs-small", "dfs-large", "force-dfs")]
     assert runs[0].cut_sets == runs[1].cut_sets == runs[2].cut_sets
     assert len({(r.rare_event, r.mcub) for r in runs}) == 1
+
+
+@settings(max_examples=80, deadline=None)
+@given(trees(), st.data())
+def test_gate_values_evaluate_the_tree(tree: FaultTree, data: st.DataObject) -> None:
+    failed = set(data.draw(st.lists(st.sampled_from(sorted(tree.basic_events)), unique=True)))
+    assert tree.gate_values(failed)[tree.top] == evaluate(tree, failed)

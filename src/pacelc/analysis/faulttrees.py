@@ -293,33 +293,6 @@ def model_fault_trees(graph: SystemGraph) -> list[FaultTree]:
     return trees
 
 
-def _fails_alone(tree: FaultTree, event: str) -> dict[str, bool]:
-    """Value of every gate when `event` is the only failed basic event."""
-    values: dict[str, bool] = {}
-    for name in tree.postorder():
-        gate = tree.gates[name]
-        args = [values.get(a, a == event) for a in gate.args]
-        kind = gate.kind
-        if kind is GateKind.OR:
-            v = any(args)
-        elif kind is GateKind.AND:
-            v = all(args)
-        elif kind is GateKind.ATLEAST:
-            v = sum(args) >= (gate.k or 1)
-        elif kind is GateKind.NULL:
-            v = args[0]
-        elif kind is GateKind.NOT:
-            v = not args[0]
-        elif kind is GateKind.XOR:
-            v = sum(args) % 2 == 1
-        elif kind is GateKind.NAND:
-            v = not all(args)
-        else:  # NOR
-            v = not any(args)
-        values[name] = v
-    return values
-
-
 @dataclass(frozen=True)
 class SinglePoint:
     """An element that a single failure takes down, making an operation unavailable."""
@@ -349,7 +322,7 @@ def single_points(graph: SystemGraph, op_avail: OperationAvailability, skip_regi
         if event.startswith("down:"):  # an external service's own event
             culprits = [op_avail.element_of.get(event, event)]
         else:
-            values = _fails_alone(tree, event)
+            values = tree.gate_values({event})
             down = [g for g, v in values.items() if v and g.startswith("down:")]
             # Keep the lowest: an element whose failure is not explained by a failed dependency below it.
             culprits = sorted({op_avail.element_of.get(g, g) for g in down if not _has_failed_child(tree, g, values)})

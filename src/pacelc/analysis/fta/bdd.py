@@ -533,6 +533,7 @@ AUTO_CANDIDATES = ("dfs-small", "force-dfs-small", "dfs-large")
 # when the previous one exceeded the node budget); the first worker carries on the head start.
 # das9701 needs dfs-small: every other order exceeds the node budget.
 PARALLEL_CANDIDATES = (("dfs-small", "dfs-large"), ("force-dfs-small", "force-dfs"))
+assert PARALLEL_CANDIDATES[0][0] == AUTO_CANDIDATES[0]  # the head start serves both
 HEAD_START_S = 0.05  # the first candidate runs alone this long: small trees never start a race
 
 
@@ -578,7 +579,6 @@ def compile_tree(
         trial = _new_trial(dec, budget, backend, order)
         trial.run_for(None)
         return _export(dec, trial, t0)
-    assert PARALLEL_CANDIDATES[0][0] == AUTO_CANDIDATES[0]  # the head start serves both
     candidates = AUTO_CANDIDATES if backend == "cudd" else AUTO_CANDIDATES[:1]
     first = _new_trial(dec, budget, backend, candidates[0])
     rest = candidates[1:]
@@ -758,11 +758,7 @@ class _Trial:
         self.level_of = {n: i for i, n in enumerate(names)}
         # Module roots, children first (a decomposed tree, `modules.py`); their gates are disjoint.
         self.roots = tuple(roots) if roots else (tree.top,)
-        self.post = [
-            g
-            for r in self.roots
-            for g in FaultTree(tree.name, r, tree.basic_events, tree.gates, tree.house_events).postorder()
-        ]
+        self.post = [g for r in self.roots for g in tree.postorder(r)]
         self.is_root = set(self.roots)
         self.results: dict[str, Any] = {}
         # Number of parents still to use each gate's BDD: drop it after its last use so that CUDD's

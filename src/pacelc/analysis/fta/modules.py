@@ -71,7 +71,7 @@ def decompose(tree: FaultTree, *, force: bool = False) -> Decomposition:
         return Decomposition.trivial(tree)
     grouped = _group_modular_arguments(tree)
     timing = _Timing(grouped)
-    true_when_nothing_failed = _values_when_nothing_failed(grouped)
+    true_when_nothing_failed = grouped.gate_values(frozenset())
     modules = [
         g for g in timing.postorder if g != grouped.top and timing.is_module(g) and not true_when_nothing_failed[g]
     ]
@@ -226,32 +226,3 @@ def _group_modular_arguments(tree: FaultTree) -> FaultTree:
     if not changed:
         return tree
     return FaultTree.build(tree.name, tree.top, tree.basic_events, gates.values(), tree.house_events)
-
-
-def _values_when_nothing_failed(tree: FaultTree) -> dict[str, bool]:
-    """Each gate's value when no basic event has occurred (house events at their values)."""
-    value: dict[str, bool] = {e: False for e in tree.basic_events}
-    value.update(tree.house_events)
-    for g in tree.postorder():
-        gate = tree.gates[g]
-        xs = [value[a] for a in gate.args]
-        n = sum(xs)
-        kind = gate.kind
-        if kind is GateKind.AND:
-            v = n == len(xs)
-        elif kind is GateKind.OR:
-            v = n > 0
-        elif kind is GateKind.NAND:
-            v = n < len(xs)
-        elif kind is GateKind.NOR:
-            v = n == 0
-        elif kind is GateKind.XOR:
-            v = n % 2 == 1
-        elif kind is GateKind.NOT:
-            v = not xs[0]
-        elif kind is GateKind.NULL:
-            v = xs[0]
-        else:
-            v = n >= (gate.k or 0)
-        value[g] = v
-    return value

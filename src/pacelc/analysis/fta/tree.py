@@ -8,7 +8,7 @@ validation is linear and iterative (no recursion on the tree depth).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Set
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
@@ -156,12 +156,13 @@ class FaultTree:
                     state[name] = 2
                     stack.pop()
 
-    def postorder(self) -> list[str]:
-        """Gates reachable from the top, every gate after all the gates it uses."""
+    def postorder(self, root: str | None = None) -> list[str]:
+        """Gates reachable from `root` (default: the top), every gate after all the gates it uses."""
         gates = self.gates
-        seen: set[str] = {self.top}
+        start = self.top if root is None else root
+        seen: set[str] = {start}
         out: list[str] = []
-        stack: list[tuple[str, Iterator[str]]] = [(self.top, iter(gates[self.top].args))]
+        stack: list[tuple[str, Iterator[str]]] = [(start, iter(gates[start].args))]
         while stack:
             name, it = stack[-1]
             for a in it:
@@ -194,6 +195,34 @@ class FaultTree:
             else:
                 stack.pop()
         return out
+
+    def gate_values(self, failed: Set[str]) -> dict[str, bool]:
+        """Each gate's value (reachable from the top) when exactly the basic events in `failed`
+        have occurred, house events at their values."""
+        value: dict[str, bool] = dict(self.house_events)
+        for name in self.postorder():
+            gate = self.gates[name]
+            args = [value.get(a, a in failed) for a in gate.args]
+            n = sum(args)
+            kind = gate.kind
+            if kind is GateKind.AND:
+                v = n == len(args)
+            elif kind is GateKind.OR:
+                v = n > 0
+            elif kind is GateKind.ATLEAST:
+                v = n >= (gate.k or 1)
+            elif kind is GateKind.NAND:
+                v = n < len(args)
+            elif kind is GateKind.NOR:
+                v = n == 0
+            elif kind is GateKind.XOR:
+                v = n % 2 == 1
+            elif kind is GateKind.NOT:
+                v = not args[0]
+            else:  # NULL
+                v = args[0]
+            value[name] = v
+        return value
 
     def is_coherent(self) -> bool:
         """No NOT, XOR, NAND, NOR gate reachable from the top (monotone structure function)."""
