@@ -1,16 +1,17 @@
-"""The numpy path for large diagrams (CUDD's DDDMP dump, probability by level) against the
-wrapper export and the scalar probability, on small random trees where both can run."""
+"""The numpy paths (CUDD's DDDMP dump, probability by level, cut-set listing) against the wrapper
+export, the scalar probability and the Python listing, on small random trees where both can run."""
 
 from __future__ import annotations
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pacelc.analysis.fta import bdd as bdd_module
 from pacelc.analysis.fta import bulk
-from pacelc.analysis.fta.bdd import BddGraph, _Trial, variable_order
+from pacelc.analysis.fta.bdd import BddGraph, _Trial, compile_tree, variable_order
 from pacelc.analysis.fta.budget import Budget
-from pacelc.analysis.fta.mcs import Zbdd
+from pacelc.analysis.fta.mcs import BASE, EMPTY, CutSet, Zbdd, minimal_cut_sets, named, named_family
 from pacelc.analysis.fta.tree import FaultTree, Gate, GateKind
 
 from .test_properties import trees
@@ -81,3 +82,51 @@ def test_without_a_place_for_the_dump_the_wrappers_export(monkeypatch: pytest.Mo
     finally:
         trial.release()
     assert bdd_module.probability(g, [0.1, 0.2]) == pytest.approx(1 - 0.9 * 0.8)
+
+
+def _exact(listing: list[CutSet]) -> list[tuple[tuple[str, ...], str]]:
+    # Equal as lists is not enough: the probabilities must be the same floats, bit for bit.
+    return [(c.events, repr(float(c.probability))) for c in listing]
+
+
+@settings(max_examples=120, deadline=None)
+@given(trees(), st.sampled_from([None, 1, 2, 3, 5]))
+def test_the_numpy_listing_is_the_python_listing(tree: FaultTree, limit: int | None) -> None:
+    comp = compile_tree(tree, Budget(30).start(), order="dfs", workers=1)
+    z = Zbdd(len(comp.graph.order), Budget(30).start())
+    f = minimal_cut_sets(z, comp, limit)
+    names, probs = comp.graph.order, comp.probs
+    python = named_family(z, f, names, probs)  # no size: never numpy
+    pairs = bulk.named_family(z.var, z.hi, z.lo, f, names, probs)
+    assert pairs is not None
+    assert _exact([CutSet(*p) for p in pairs]) == _exact(python)
+    assert _exact(named_family(z, f, names, probs, size=1 << 40)) == _exact(python)
+    assert _exact(named(names, probs, list(z.sets(f)))) == _exact(python)
+
+
+def test_ties_in_probability_are_listed_by_name() -> None:
+    # Twelve pairs, all of probability 0.01: only the names decide their places.
+    events = {f"e{i:02d}": 0.1 for i in range(12)}
+    pairs = [Gate(f"p{i}", GateKind.AND, (f"e{i:02d}", f"e{(i * 5 + 3) % 12:02d}")) for i in range(12)]
+    tree = FaultTree.build("t", "top", events, [Gate("top", GateKind.OR, tuple(g.name for g in pairs)), *pairs])
+    comp = compile_tree(tree, Budget(30).start(), order="dfs-large", workers=1)
+    z = Zbdd(len(comp.graph.order), Budget(30).start())
+    f = minimal_cut_sets(z, comp, 3)
+    listing = named_family(z, f, comp.graph.order, comp.probs, size=1 << 40)
+    assert [c.events for c in listing] == sorted(c.events for c in listing)
+    assert len(listing) == 12 and len({c.probability for c in listing}) == 1
+
+
+def test_sets_too_large_to_pack_fall_back_to_python() -> None:
+    # 300 variables and a set of 8: (300 + 1) ** 8 does not fit in 63 bits.
+    z = Zbdd(300, Budget(30).start())
+    f = BASE
+    for v in range(299, 299 - 8 * 30, -30):
+        f = z.mk(v, f, EMPTY)
+    f = z.mk(0, BASE, f)  # and the set {0}
+    names = [f"v{i:03d}" for i in range(300)]
+    probs = [0.5] * 300
+    assert bulk.named_family(z.var, z.hi, z.lo, f, names, probs) is None
+    listing = named_family(z, f, names, probs, size=1 << 40)
+    assert [c.order for c in listing] == [1, 8]
+    assert listing[1].events == tuple(f"v{i:03d}" for i in range(89, 300, 30))

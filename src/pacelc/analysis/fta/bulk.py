@@ -1,4 +1,5 @@
-"""Large BDDs with numpy: CUDD's own dump read as one array, and the probability level by level.
+"""Large BDDs and long cut-set lists with numpy: CUDD's own dump read as one array, the
+probability level by level, and the listed cut sets sorted as arrays.
 
 Exporting through dd's wrappers costs ~1.4 us a node and the Shannon pass in Python ~0.3 us:
 1.9 s on cea9601's million nodes, most of the analysis. CUDD writes a diagram as DDDMP text
@@ -14,16 +15,29 @@ every token but the constant's `T` is an integer and the name is the level (the 
 counts within the diagram's support only). CUDD never complements a `then` edge. Anything else
 than what we expect (ids not 1..n in order, a complemented `then`) makes `read_dump` return None
 and the caller falls back to the wrappers.
+
+Cut-set listing (`named_family`): the walk over the ZBDD stays in Python but only packs each set's
+levels into one int; numpy then maps levels to name ranks, takes the products and sorts; the
+`CutSet` tuples are built from the sorted columns at the end. About 0.75 us a set instead of 1.6
+(edfpa14b's 112,798 sets: 0.18 -> 0.085 s). Used for `BULK_MIN_SETS` sets or more, or whenever
+numpy is loaded already; the result is the same list, to the bit, as `mcs.named_family`'s.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from collections.abc import Sequence
 from typing import Any
 
 BULK_MIN_NODES = 50_000
+BULK_MIN_SETS = 50_000  # below this, importing numpy (~60 ms) costs more than it saves
+
+
+def worth_it(n_items: int, threshold: int) -> bool:
+    """Whether numpy pays off for `n_items`: it is loaded already, or there are enough of them."""
+    return ("numpy" in sys.modules or n_items >= threshold) and available()
 
 
 def available() -> bool:
@@ -114,3 +128,58 @@ def probability(
         pt[group] = p * np.where(hc, pf[hn], pt[hn]) + q * np.where(ec, pf[en], pt[en])
         pf[group] = p * np.where(hc, pt[hn], pf[hn]) + q * np.where(ec, pt[en], pf[en])
     return float(pf[root >> 1] if root & 1 else pt[root >> 1])
+
+
+def named_family(
+    var: Sequence[int], hi: Sequence[int], lo: Sequence[int], f: int, order: Sequence[str], probs: Sequence[float]
+) -> list[tuple[tuple[str, ...], float]] | None:
+    """(events, probability) of every set of the ZBDD node `f` (arrays `var`, `hi`, `lo`; 0 is
+    the empty family, 1 the family of the empty set), sorted by order, probability (descending)
+    and names, each set's events by name and its probability the product in name order, as
+    `mcs.named_family` computes them. None when a packed set would not fit in 63 bits."""
+    import numpy as np
+
+    m = len(order) + 1  # a set packs into sum (level + 1) * m**i
+    buckets: list[list[int]] = [[]]
+    stack = [(f, 0, 0)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        u, code, size = pop()
+        while u > 1:  # follow the low edges here, push the high ones
+            h = hi[u]
+            if h:
+                push((h, code * m + var[u] + 1, size + 1))
+            u = lo[u]
+        if u == 1:
+            while len(buckets) <= size:
+                buckets.append([])
+            buckets[size].append(code)
+    if m ** (len(buckets) - 1) >= 2**63:
+        return None
+    names = sorted(order)
+    rank = {name: i for i, name in enumerate(names)}
+    rank_of_level = np.array([rank[name] for name in order], dtype=np.int64)
+    p_of = dict(zip(order, probs, strict=True))
+    p_of_rank = np.array([p_of[name] for name in names], dtype=np.float64)
+    out: list[tuple[tuple[str, ...], float]] = []
+    if buckets[0]:
+        out.append(((), 1.0))
+    for size in range(1, len(buckets)):
+        if not buckets[size]:
+            continue
+        codes = np.array(buckets[size], dtype=np.int64)
+        levels = np.empty((codes.size, size), dtype=np.int64)
+        for j in range(size):
+            levels[:, j] = codes % m - 1
+            codes //= m
+        ranks = rank_of_level[levels]
+        ranks.sort(axis=1)
+        p = p_of_rank[ranks[:, 0]]
+        for j in range(1, size):  # left to right, as math.prod: the same bits
+            p = p * p_of_rank[ranks[:, j]]
+        # lexsort's last key is the primary one: probability descending, then the names.
+        by = np.lexsort((*(ranks[:, j] for j in range(size - 1, -1, -1)), -p))
+        ranks, p = ranks[by], p[by]
+        columns = [list(map(names.__getitem__, ranks[:, j].tolist())) for j in range(size)]
+        out.extend(zip(zip(*columns, strict=True), p.tolist(), strict=True))
+    return out

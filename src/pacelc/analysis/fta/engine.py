@@ -140,7 +140,7 @@ def _analyze(
         dist = z.distribution(lim, order)
         n_lim = sum(dist)
         if top_n is None:
-            listed = named_family(z, lim, names, probs)
+            listed = named_family(z, lim, names, probs, size=n_lim)
             # Sums over the listed sets, correctly rounded: independent of the variable order.
             ps = [c.probability for c in listed]
             re = math.fsum(ps)

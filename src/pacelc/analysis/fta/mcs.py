@@ -31,6 +31,7 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple
 
+from . import bulk
 from .bdd import BddGraph, Compiled
 from .budget import Budget
 
@@ -387,17 +388,24 @@ def named(order: Sequence[str], probs: Sequence[float], sets: Sequence[list[int]
     out = []
     for s in sets:
         events = tuple(sorted(order[v] for v in s))
-        out.append(CutSet(events, math.prod(map(p_of.__getitem__, events))))
+        out.append(CutSet(events, math.prod(map(p_of.__getitem__, events), start=1.0)))
     _sort(out)
     return out
 
 
-def named_family(z: Zbdd, f: int, order: Sequence[str], probs: Sequence[float]) -> list[CutSet]:
+def named_family(
+    z: Zbdd, f: int, order: Sequence[str], probs: Sequence[float], size: int | None = None
+) -> list[CutSet]:
     """All the sets of `f` as `named` lists them (same probabilities, same order), enumerated in
-    one pass over the ZBDD."""
+    one pass over the ZBDD. `size`, the number of sets when known, lets long lists go through
+    numpy (`bulk.named_family`, the same list twice as fast)."""
+    new = tuple.__new__
+    if size is not None and bulk.worth_it(size, bulk.BULK_MIN_SETS):
+        pairs = bulk.named_family(z.var, z.hi, z.lo, f, order, probs)
+        if pairs is not None:
+            return [new(CutSet, pair) for pair in pairs]
     out: list[CutSet] = []
     append = out.append
-    new = tuple.__new__
     p_of = dict(zip(order, probs, strict=True)).__getitem__
     prod = math.prod
     var, hi, lo = z.var, z.hi, z.lo
@@ -412,6 +420,6 @@ def named_family(z: Zbdd, f: int, order: Sequence[str], probs: Sequence[float]) 
             u = lo[u]
         if u == BASE:
             events = tuple(sorted(acc)) if len(acc) > 1 else acc
-            append(new(CutSet, (events, prod(map(p_of, events)))))
+            append(new(CutSet, (events, prod(map(p_of, events), start=1.0))))
     _sort(out)
     return out
