@@ -29,6 +29,16 @@ def _scalar_probability(g: BddGraph, probs: list[float]) -> float:
         bulk.BULK_MIN_NODES = saved
 
 
+def _wrapper_export(trial: _Trial) -> BddGraph:
+    # The export with the dump switched off, whatever the diagram's size and numpy's state.
+    saved = bulk.BULK_MIN_NODES, bulk.DUMP_MIN_NODES
+    bulk.BULK_MIN_NODES = bulk.DUMP_MIN_NODES = 1 << 62
+    try:
+        return trial.b.export(trial.root)
+    finally:
+        bulk.BULK_MIN_NODES, bulk.DUMP_MIN_NODES = saved
+
+
 @settings(max_examples=120, deadline=None)
 @given(trees())
 def test_the_dump_gives_the_same_diagram_and_probability(tree: FaultTree) -> None:
@@ -36,12 +46,7 @@ def test_the_dump_gives_the_same_diagram_and_probability(tree: FaultTree) -> Non
     trial = _Trial(tree, Budget(30).start(), "cudd", names)
     trial.run_for(None)
     try:
-        saved = bulk.BULK_MIN_NODES
-        bulk.BULK_MIN_NODES = 1 << 62
-        try:
-            wrappers = trial.b.export(trial.root)
-        finally:
-            bulk.BULK_MIN_NODES = saved
+        wrappers = _wrapper_export(trial)
         arrays = bulk.dump_arrays(trial.b.bdd, trial.root, len(names))
     finally:
         trial.release()
@@ -78,6 +83,7 @@ def test_without_a_place_for_the_dump_the_wrappers_export(monkeypatch: pytest.Mo
     try:
         assert bulk.dump_arrays(trial.b.bdd, trial.root, 2) is None
         monkeypatch.setattr(bulk, "BULK_MIN_NODES", 1)  # the export takes the bulk path, then falls back
+        monkeypatch.setattr(bulk, "DUMP_MIN_NODES", 1)
         g = trial.b.export(trial.root)
     finally:
         trial.release()

@@ -380,7 +380,8 @@ class CuddBackend(_DdOperations):
         return n if n is not None else len(self.bdd)
 
     def export(self, root: Any) -> BddGraph:
-        if root.dag_size >= bulk.BULK_MIN_NODES and bulk.available():
+        n = root.dag_size
+        if n >= bulk.DUMP_MIN_NODES and bulk.worth_it(n, bulk.BULK_MIN_NODES):
             arrays = bulk.dump_arrays(self.bdd, root, len(self.order))
             if arrays is not None:
                 return BddGraph(self.order, *arrays)
