@@ -65,7 +65,8 @@ def test_the_dump_gives_the_same_diagram_and_probability(tree: FaultTree) -> Non
 
 def test_an_unexpected_dump_is_refused() -> None:
     good = b".ver DDDMP-2.0\n.nnodes 2\n.rootids -2\n.nodes\n1 T 1 0 0\n2 0 0 1 -1\n.end\n"
-    assert bulk.read_dump(good, 1) == ([1, 0], [0, 0], [0, 1], 3)
+    level, high, low, root = bulk.read_dump(good, 1)  # type: ignore[misc]
+    assert (list(level), list(high), list(low), root) == ([1, 0], [0, 0], [0, 1], 3)
     assert bulk.read_dump(good.replace(b"2 0 0 1 -1", b"3 0 0 1 -1"), 1) is None  # ids out of order
     assert bulk.read_dump(good.replace(b"2 0 0 1 -1", b"2 0 0 -1 1"), 1) is None  # complemented then
     assert bulk.read_dump(good.replace(b"2 0 0 1 -1", b"2 5 0 1 -1"), 1) is None  # no such variable

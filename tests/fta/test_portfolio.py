@@ -26,6 +26,15 @@ def test_the_first_success_wins_and_the_other_worker_is_stopped() -> None:
     assert first_result([lambda: _sleep_then(30, "slow"), lambda: "fast"], Budget(60).start()) == "fast"
 
 
+def test_killed_workers_are_reaped_without_waiting_for_them() -> None:
+    assert first_result([lambda: _sleep_then(30, "slow"), lambda: "fast"], Budget(60).start()) == "fast"
+    deadline = time.monotonic() + 5
+    while portfolio_module._unreaped and time.monotonic() < deadline:
+        time.sleep(0.01)
+        portfolio_module._reap()
+    assert portfolio_module._unreaped == []  # no zombie left behind
+
+
 def test_a_failed_worker_leaves_the_other_one_to_finish() -> None:
     def boom() -> None:
         raise ValueError("broken order")
