@@ -30,6 +30,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Sequence
+from itertools import repeat
 from typing import Any
 
 Tables = tuple["array.array[int]", "array.array[int]", "array.array[int]", int]  # level, high, low, root edge
@@ -141,29 +142,51 @@ def probability(
 
 
 def named_family(
-    var: Sequence[int], hi: Sequence[int], lo: Sequence[int], f: int, order: Sequence[str], probs: Sequence[float]
-) -> list[tuple[tuple[str, ...], float]] | None:
-    """(events, probability) of every set of the ZBDD node `f` (arrays `var`, `hi`, `lo`; 0 is
-    the empty family, 1 the family of the empty set), sorted by order, probability (descending)
-    and names, each set's events by name and its probability the product in name order, as
-    `mcs.named_family` computes them. None when a packed set would not fit in 63 bits."""
+    var: Sequence[int],
+    hi: Sequence[int],
+    lo: Sequence[int],
+    f: int,
+    order: Sequence[str],
+    probs: Sequence[float],
+    row: type[tuple[Any, ...]] = tuple,
+) -> list[Any] | None:
+    """`row((events, probability))` for every set of the ZBDD node `f` (arrays `var`, `hi`, `lo`;
+    0 is the empty family, 1 the family of the empty set), sorted by order, probability
+    (descending) and names, each set's events by name and its probability the product in name
+    order, as `mcs.named_family` computes them. None when a packed set would not fit in 63 bits."""
     import numpy as np
 
     m = len(order) + 1  # a set packs into sum (level + 1) * m**i
     buckets: list[list[int]] = [[]]
+    # Each node's low chain once: the (high child, level + 1) pairs along it, and whether it
+    # ends in the family {{}}. Nodes are reached by many paths; the chain is walked once.
+    chains: dict[int, tuple[list[tuple[int, int]], bool]] = {}
+
+    def chain_of(u: int) -> tuple[list[tuple[int, int]], bool]:
+        steps = []
+        w = u
+        while w > 1:
+            h = hi[w]
+            if h:
+                steps.append((h, var[w] + 1))
+            w = lo[w]
+        chains[u] = result = (steps, w == 1)
+        return result
+
     stack = [(f, 0, 0)]
-    pop, push = stack.pop, stack.append
+    pop, push, known = stack.pop, stack.append, chains.get
     while stack:
         u, code, size = pop()
-        while u > 1:  # follow the low edges here, push the high ones
-            h = hi[u]
-            if h:
-                push((h, code * m + var[u] + 1, size + 1))
-            u = lo[u]
-        if u == 1:
+        steps, ends_in_base = known(u) or chain_of(u)
+        if steps:
+            base, longer = code * m, size + 1
+            for h, v in steps:
+                push((h, base + v, longer))
+        if ends_in_base:
             while len(buckets) <= size:
                 buckets.append([])
             buckets[size].append(code)
+    chain_of = None  # type: ignore[assignment]  # break the closure's cycle (see `mcs.Zbdd.minsol`)
     if m ** (len(buckets) - 1) >= 2**63:
         return None
     names = sorted(order)
@@ -171,9 +194,11 @@ def named_family(
     rank_of_level = np.array([rank[name] for name in order], dtype=np.int64)
     p_of = dict(zip(order, probs, strict=True))
     p_of_rank = np.array([p_of[name] for name in names], dtype=np.float64)
-    out: list[tuple[tuple[str, ...], float]] = []
+    bits = max(1, len(names).bit_length())
+    out: list[Any] = []
+    new = tuple.__new__
     if buckets[0]:
-        out.append(((), 1.0))
+        out.append(new(row, ((), 1.0)))
     for size in range(1, len(buckets)):
         if not buckets[size]:
             continue
@@ -187,11 +212,20 @@ def named_family(
         p = p_of_rank[ranks[:, 0]]
         for j in range(1, size):  # left to right, as math.prod: the same bits
             p = p * p_of_rank[ranks[:, j]]
-        # lexsort's last key is the primary one: probability descending, then the names.
-        by = np.lexsort((*(ranks[:, j] for j in range(size - 1, -1, -1)), -p))
+        # lexsort's last key is the primary one: probability descending, then the names (as one
+        # packed key when the ranks fit in 63 bits: a sort key fewer per event).
+        if bits * size <= 63:
+            packed = ranks[:, 0].copy()
+            for j in range(1, size):
+                packed <<= bits
+                packed |= ranks[:, j]
+            by = np.lexsort((packed, -p))
+        else:
+            by = np.lexsort((*(ranks[:, j] for j in range(size - 1, -1, -1)), -p))
         ranks, p = ranks[by], p[by]
         columns = [list(map(names.__getitem__, ranks[:, j].tolist())) for j in range(size)]
-        out.extend(zip(zip(*columns, strict=True), p.tolist(), strict=True))
+        pairs = zip(zip(*columns, strict=True), p.tolist(), strict=True)
+        out.extend(map(new, repeat(row), pairs))
     return out
 
 

@@ -409,9 +409,9 @@ def named_family(
     numpy (`bulk.named_family`, the same list twice as fast)."""
     new = tuple.__new__
     if size is not None and bulk.worth_it(size, bulk.BULK_MIN_SETS):
-        pairs = bulk.named_family(z.var, z.hi, z.lo, f, order, probs)
-        if pairs is not None:
-            return [new(CutSet, pair) for pair in pairs]
+        listed = bulk.named_family(z.var, z.hi, z.lo, f, order, probs, row=CutSet)
+        if listed is not None:
+            return listed
     out: list[CutSet] = []
     append = out.append
     p_of = dict(zip(order, probs, strict=True)).__getitem__
