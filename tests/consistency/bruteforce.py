@@ -36,11 +36,8 @@ def linearizable(h: History) -> bool:
             ops = done + list(extra)
             for order in itertools.permutations(ops):
                 pos = {o.index: i for i, o in enumerate(order)}
-                if all(
-                    not (a.ret is not None and a.ret < b.invoke) or pos[a.index] < pos[b.index]
-                    for a in ops
-                    for b in ops
-                ) and _legal(list(order)):
+                if all(not (a.ret is not None and a.ret < b.invoke) or pos[a.index] < pos[b.index]
+                       for a in ops for b in ops) and _legal(list(order)):
                     return True
     return False
 
@@ -52,13 +49,10 @@ def sequential(h: History) -> bool:
             ops = done + list(extra)
             for order in itertools.permutations(ops):
                 pos = {o.index: i for i, o in enumerate(order)}
-                ok = all(
-                    pos[a.index] < pos[b.index]
-                    for a in ops
-                    for b in ops
-                    if a.client == b.client and a.invoke < b.invoke
-                )
-                ok = ok and all(pos[a.index] < pos[b.index] for a in ops for b in ops if b.final and not a.final)
+                ok = all(pos[a.index] < pos[b.index] for a in ops for b in ops
+                         if a.client == b.client and a.invoke < b.invoke)
+                ok = ok and all(pos[a.index] < pos[b.index] for a in ops for b in ops
+                                if b.final and not a.final)
                 if ok and _legal(list(order)):
                     return True
     return False
@@ -110,7 +104,8 @@ def causal(h: History) -> bool:
 
         if all(
             any(
-                all(co[(a.index, b.index)] is False or i < j for i, a in enumerate(order) for j, b in enumerate(order))
+                all(co[(a.index, b.index)] is False or i < j
+                    for i, a in enumerate(order) for j, b in enumerate(order))
                 and fits(order)
                 and _legal(list(order))
                 for order in itertools.permutations([o for o in ops if o.kind == WRITE or o.client == c])

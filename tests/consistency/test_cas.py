@@ -34,7 +34,8 @@ def test_single_leader_cas_meets_the_crash_recovery_visibility_anomaly_with_two_
     # not a CAS bug: a write the leader holds but has not acknowledged becomes visible when it
     # restarts (crash recovery replays its log), and a second crash plus failover discards it;
     # a CAS that failed because of it is then not linearizable
-    settings = SingleLeaderSettings(replication="sync", fencing=True, visible_before_ack=False, ops=("write", "cas"))
+    settings = SingleLeaderSettings(replication="sync", fencing=True, visible_before_ack=False,
+                                    ops=("write", "cas"))
     r = check_protocol(settings, "linearizable", Bounds(ops=3, faults=2), BUDGET)
     assert r.status == VIOLATED and r.anomaly == "non-linearizable compare-and-set"
     texts = [s.text for s in r.counterexample.steps]  # type: ignore[union-attr]
@@ -43,7 +44,8 @@ def test_single_leader_cas_meets_the_crash_recovery_visibility_anomaly_with_two_
 
 def test_leaderless_cas_by_read_then_write_loses_an_update() -> None:
     # two coordinators read the same old value from overlapping quorums and both write
-    r = check_protocol(LeaderlessSettings(n=3, r=2, w=2, read_repair=True, ops=("cas",)), "linearizable", budget=BUDGET)
+    r = check_protocol(LeaderlessSettings(n=3, r=2, w=2, read_repair=True, ops=("cas",)), "linearizable",
+                       budget=BUDGET)
     assert r.status == VIOLATED
     assert r.anomaly == "lost update (two compare-and-set operations succeeded from the same value)"
     texts = [s.text for s in r.counterexample.steps]  # type: ignore[union-attr]

@@ -24,13 +24,8 @@ from . import bruteforce as bf
 
 
 @st.composite
-def histories(
-    draw: st.DrawFn,
-    max_ops: int = 6,
-    kinds: tuple[str, ...] = ("read", "write"),
-    keys: tuple[str, ...] = ("x", "y"),
-    clients: int = 3,
-) -> History:
+def histories(draw: st.DrawFn, max_ops: int = 6, kinds: tuple[str, ...] = ("read", "write"),
+              keys: tuple[str, ...] = ("x", "y"), clients: int = 3) -> History:
     """Random concurrent histories: unique written values, read results drawn from values
     that were written (or the initial one, or occasionally a value nobody wrote)."""
     n = draw(st.integers(1, max_ops))
@@ -95,9 +90,8 @@ def test_causal_matches_bruteforce(h: History) -> None:
 
 
 @SETTINGS
-@given(
-    histories(clients=2), st.sampled_from([READ_YOUR_WRITES, MONOTONIC_READS, MONOTONIC_WRITES, WRITES_FOLLOW_READS])
-)
+@given(histories(clients=2), st.sampled_from([READ_YOUR_WRITES, MONOTONIC_READS, MONOTONIC_WRITES,
+                                              WRITES_FOLLOW_READS]))
 def test_session_matches_bruteforce(h: History, model: str) -> None:
     assert check_session(h, model).ok == bf.session(h, model)
 

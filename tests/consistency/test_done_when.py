@@ -42,9 +42,8 @@ def _holds(settings, model, bounds=None):  # type: ignore[no-untyped-def]
 
 
 def test_async_primary_backup_with_automatic_failover_loses_acknowledged_writes() -> None:
-    r = _violated(
-        SingleLeaderSettings(replication="async", failover="automatic"), "no_lost_writes", "lost acknowledged write"
-    )
+    r = _violated(SingleLeaderSettings(replication="async", failover="automatic"), "no_lost_writes",
+                  "lost acknowledged write")
     texts = [s.text for s in r.counterexample.steps]  # type: ignore[union-attr]
     assert any("crash" in t for t in texts) and any("failover" in t for t in texts)
     assert len(texts) == 4  # write, ack, crash, failover: nothing shorter exists
@@ -55,12 +54,8 @@ def test_sync_primary_backup_with_fencing_keeps_acknowledged_writes() -> None:
 
 
 def test_partitioned_leader_without_fencing_is_split_brain() -> None:
-    _violated(
-        SingleLeaderSettings(replication="async", failover="automatic", fencing=False),
-        "no_lost_writes",
-        "lost",
-        Bounds(faults=1),
-    )
+    _violated(SingleLeaderSettings(replication="async", failover="automatic", fencing=False), "no_lost_writes",
+              "lost", Bounds(faults=1))
 
 
 def test_leaderless_w1_r1_serves_stale_reads() -> None:
@@ -72,7 +67,8 @@ def test_leaderless_w2_r2_no_stale_read_under_crash_faults() -> None:
 
 
 def test_leaderless_w2_r2_with_sloppy_quorum_serves_stale_reads() -> None:
-    _violated(LeaderlessSettings(n=3, r=2, w=2, sloppy_quorum=True, faults=("crash",)), "no_stale_reads", "stale read")
+    _violated(LeaderlessSettings(n=3, r=2, w=2, sloppy_quorum=True, faults=("crash",)), "no_stale_reads",
+              "stale read")
 
 
 def test_leaderless_strict_quorum_is_still_not_linearizable() -> None:
@@ -103,9 +99,8 @@ def test_raft_lease_reads_with_unbounded_skew_are_stale() -> None:
     _violated(RaftSettings(read_mode="lease", bounded_clock_skew=False), "linearizable", "stale read")
 
 
-@pytest.mark.parametrize(
-    "settings", [RaftSettings(read_mode="read_index"), RaftSettings(read_mode="lease", bounded_clock_skew=True)]
-)
+@pytest.mark.parametrize("settings", [RaftSettings(read_mode="read_index"),
+                                      RaftSettings(read_mode="lease", bounded_clock_skew=True)])
 def test_raft_read_index_and_bounded_lease_reads_are_linearizable(settings: RaftSettings) -> None:
     r = _holds(settings, "linearizable")  # the full default bounds: 3 replicas, 2 clients, 4 ops, 2 faults
     assert r.bounds == Bounds()
@@ -116,11 +111,8 @@ def test_kafka_acks_1_loses_acknowledged_records() -> None:
 
 
 def test_kafka_unclean_election_loses_acknowledged_records() -> None:
-    r = _violated(
-        KafkaSettings(acks="all", min_insync_replicas=2, unclean_leader_election=True),
-        "no_lost_writes",
-        "lost acknowledged write",
-    )
+    r = _violated(KafkaSettings(acks="all", min_insync_replicas=2, unclean_leader_election=True),
+                  "no_lost_writes", "lost acknowledged write")
     assert any("UNCLEAN" in s.text for s in r.counterexample.steps)  # type: ignore[union-attr]
 
 
@@ -135,21 +127,17 @@ def test_results_state_their_bounds() -> None:
 
 
 def test_unknown_when_budget_is_exhausted() -> None:
-    r = check_protocol(
-        RaftSettings(read_mode="read_index"), "linearizable", Bounds(), Budget(max_states=2000, max_seconds=10)
-    )
+    r = check_protocol(RaftSettings(read_mode="read_index"), "linearizable", Bounds(),
+                       Budget(max_states=2000, max_seconds=10))
     assert r.status == "unknown" and "budget" in r.note
 
 
-@pytest.mark.parametrize(
-    "settings",
-    [
-        SingleLeaderSettings(replication="sync", fencing=True),
-        LeaderlessSettings(n=3, r=2, w=2),
-        MultiLeaderSettings(conflict="crdt_set"),
-        KafkaSettings(acks="all", min_insync_replicas=2),
-    ],
-)
+@pytest.mark.parametrize("settings", [
+    SingleLeaderSettings(replication="sync", fencing=True),
+    LeaderlessSettings(n=3, r=2, w=2),
+    MultiLeaderSettings(conflict="crdt_set"),
+    KafkaSettings(acks="all", min_insync_replicas=2),
+])
 def test_derived_guarantee_holds_within_bounds(settings) -> None:  # type: ignore[no-untyped-def]
     model, assumptions = derive_guarantee(settings)
     assert assumptions

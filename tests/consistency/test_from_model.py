@@ -49,48 +49,35 @@ def one(stores: str, required: str = "linearizable", extra: str = ""):  # type: 
 
 
 def test_single_leader_async_unfenced_automatic_failover() -> None:
-    m = one(
-        "  - {id: s, kind: database, replicas: 2, replication: {topology: single_leader, mode: async, "
-        "read_from: leader, failover: {mode: automatic, fencing: none}}}"
-    )
-    assert m.settings == SingleLeaderSettings(
-        replication="async", failover="automatic", fencing=False, read_from="leader", visible_before_ack=False
-    )
+    m = one("  - {id: s, kind: database, replicas: 2, replication: {topology: single_leader, mode: async, "
+            "read_from: leader, failover: {mode: automatic, fencing: none}}}")
+    assert m.settings == SingleLeaderSettings(replication="async", failover="automatic", fencing=False,
+                                              read_from="leader", visible_before_ack=False)
     assert m.replicas == 2 and not m.missing
 
 
 def test_single_leader_sync_fenced_follower_reads_without_sessions() -> None:
-    m = one(
-        "  - {id: s, kind: database, replicas: 5, replication: {topology: single_leader, mode: semi_sync, "
-        "read_from: nearest, session_guarantees: none, failover: {mode: automatic, fencing: stonith}}}",
-        "read_your_writes",
-    )
-    assert m.settings == SingleLeaderSettings(
-        replication="semi_sync", failover="automatic", fencing=True, read_from="any", visible_before_ack=False
-    )
+    m = one("  - {id: s, kind: database, replicas: 5, replication: {topology: single_leader, mode: semi_sync, "
+            "read_from: nearest, session_guarantees: none, failover: {mode: automatic, fencing: stonith}}}",
+            "read_your_writes")
+    assert m.settings == SingleLeaderSettings(replication="semi_sync", failover="automatic", fencing=True,
+                                              read_from="any", visible_before_ack=False)
     assert m.replicas == 3  # scaled down, said so
     assert any("3 of the 5" in a for a in m.assumptions)
 
 
 def test_single_leader_missing_settings_take_the_safest_value_and_are_named() -> None:
-    m = one(
-        "  - {id: s, kind: database, replicas: 3, replication: {topology: single_leader, failover: {mode: automatic}}}"
-    )
-    assert m.settings == SingleLeaderSettings(
-        replication="sync", failover="automatic", fencing=True, read_from="leader", visible_before_ack=False
-    )
-    assert m.missing == (
-        "stores.s.replication.mode",
-        "stores.s.replication.failover.fencing",
-        "stores.s.replication.read_from",
-    )
+    m = one("  - {id: s, kind: database, replicas: 3, replication: {topology: single_leader, "
+            "failover: {mode: automatic}}}")
+    assert m.settings == SingleLeaderSettings(replication="sync", failover="automatic", fencing=True,
+                                              read_from="leader", visible_before_ack=False)
+    assert m.missing == ("stores.s.replication.mode", "stores.s.replication.failover.fencing",
+                         "stores.s.replication.read_from")
 
 
 def test_follower_reads_with_session_tokens_are_not_modelled() -> None:
-    stores = (
-        "  - {id: s, kind: database, replicas: 3, replication: {topology: single_leader, mode: async, "
-        "read_from: followers, session_guarantees: version_token, failover: {mode: manual}}}"
-    )
+    stores = ("  - {id: s, kind: database, replicas: 3, replication: {topology: single_leader, mode: async, "
+              "read_from: followers, session_guarantees: version_token, failover: {mode: manual}}}")
     m = one(stores, "read_your_writes")
     assert m.settings is None and "version_token" in m.reason
     # linearizability binds other clients too: sessions do not matter, the check runs
@@ -98,11 +85,8 @@ def test_follower_reads_with_session_tokens_are_not_modelled() -> None:
 
 
 def test_follower_reads_with_unstated_sessions_are_unknown() -> None:
-    m = one(
-        "  - {id: s, kind: database, replicas: 3, replication: {topology: single_leader, mode: sync, "
-        "read_from: any, failover: {mode: manual}}}",
-        "monotonic_reads",
-    )
+    m = one("  - {id: s, kind: database, replicas: 3, replication: {topology: single_leader, mode: sync, "
+            "read_from: any, failover: {mode: manual}}}", "monotonic_reads")
     assert m.settings is None and "stores.s.replication.session_guarantees" in m.missing
 
 
@@ -113,40 +97,28 @@ def test_single_copy_and_in_memory_store() -> None:
     assert any("persistent is false" in a for a in m.assumptions)
 
 
-@pytest.mark.parametrize(
-    ("durability", "fsync"),
-    [
-        ("", "always"),
-        (", durability: {fsync: always}", "always"),
-        (", durability: {fsync: periodic}", "periodic"),
-        (", durability: {fsync: never}", "periodic"),
-        (", durability: {persistent: false}", "never"),
-    ],
-)
+@pytest.mark.parametrize(("durability", "fsync"), [
+    ("", "always"), (", durability: {fsync: always}", "always"), (", durability: {fsync: periodic}", "periodic"),
+    (", durability: {fsync: never}", "periodic"), (", durability: {persistent: false}", "never"),
+])
 def test_single_leader_fsync_is_modelled(durability: str, fsync: str) -> None:
-    m = one(
-        "  - {id: s, kind: database, replicas: 3, replication: {topology: single_leader, mode: sync, "
-        f"read_from: leader, failover: {{mode: automatic, fencing: stonith}}}}{durability}}}"
-    )
+    m = one("  - {id: s, kind: database, replicas: 3, replication: {topology: single_leader, mode: sync, "
+            f"read_from: leader, failover: {{mode: automatic, fencing: stonith}}}}{durability}}}")
     assert isinstance(m.settings, SingleLeaderSettings) and m.settings.fsync == fsync
     assert not m.unmodelled and not m.missing
 
 
 def test_fsync_stays_unmodelled_where_the_protocol_model_lacks_it() -> None:
-    m = one(
-        "  - {id: s, kind: database, replicas: 3, replication: {topology: leaderless, quorum: {r: 2, w: 2, "
-        "sloppy: false}, anti_entropy: {read_repair: false, hinted_handoff: true}}, durability: {fsync: periodic}}",
-        "no_stale_reads",
-    )
+    m = one("  - {id: s, kind: database, replicas: 3, replication: {topology: leaderless, quorum: {r: 2, w: 2, "
+            "sloppy: false}, anti_entropy: {read_repair: false, hinted_handoff: true}}, durability: {fsync: periodic}}",
+            "no_stale_reads")
     assert isinstance(m.settings, LeaderlessSettings) and any("fsync is periodic" in u for u in m.unmodelled)
 
 
 def test_periodic_fsync_sync_fenced_leader_loses_writes_in_verify() -> None:
-    m = model(
-        "  - {id: s, kind: database, replicas: 3, replication: {topology: single_leader, mode: sync, "
-        "read_from: leader, failover: {mode: automatic, fencing: stonith}}, durability: {fsync: periodic}}",
-        "  - {id: d, owner: app, store: s, consistency: linearizable}",
-    )
+    m = model("  - {id: s, kind: database, replicas: 3, replication: {topology: single_leader, mode: sync, "
+              "read_from: leader, failover: {mode: automatic, fencing: stonith}}, durability: {fsync: periodic}}",
+              "  - {id: d, owner: app, store: s, consistency: linearizable}")
     [v] = verify_model(m, bounds=REVIEW_BOUNDS, budget=REVIEW_BUDGET)
     assert v.status == VIOLATED and v.anomaly == "lost acknowledged write"
     assert len(v.counterexample.steps) == 6  # type: ignore[union-attr]  # write, 2 replications, ack, crash, restart
@@ -172,18 +144,12 @@ def test_replicas_without_replication_settings_are_unknown() -> None:
     ],
 )
 def test_consensus_read_paths(routing: str, mode: str) -> None:
-    m = one(
-        f"  - {{id: s, kind: coordination, replicas: 3, replication: {{topology: consensus, {routing}}}}}",
-        extra="defaults: {max_clock_skew_ms: 10}",
-    )
+    m = one(f"  - {{id: s, kind: coordination, replicas: 3, replication: {{topology: consensus, {routing}}}}}",
+            extra="defaults: {max_clock_skew_ms: 10}")
     if mode == "lease":
         # pauses cannot be ruled out by the schema; the safe answer to "re-checked after one?" is searched
-        assert m.settings == RaftSettings(
-            read_mode="lease",
-            bounded_clock_skew=True,
-            faults=("crash", "partition", "pause"),
-            lease_rechecked_after_pause=True,
-        )
+        assert m.settings == RaftSettings(read_mode="lease", bounded_clock_skew=True,
+                                          faults=("crash", "partition", "pause"), lease_rechecked_after_pause=True)
         assert len(m.unmodelled) == 1 and "re-checks its lease on a monotonic clock" in m.unmodelled[0]
     else:
         assert m.settings == RaftSettings(read_mode=mode, bounded_clock_skew=True)  # type: ignore[arg-type]
@@ -192,12 +158,9 @@ def test_consensus_read_paths(routing: str, mode: str) -> None:
 
 
 def test_lease_reads_never_hold_but_name_the_pause_assumption() -> None:
-    m = model(
-        "  - {id: s, kind: coordination, replicas: 3, replication: {topology: consensus, read_from: leader, "
-        "linearizable_reads: lease}}",
-        "  - {id: d, owner: app, store: s, consistency: linearizable}",
-        extra="defaults: {max_clock_skew_ms: 10}",
-    )
+    m = model("  - {id: s, kind: coordination, replicas: 3, replication: {topology: consensus, read_from: leader, "
+              "linearizable_reads: lease}}", "  - {id: d, owner: app, store: s, consistency: linearizable}",
+              extra="defaults: {max_clock_skew_ms: 10}")
     [v] = verify_model(m, bounds=REVIEW_BOUNDS, budget=Budget(max_states=400_000, max_seconds=120))
     # the bounded space is exhausted without a violation (pauses included, lease re-checked after them) ...
     assert v.states < 400_000 and "no violation within bounds" in v.reason
@@ -206,10 +169,8 @@ def test_lease_reads_never_hold_but_name_the_pause_assumption() -> None:
 
 
 def test_lease_reads_without_a_skew_bound_are_missing_it() -> None:
-    m = one(
-        "  - {id: s, kind: database, replicas: 5, replication: {topology: consensus, protocol: multi_paxos, "
-        "read_from: leader, linearizable_reads: lease}}"
-    )
+    m = one("  - {id: s, kind: database, replicas: 5, replication: {topology: consensus, protocol: multi_paxos, "
+            "read_from: leader, linearizable_reads: lease}}")
     assert isinstance(m.settings, RaftSettings) and m.settings.read_mode == "lease"
     assert any("max_clock_skew_ms" in x for x in m.missing)
     assert any("multi_paxos modelled as Raft-like" in a for a in m.assumptions)
@@ -224,31 +185,21 @@ def test_consensus_leader_reads_without_saying_how_are_missing() -> None:
 
 
 def test_leaderless_large_n_is_scaled_keeping_the_quorum_shape() -> None:
-    m = one(
-        "  - {id: s, kind: database, replicas: 9, replication: {topology: leaderless, quorum: {n: 9, r: 2, w: 2, "
-        "sloppy: false}, anti_entropy: {read_repair: true, hinted_handoff: true}, "
-        "conflict_resolution: {strategy: lww, clock: wall}}}",
-        "causal",
-    )
-    assert m.settings == LeaderlessSettings(n=3, r=1, w=1, sloppy_quorum=False, hinted_handoff=True, read_repair=True)
+    m = one("  - {id: s, kind: database, replicas: 9, replication: {topology: leaderless, quorum: {n: 9, r: 2, w: 2, "
+            "sloppy: false}, anti_entropy: {read_repair: true, hinted_handoff: true}, "
+            "conflict_resolution: {strategy: lww, clock: wall}}}", "causal")
+    assert m.settings == LeaderlessSettings(n=3, r=1, w=1, sloppy_quorum=False, hinted_handoff=True,
+                                            read_repair=True)
     assert any("clock skew between coordinators" in u for u in m.unmodelled)
 
 
 @pytest.mark.parametrize(
     ("nrw", "scaled"),
-    [
-        ((3, 1, 1), (3, 1, 1)),
-        ((9, 2, 2), (3, 1, 1)),
-        ((6, 3, 4), (3, 2, 2)),
-        ((5, 3, 3), (3, 2, 2)),
-        ((5, 1, 5), (3, 1, 3)),
-        ((5, 5, 1), (3, 3, 1)),
-        ((7, 1, 6), (3, 1, 2)),
-    ],
+    [((3, 1, 1), (3, 1, 1)), ((9, 2, 2), (3, 1, 1)), ((6, 3, 4), (3, 2, 2)), ((5, 3, 3), (3, 2, 2)),
+     ((5, 1, 5), (3, 1, 3)), ((5, 5, 1), (3, 3, 1)), ((7, 1, 6), (3, 1, 2))],
 )
-def test_scale_quorum_keeps_overlap_and_all_replica_quorums(
-    nrw: tuple[int, int, int], scaled: tuple[int, int, int]
-) -> None:
+def test_scale_quorum_keeps_overlap_and_all_replica_quorums(nrw: tuple[int, int, int],
+                                                            scaled: tuple[int, int, int]) -> None:
     n, r, w = nrw
     assert _scale_quorum(n, r, w) == scaled
     n2, r2, w2 = scaled
@@ -267,10 +218,8 @@ def test_leaderless_unknowns() -> None:
 
 
 def test_multi_leader_lww_and_clocks() -> None:
-    lww = (
-        "  - {{id: s, kind: database, replicas: 2, replication: {{topology: multi_leader, "
-        "conflict_resolution: {{strategy: lww{}}}}}}}"
-    )
+    lww = "  - {{id: s, kind: database, replicas: 2, replication: {{topology: multi_leader, " \
+          "conflict_resolution: {{strategy: lww{}}}}}}}"
     assert one(lww.format(", clock: wall"), "linearizable").settings == MultiLeaderSettings(clock_skew=(0, -2))
     bounded = one(lww.format(", clock: hybrid_logical, max_clock_skew_ms: 5"), "linearizable")
     assert bounded.settings == MultiLeaderSettings(clock_skew=(0, -2))  # writes < 5 ms apart still reorder
@@ -281,23 +230,14 @@ def test_multi_leader_lww_and_clocks() -> None:
 
 
 def test_multi_leader_crdt_and_unmodelled_resolutions() -> None:
-    crdt = (
-        "  - {id: s, kind: database, replicas: 3, replication: {topology: multi_leader, "
-        "conflict_resolution: {strategy: crdt, crdt_type: or_set}}}"
-    )
+    crdt = ("  - {id: s, kind: database, replicas: 3, replication: {topology: multi_leader, "
+            "conflict_resolution: {strategy: crdt, crdt_type: or_set}}}")
     assert one(crdt, "no_lost_writes").settings == MultiLeaderSettings(conflict="crdt_set")
     # the session and causal checkers need registers
-    assert (
-        one(
-            crdt.replace("{topology: multi_leader,", "{topology: multi_leader, session_guarantees: none,"), "causal"
-        ).settings
-        is None
-    )
-    merge = one(
-        "  - {id: s, kind: database, replicas: 3, replication: {topology: multi_leader, "
-        "conflict_resolution: {strategy: merge_function}}}",
-        "no_lost_writes",
-    )
+    assert one(crdt.replace("{topology: multi_leader,", "{topology: multi_leader, session_guarantees: none,"),
+               "causal").settings is None
+    merge = one("  - {id: s, kind: database, replicas: 3, replication: {topology: multi_leader, "
+                "conflict_resolution: {strategy: merge_function}}}", "no_lost_writes")
     assert merge.settings is None and "merge function" in merge.reason
     bare = one("  - {id: s, kind: database, replicas: 3, replication: {topology: multi_leader}}", "no_lost_writes")
     assert bare.settings is None and bare.missing == ("stores.s.replication.conflict_resolution",)
@@ -306,47 +246,34 @@ def test_multi_leader_crdt_and_unmodelled_resolutions() -> None:
 # --------------------------------------------------------------------------- replicated log
 
 
-LOG = (
-    "  - {{id: s, kind: log, replicas: 3, replication: {{topology: single_leader{rep}}}}}\n"
-    "topics:\n  - {{id: t, broker: s, producers: [{producers}]}}"
-)
+LOG = ("  - {{id: s, kind: log, replicas: 3, replication: {{topology: single_leader{rep}}}}}\n"
+       "topics:\n  - {{id: t, broker: s, producers: [{producers}]}}")
 
 
 def test_log_takes_the_weakest_producer_acks() -> None:
-    stores = LOG.format(
-        rep=", quorum: {min_in_sync_replicas: 2}, unclean_leader_election: false",
-        producers="{service: app, acks: all}, {service: app, acks: '1'}",
-    )
+    stores = LOG.format(rep=", quorum: {min_in_sync_replicas: 2}, unclean_leader_election: false",
+                        producers="{service: app, acks: all}, {service: app, acks: '1'}")
     m = map_store(model(stores), "t", "sequential")
-    assert m.settings == KafkaSettings(
-        replication_factor=3, acks=1, min_insync_replicas=2, unclean_leader_election=False
-    )
+    assert m.settings == KafkaSettings(replication_factor=3, acks=1, min_insync_replicas=2,
+                                       unclean_leader_election=False)
     assert m.topic == "t" and m.store == "s" and not m.missing
 
 
 def test_log_missing_acks_isr_and_unclean_election() -> None:
     stores = LOG.format(rep="", producers="{service: app}")
     m = map_store(model(stores), "t", "sequential")
-    assert m.settings == KafkaSettings(
-        replication_factor=3, acks="all", min_insync_replicas=3, unclean_leader_election=False
-    )
-    assert m.missing == (
-        "topics.t.producers[0].acks (app)",
-        "stores.s.replication.quorum.min_in_sync_replicas",
-        "stores.s.replication.unclean_leader_election",
-    )
+    assert m.settings == KafkaSettings(replication_factor=3, acks="all", min_insync_replicas=3,
+                                       unclean_leader_election=False)
+    assert m.missing == ("topics.t.producers[0].acks (app)", "stores.s.replication.quorum.min_in_sync_replicas",
+                         "stores.s.replication.unclean_leader_election")
 
 
 def test_log_fsync_never_means_page_cache_acknowledgements() -> None:
-    stores = LOG.format(
-        rep=", quorum: {min_in_sync_replicas: 2}, unclean_leader_election: false}, "
-        "durability: {fsync: never, persistent: true",
-        producers="{service: app, acks: all}",
-    )
+    stores = LOG.format(rep=", quorum: {min_in_sync_replicas: 2}, unclean_leader_election: false}, "
+                        "durability: {fsync: never, persistent: true", producers="{service: app, acks: all}")
     m = map_store(model(stores), "t", "no_lost_writes")
-    assert m.settings == KafkaSettings(
-        replication_factor=3, acks="all", min_insync_replicas=2, unclean_leader_election=False, fsync="periodic"
-    )
+    assert m.settings == KafkaSettings(replication_factor=3, acks="all", min_insync_replicas=2,
+                                       unclean_leader_election=False, fsync="periodic")
     assert not m.unmodelled and any("page cache" in a for a in m.assumptions)
 
 
@@ -355,11 +282,9 @@ def test_log_fsync_never_means_page_cache_acknowledgements() -> None:
 
 def test_missing_setting_with_a_violation_anyway_is_violated() -> None:
     # async replication loses the write whatever the (unstated) fencing is
-    m = model(
-        "  - {id: s, kind: database, replicas: 2, replication: {topology: single_leader, mode: async, "
-        "read_from: leader, failover: {mode: automatic}}}",
-        "  - {id: d, owner: app, store: s, consistency: linearizable}",
-    )
+    m = model("  - {id: s, kind: database, replicas: 2, replication: {topology: single_leader, mode: async, "
+              "read_from: leader, failover: {mode: automatic}}}",
+              "  - {id: d, owner: app, store: s, consistency: linearizable}")
     [v] = verify_model(m, bounds=REVIEW_BOUNDS, budget=REVIEW_BUDGET)
     assert v.status == VIOLATED and v.missing == ("stores.s.replication.failover.fencing",)
     assert "safest value" in v.reason
@@ -367,21 +292,17 @@ def test_missing_setting_with_a_violation_anyway_is_violated() -> None:
 
 def test_missing_setting_without_a_violation_is_unknown_and_names_it() -> None:
     # (a sync leader with fencing unstated no longer serves: at 2 faults it breaks even when fenced)
-    m = model(
-        "  - {id: s, kind: database, replicas: 3, replication: {topology: leaderless, quorum: {n: 3, r: 2, "
-        "w: 2}, anti_entropy: {read_repair: false, hinted_handoff: true}}}",
-        "  - {id: d, owner: app, store: s, consistency: read_your_writes}",
-    )
+    m = model("  - {id: s, kind: database, replicas: 3, replication: {topology: leaderless, quorum: {n: 3, r: 2, "
+              "w: 2}, anti_entropy: {read_repair: false, hinted_handoff: true}}}",
+              "  - {id: d, owner: app, store: s, consistency: read_your_writes}")
     [v] = verify_model(m)
     assert "no violation within bounds" in v.reason  # the search space was exhausted ...
     assert v.status == UNKNOWN and v.missing == ("stores.s.replication.quorum.sloppy",)  # ... but sloppy is unsaid
 
 
 def test_eventual_is_not_checked_and_domains_without_requirement_are_skipped() -> None:
-    m = model(
-        "  - {id: s, kind: database, replicas: 1}",
-        "  - {id: d, owner: app, store: s, consistency: eventual}\n  - {id: e, owner: app, store: s}",
-    )
+    m = model("  - {id: s, kind: database, replicas: 1}",
+              "  - {id: d, owner: app, store: s, consistency: eventual}\n  - {id: e, owner: app, store: s}")
     [v] = verify_model(m)
     assert v.domain == "d" and v.status == NOT_CHECKED and v.checked is None
 
@@ -396,7 +317,8 @@ def _verdicts(name: str, budget: Budget | None = None) -> dict[str, tuple[str, s
     """(status, anomaly, steps) at the `pacelc verify` bounds and budget, which settle every example domain."""
     m = load([str(EXAMPLES / name / "system.yaml")]).model
     found = verify_model(m, bounds=VERIFY_BOUNDS, budget=budget or VERIFY_BUDGET)
-    return {v.domain: (v.status, v.anomaly, len(v.counterexample.steps) if v.counterexample else None) for v in found}
+    return {v.domain: (v.status, v.anomaly, len(v.counterexample.steps) if v.counterexample else None)
+            for v in found}
 
 
 @pytest.mark.parametrize("name", ["checkout", "collab", "platform"])

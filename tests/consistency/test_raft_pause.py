@@ -9,9 +9,8 @@ PAUSE = ("crash", "partition", "pause")
 
 
 def test_lease_reads_with_bounded_skew_are_stale_after_a_process_pause() -> None:
-    r = check_protocol(
-        RaftSettings(read_mode="lease", bounded_clock_skew=True, faults=PAUSE), "linearizable", Bounds(), BUDGET
-    )
+    r = check_protocol(RaftSettings(read_mode="lease", bounded_clock_skew=True, faults=PAUSE), "linearizable",
+                       Bounds(), BUDGET)
     assert r.status == VIOLATED and r.anomaly == "stale read"
     assert r.counterexample is not None
     texts = [s.text for s in r.counterexample.steps]
@@ -30,15 +29,12 @@ def test_pause_alone_is_enough() -> None:
 
 
 def test_lease_rechecked_on_a_monotonic_clock_after_resuming_stays_linearizable() -> None:
-    r = check_protocol(
-        RaftSettings(read_mode="lease", faults=PAUSE, lease_rechecked_after_pause=True),
-        "linearizable",
-        Bounds(),
-        BUDGET,
-    )
+    r = check_protocol(RaftSettings(read_mode="lease", faults=PAUSE, lease_rechecked_after_pause=True),
+                       "linearizable", Bounds(), BUDGET)
     assert r.status == HOLDS, r.summary()
 
 
 def test_read_index_reads_are_unaffected_by_pauses() -> None:
     r = check_protocol(RaftSettings(read_mode="read_index", faults=PAUSE), "linearizable", Bounds(), BUDGET)
     assert r.status == HOLDS, r.summary()
+

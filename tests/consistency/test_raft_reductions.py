@@ -30,13 +30,8 @@ PAUSE = ("crash", "partition", "pause")
 
 @functools.cache
 def _run(s: RaftSettings, bounds: Bounds, model_reduce: bool = True, engine_reduce: bool = True) -> CheckResult:
-    return explore(
-        Raft(s, bounds.replicas, bounds.clients, reduce=model_reduce),
-        LINEARIZABLE,
-        bounds,
-        BUDGET,
-        reduce=engine_reduce,
-    )
+    return explore(Raft(s, bounds.replicas, bounds.clients, reduce=model_reduce), LINEARIZABLE, bounds, BUDGET,
+                   reduce=engine_reduce)
 
 
 def _id(s: RaftSettings) -> str:
@@ -71,9 +66,8 @@ def event_sequences(draw: st.DrawFn, clients: int = 3, max_ops: int = 6) -> list
         if tag == "i":
             # x is a register (read, write, cas), y a list (read, append)
             key = draw(st.sampled_from(["x", "y"]))
-            kind = draw(
-                st.sampled_from(["read", "read", "write", "write", "cas"] if key == "x" else ["read", "append"])
-            )
+            kind = draw(st.sampled_from(["read", "read", "write", "write", "cas"] if key == "x" else
+                                        ["read", "append"]))
             value += 1
             arg: Any = None
             if kind in ("write", "append"):
@@ -91,9 +85,8 @@ def event_sequences(draw: st.DrawFn, clients: int = 3, max_ops: int = 6) -> list
                 result = draw(st.sampled_from([None, *range(1, value + 1)]))
             elif kind == "read":
                 vals = range(1, value + 1)
-                result = draw(
-                    st.sampled_from([None, *((v,) for v in vals), *((v, w) for v in vals for w in vals if v < w)])
-                )
+                result = draw(st.sampled_from([None, *((v,) for v in vals),
+                                               *((v, w) for v in vals for w in vals if v < w)]))
             elif kind == "cas":
                 result = draw(st.booleans())
             events.append(("r", c, result, ok))
@@ -160,11 +153,8 @@ SETTINGS = [
 ]
 
 
-@pytest.mark.parametrize(
-    "bounds",
-    [Bounds(ops=2, faults=1), Bounds(ops=3, faults=1), Bounds(ops=2, faults=2)],
-    ids=lambda b: f"{b.ops}ops-{b.faults}faults",
-)
+@pytest.mark.parametrize("bounds", [Bounds(ops=2, faults=1), Bounds(ops=3, faults=1), Bounds(ops=2, faults=2)],
+                         ids=lambda b: f"{b.ops}ops-{b.faults}faults")
 @pytest.mark.parametrize("s", SETTINGS, ids=_id)
 def test_reduced_and_plain_search_agree(s: RaftSettings, bounds: Bounds) -> None:
     plain = _run(s, bounds, model_reduce=False, engine_reduce=False)
@@ -176,9 +166,8 @@ def test_reduced_and_plain_search_agree(s: RaftSettings, bounds: Bounds) -> None
 
 @pytest.mark.parametrize(("model_reduce", "engine_reduce"), [(True, False), (False, True)])
 @pytest.mark.parametrize("s", SETTINGS, ids=_id)
-def test_each_reduction_alone_agrees_with_the_plain_search(
-    s: RaftSettings, model_reduce: bool, engine_reduce: bool
-) -> None:
+def test_each_reduction_alone_agrees_with_the_plain_search(s: RaftSettings, model_reduce: bool,
+                                                           engine_reduce: bool) -> None:
     bounds = Bounds(ops=3, faults=1)
     plain = _run(s, bounds, model_reduce=False, engine_reduce=False)
     one = _run(s, bounds, model_reduce, engine_reduce)

@@ -36,49 +36,21 @@ def _text(results: list[DomainVerification], files: tuple[str, ...]) -> str:
 @click.command("verify")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
 @click.option("--domain", "domains", multiple=True, help="Check only this domain (repeatable).")
-@click.option(
-    "--max-ops",
-    type=click.IntRange(1, 8),
-    default=VERIFY_BOUNDS.ops,
-    show_default=True,
-    help="Client operations per history.",
-)
-@click.option(
-    "--max-faults",
-    type=click.IntRange(0, 4),
-    default=VERIFY_BOUNDS.faults,
-    show_default=True,
-    help="Faults per history (crash, partition; process pause on Raft lease reads); recoveries are "
-    "free. 2 finds a leader that restarts, serves an unreplicated write and loses it to "
-    "failover.",
-)
-@click.option(
-    "--max-states",
-    type=click.IntRange(1),
-    default=VERIFY_BUDGET.max_states,
-    show_default=True,
-    help="States explored per domain before the verdict is unknown.",
-)
-@click.option(
-    "--budget-s",
-    type=click.FloatRange(min=0, min_open=True),
-    default=VERIFY_BUDGET.max_seconds,
-    show_default=True,
-    help="Seconds per domain before the verdict is unknown (a safety net: the "
-    "state budget keeps the output reproducible).",
-)
+@click.option("--max-ops", type=click.IntRange(1, 8), default=VERIFY_BOUNDS.ops, show_default=True,
+              help="Client operations per history.")
+@click.option("--max-faults", type=click.IntRange(0, 4), default=VERIFY_BOUNDS.faults, show_default=True,
+              help="Faults per history (crash, partition; process pause on Raft lease reads); recoveries are "
+              "free. 2 finds a leader that restarts, serves an unreplicated write and loses it to "
+              "failover.")
+@click.option("--max-states", type=click.IntRange(1), default=VERIFY_BUDGET.max_states, show_default=True,
+              help="States explored per domain before the verdict is unknown.")
+@click.option("--budget-s", type=click.FloatRange(min=0, min_open=True), default=VERIFY_BUDGET.max_seconds,
+              show_default=True, help="Seconds per domain before the verdict is unknown (a safety net: the "
+              "state budget keeps the output reproducible).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--timings", is_flag=True, help="Also print the seconds spent per domain (not reproducible).")
-def verify(
-    files: tuple[str, ...],
-    domains: tuple[str, ...],
-    max_ops: int,
-    max_faults: int,
-    max_states: int,
-    budget_s: float,
-    fmt: str,
-    timings: bool,
-) -> None:
+def verify(files: tuple[str, ...], domains: tuple[str, ...], max_ops: int, max_faults: int, max_states: int,
+           budget_s: float, fmt: str, timings: bool) -> None:
     """Model-check each domain's consistency requirement; print the shortest counterexample."""
     try:
         loaded = load(list(files))

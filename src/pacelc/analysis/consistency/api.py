@@ -41,9 +41,8 @@ def build_model(settings: Settings, bounds: Bounds) -> tuple[ProtocolModel, Boun
     raise TypeError(f"no protocol model for {type(settings).__name__}")
 
 
-def check_protocol(
-    settings: Settings, required_model: str, bounds: Bounds | None = None, budget: Budget | None = None
-) -> CheckResult:
+def check_protocol(settings: Settings, required_model: str, bounds: Bounds | None = None,
+                   budget: Budget | None = None) -> CheckResult:
     """Model-check a replication configuration against a consistency requirement.
 
     Returns a :class:`CheckResult` whose ``status`` is ``violated`` (with the shortest
@@ -78,28 +77,20 @@ def derive_guarantee(settings: Settings) -> tuple[str, tuple[str, ...]]:
             return EVENTUAL, (*base, "a deposed leader can keep serving after a partition (no fencing)")
         # the primary exposes a write before replicas confirm it, so a reader can see a
         # write that a failover then discards: durable, but not linearizable
-        return NO_LOST_WRITES, (
-            *base,
-            "fencing stops the old leader before a new one is promoted",
-            "reads served by the leader only",
-        )
+        return NO_LOST_WRITES, (*base, "fencing stops the old leader before a new one is promoted",
+                                "reads served by the leader only")
     if isinstance(s, LeaderlessSettings):
         strict = s.r + s.w > s.n and not s.sloppy_quorum
         if strict and s.read_repair:
-            return LINEARIZABLE, (
-                "R + W > N with strict quorums",
-                "read repair completes before the read returns",
-                "timestamps from a single coordinator clock (no skew)",
-            )
+            return LINEARIZABLE, ("R + W > N with strict quorums", "read repair completes before the read returns",
+                                  "timestamps from a single coordinator clock (no skew)")
         if strict:
             return "no_stale_reads", ("R + W > N with strict quorums", "no clock skew between coordinators")
         return EVENTUAL, ("anti-entropy and hinted handoff eventually deliver every write",)
     if isinstance(s, MultiLeaderSettings):
         if s.conflict == "crdt_set":
-            return NO_LOST_WRITES, (
-                "merge is a CRDT join (commutative, associative, idempotent)",
-                "every update eventually reaches every leader",
-            )
+            return NO_LOST_WRITES, ("merge is a CRDT join (commutative, associative, idempotent)",
+                                    "every update eventually reaches every leader")
         if any(s.clock_skew):
             return EVENTUAL, ("last-writer-wins on skewed clocks can drop a later acknowledged write",)
         return NO_LOST_WRITES, ("perfectly synchronised clocks (concurrent writes still lose silently)",)
@@ -107,32 +98,21 @@ def derive_guarantee(settings: Settings) -> tuple[str, tuple[str, ...]]:
         base = ("term, vote and log persisted before replying", "majority of nodes available for progress")
         if s.read_mode == "read_index":
             return LINEARIZABLE, (*base, "leader confirms leadership with a majority per read")
-        if (
-            s.read_mode == "lease"
-            and s.bounded_clock_skew
-            and "pause" in s.faults
-            and not s.lease_rechecked_after_pause
-        ):
-            return NO_LOST_WRITES, (
-                *base,
-                "a leader resuming from a pause serves lease reads it checked before "
-                "the pause, after a newer leader took over",
-            )
+        if s.read_mode == "lease" and s.bounded_clock_skew and "pause" in s.faults \
+                and not s.lease_rechecked_after_pause:
+            return NO_LOST_WRITES, (*base, "a leader resuming from a pause serves lease reads it checked before "
+                                    "the pause, after a newer leader took over")
         if s.read_mode == "lease" and s.bounded_clock_skew:
-            return LINEARIZABLE, (
-                *base,
-                "clock drift below the lease safety margin",
-                "no process pause outlives the lease, or the lease is re-checked after one",
-            )
+            return LINEARIZABLE, (*base, "clock drift below the lease safety margin",
+                                  "no process pause outlives the lease, or the lease is re-checked after one")
         if s.read_mode == "follower":
             return EVENTUAL, (*base, "followers apply committed entries with lag")
         return NO_LOST_WRITES, (*base, "a deposed or newly elected leader may serve stale reads")
     if isinstance(s, KafkaSettings):
         base = ("broker crash keeps the page cache (no simultaneous power loss without fsync)",)
         if s.fsync != "always":
-            return EVENTUAL, (
-                "a power loss of the last in-sync replicas loses records acknowledged from the page cache",
-            )
+            return EVENTUAL, ("a power loss of the last in-sync replicas loses records acknowledged from the page "
+                              "cache",)
         if s.acks == "all" and s.min_insync_replicas >= 2 and not s.unclean_leader_election:
             return NO_LOST_WRITES, (*base, f"at most {s.min_insync_replicas - 1} in-sync replicas fail at once")
         return EVENTUAL, (*base, "acknowledged records can be lost on leader failure")

@@ -163,9 +163,8 @@ class LinMonitor:
         out = self._perm.get(k)
         if out is None:
             pending, configs = self.summaries[sid]
-            out = self._perm[k] = self._intern(
-                (_permuted(pending, perm), frozenset((st, _permuted(m, perm)) for st, m in configs))
-            )
+            out = self._perm[k] = self._intern((_permuted(pending, perm),
+                                                frozenset((st, _permuted(m, perm)) for st, m in configs)))
         return out
 
 
@@ -192,7 +191,7 @@ def _monitor_event(summ: tuple[Any, ...], ev: tuple[Any, ...]) -> tuple[Any, ...
     pending, configs = summ
     c = ev[1]
     if ev[0] == "i":
-        pending = (*pending[:c], (ev[2], ev[3], ev[4]), *pending[c + 1 :])
+        pending = (*pending[:c], (ev[2], ev[3], ev[4]), *pending[c + 1:])
         out = set(configs)
         todo = list(configs)
         while todo:  # close under linearizing any pending operation not yet linearized
@@ -203,7 +202,7 @@ def _monitor_event(summ: tuple[Any, ...], ev: tuple[Any, ...]) -> tuple[Any, ...
                 kind, key, arg = op
                 vals = dict(state)
                 res, vals[key] = _apply(kind, arg, vals.get(key))
-                cfg = (tuple(sorted(vals.items())), (*marks[:d], (res,), *marks[d + 1 :]))
+                cfg = (tuple(sorted(vals.items())), (*marks[:d], (res,), *marks[d + 1:]))
                 if cfg not in out:
                     out.add(cfg)
                     todo.append(cfg)
@@ -220,8 +219,8 @@ def _monitor_event(summ: tuple[Any, ...], ev: tuple[Any, ...]) -> tuple[Any, ...
                 continue  # a failed operation had no effect
         elif m is None or (kind in (READ, CAS) and m[0] != result):
             continue
-        kept.add((state, (*marks[:c], None, *marks[c + 1 :])))
-    return (*pending[:c], None, *pending[c + 1 :]), frozenset(kept)
+        kept.add((state, (*marks[:c], None, *marks[c + 1:])))
+    return (*pending[:c], None, *pending[c + 1:]), frozenset(kept)
 
 
 def explore(

@@ -275,7 +275,9 @@ def check_causal(h: History) -> Verdict:
     keys = sorted({o.key for o in ops})
     kidx = {k: i for i, k in enumerate(keys)}
     writes_mask = sum(1 << i for i, o in enumerate(ops) if o.kind == WRITE)
-    views = [(c, s, writes_mask | sum(1 << pos[o.index] for o in s)) for c, s in sorted(_sessions(ops).items())]
+    views = [
+        (c, s, writes_mask | sum(1 << pos[o.index] for o in s)) for c, s in sorted(_sessions(ops).items())
+    ]
     for c, s, mine in views:
         if not _serialize(ops, closure, mine, kidx):
             return Verdict(

@@ -70,9 +70,8 @@ REQUIREMENTS: dict[str, str | None] = {
 }
 #: Requirements that a client's own session tokens or stickiness can satisfy on follower reads:
 #: the protocol models have no sessions, so these are not checked on session-routed reads.
-_SESSION_SENSITIVE = frozenset(
-    {SEQUENTIAL, CAUSAL, READ_YOUR_WRITES, MONOTONIC_READS, MONOTONIC_WRITES, WRITES_FOLLOW_READS}
-)
+_SESSION_SENSITIVE = frozenset({SEQUENTIAL, CAUSAL, READ_YOUR_WRITES, MONOTONIC_READS, MONOTONIC_WRITES,
+                                WRITES_FOLLOW_READS})
 _FOLLOWER_READS = ("followers", "any", "nearest")
 
 #: Bounds for `pacelc review` (CNS050) and `pacelc verify`: 2 faults, because one misses a real anomaly.
@@ -92,12 +91,10 @@ REVIEW_BUDGET = Budget(max_states=10_000, max_seconds=20.0)
 VERIFY_BOUNDS = REVIEW_BOUNDS
 VERIFY_BUDGET = Budget(max_states=1_000_000, max_seconds=60.0)
 #: Why lease reads on a consensus store are never proved: what the search assumes about pauses.
-_LEASE_AFTER_PAUSE = (
-    "whether the leader re-checks its lease on a monotonic clock after a process pause (GC, VM "
-    "stall), which lease reads rest on: the model cannot state it (searched as re-checked); "
-    "without it a paused leader serves stale reads (8 steps: the Raft model with "
-    "lease_rechecked_after_pause off)"
-)
+_LEASE_AFTER_PAUSE = ("whether the leader re-checks its lease on a monotonic clock after a process pause (GC, VM "
+                      "stall), which lease reads rest on: the model cannot state it (searched as re-checked); "
+                      "without it a paused leader serves stale reads (8 steps: the Raft model with "
+                      "lease_rechecked_after_pause off)")
 #: Largest replica count explored; quorum properties are kept when scaling down (see _scale_quorum).
 MAX_REPLICAS = 3
 
@@ -199,11 +196,8 @@ class DomainVerification:
             lines.append(f"  shortest counterexample ({len(self.counterexample.steps)} steps):")
             lines += [f"    {s}" for s in self.steps]
             lines.append(f"  why: {self.counterexample.reason}")
-        for label, items in (
-            ("not stated in the model", self.missing),
-            ("not modelled", self.unmodelled),
-            ("assumed", self.assumptions),
-        ):
+        for label, items in (("not stated in the model", self.missing), ("not modelled", self.unmodelled),
+                             ("assumed", self.assumptions)):
             for item in items:
                 lines.append(f"  {label}: {item}")
         return "\n".join(lines)
@@ -254,14 +248,8 @@ class _Mapper:
 
     def done(self, settings: Settings | None, replicas: int | None = None, reason: str = "") -> StoreMapping:
         return StoreMapping(
-            self.store.id,
-            self.topic.id if self.topic else None,
-            settings,
-            replicas,
-            tuple(self.missing),
-            tuple(self.unmodelled),
-            tuple(self.assumptions),
-            reason,
+            self.store.id, self.topic.id if self.topic else None, settings, replicas,
+            tuple(self.missing), tuple(self.unmodelled), tuple(self.assumptions), reason,
         )
 
     def none(self, reason: str) -> StoreMapping:
@@ -273,15 +261,11 @@ class _Mapper:
         if d is None:
             return
         if not d.persistent:
-            self.unmodelled.append(
-                f"{self.path}.durability.persistent is false: a restart loses the node's data "
-                "(this protocol model keeps data across restarts)"
-            )
+            self.unmodelled.append(f"{self.path}.durability.persistent is false: a restart loses the node's data "
+                                   "(this protocol model keeps data across restarts)")
         elif d.fsync in ("periodic", "never") and consensus_or_replica:
-            self.unmodelled.append(
-                f"{self.path}.durability.fsync is {d.fsync}: a crash loses the last "
-                "acknowledged writes (this protocol model fsyncs before acknowledging)"
-            )
+            self.unmodelled.append(f"{self.path}.durability.fsync is {d.fsync}: a crash loses the last "
+                                   "acknowledged writes (this protocol model fsyncs before acknowledging)")
 
     def _fsync(self) -> str:
         """The single-leader model's fsync setting for this store's durability settings."""
@@ -293,19 +277,16 @@ class _Mapper:
             self.assumptions.append(f"{p}.persistent is false: a crash or restart loses everything the node held")
             return "never"
         if d.fsync == "never":
-            self.assumptions.append(
-                f"{p}.fsync is never: the OS writes dirty pages back when it chooses, modelled "
-                "as fsync at any time; a machine crash loses the rest"
-            )
+            self.assumptions.append(f"{p}.fsync is never: the OS writes dirty pages back when it chooses, modelled "
+                                    "as fsync at any time; a machine crash loses the rest")
         else:
             self.assumptions.append(f"{p}.fsync is periodic: a machine crash loses what was not yet flushed")
         return "periodic"
 
     def _scaled(self, n: int, what: str) -> int:
         if n > MAX_REPLICAS:
-            self.assumptions.append(
-                f"{what}: {MAX_REPLICAS} of the {n} replicas explored (majorities and quorum overlaps are the same)"
-            )
+            self.assumptions.append(f"{what}: {MAX_REPLICAS} of the {n} replicas explored (majorities and quorum "
+                                    "overlaps are the same)")
             return MAX_REPLICAS
         return n
 
@@ -314,9 +295,8 @@ class _Mapper:
         if rep is None:
             if store.replicas > 1:
                 self.missing.append(f"{self.path}.replication")
-                return self.none(
-                    f"{store.replicas} replicas but the model does not say how they replicate ({self.path}.replication)"
-                )
+                return self.none(f"{store.replicas} replicas but the model does not say how they replicate "
+                                 f"({self.path}.replication)")
             return self._single_copy()
         if rep.topology == "none" or store.replicas == 1:
             return self._single_copy()
@@ -333,15 +313,8 @@ class _Mapper:
     # -- one copy
     def _single_copy(self) -> StoreMapping:
         self.assumptions.append("one copy of the data: modelled as a single leader without replicas")
-        s = SingleLeaderSettings(
-            replication="sync",
-            failover="none",
-            fencing=True,
-            read_from="leader",
-            visible_before_ack=False,
-            faults=("crash",),
-            fsync=self._fsync(),
-        )
+        s = SingleLeaderSettings(replication="sync", failover="none", fencing=True, read_from="leader",
+                                 visible_before_ack=False, faults=("crash",), fsync=self._fsync())
         return self.done(s, replicas=1)
 
     # -- sessions on follower reads
@@ -349,23 +322,17 @@ class _Mapper:
         """Reason not to run, when follower reads meet a requirement that session routing decides."""
         if self.required not in _SESSION_SENSITIVE:
             if self.required in (LINEARIZABLE, NO_STALE_READS):
-                self.assumptions.append(
-                    "session guarantees are irrelevant here: they order a client's own "
-                    "reads, and linearizability also binds every other client"
-                )
+                self.assumptions.append("session guarantees are irrelevant here: they order a client's own "
+                                        "reads, and linearizability also binds every other client")
             return None
         if session is None:
             self.missing.append(f"{self.path}.replication.session_guarantees")
-            return (
-                f"reads go to {where} and the model does not say which session guarantees they have "
-                f"({self.path}.replication.session_guarantees)"
-            )
+            return (f"reads go to {where} and the model does not say which session guarantees they have "
+                    f"({self.path}.replication.session_guarantees)")
         if session != "none":
             self.unmodelled.append(f"session guarantees ({session})")
-            return (
-                f"reads go to {where} with session guarantees ({session}), which the protocol models do "
-                "not model; the verdict rests on them"
-            )
+            return (f"reads go to {where} with session guarantees ({session}), which the protocol models do "
+                    "not model; the verdict rests on them")
         return None
 
     # -- single leader
@@ -391,9 +358,8 @@ class _Mapper:
         if failover == "automatic" and not fencing and rep.linearizable_reads in ("lease", "read_index", "quorum_read"):
             # the leader checks it still leads before a read, but nothing stops a deposed one writing:
             # the model has one switch for both, so the safe side is taken and a pass stays unknown
-            self.unmodelled.append(
-                f"leader check on reads ({rep.linearizable_reads}) without fencing of writes (modelled as fencing)"
-            )
+            self.unmodelled.append(f"leader check on reads ({rep.linearizable_reads}) without fencing of writes "
+                                   "(modelled as fencing)")
             fencing = True
         read_from = rep.read_from
         if read_from is None:
@@ -404,20 +370,12 @@ class _Mapper:
             block = self._sessions_block(rep.session_guarantees, f"{read_from} replicas")
             if block:
                 return self.none(block)
-        self.assumptions.append(
-            "a write becomes visible at the leader when it is acknowledged (PostgreSQL "
-            "synchronous commit, MySQL semi-sync AFTER_SYNC); engines that show it earlier "
-            "are weaker than modelled"
-        )
+        self.assumptions.append("a write becomes visible at the leader when it is acknowledged (PostgreSQL "
+                                "synchronous commit, MySQL semi-sync AFTER_SYNC); engines that show it earlier "
+                                "are weaker than modelled")
         fsync = self._fsync()
-        s = SingleLeaderSettings(
-            replication=mode,
-            failover=failover,
-            fencing=fencing,
-            read_from=routed,
-            visible_before_ack=False,
-            fsync=fsync,
-        )
+        s = SingleLeaderSettings(replication=mode, failover=failover, fencing=fencing, read_from=routed,
+                                 visible_before_ack=False, fsync=fsync)
         return self.done(s, replicas=self._scaled(self.store.replicas, "single leader"))
 
     # -- consensus
@@ -433,10 +391,8 @@ class _Mapper:
         assert rep is not None
         p = f"{self.path}.replication"
         if rep.protocol not in (None, "raft"):
-            self.assumptions.append(
-                f"{rep.protocol} modelled as Raft-like consensus (majority commit, "
-                "leader election with up-to-date logs)"
-            )
+            self.assumptions.append(f"{rep.protocol} modelled as Raft-like consensus (majority commit, "
+                                    "leader election with up-to-date logs)")
         read_from = rep.read_from
         if read_from is None:
             self.missing.append(f"{p}.read_from")
@@ -459,9 +415,8 @@ class _Mapper:
                 mode = "lease"
                 bound = self._skew_bound()
                 if bound is None:
-                    self.missing.append(
-                        "defaults.max_clock_skew_ms (lease reads are safe only under bounded clock skew)"
-                    )
+                    self.missing.append("defaults.max_clock_skew_ms (lease reads are safe only under bounded "
+                                        "clock skew)")
                 else:
                     self.assumptions.append(f"clock skew stays below {bound:g} ms and the lease margin covers it")
                 # No schema field can rule out a process pause or say whether the lease is re-checked after
@@ -473,12 +428,8 @@ class _Mapper:
                 mode = "leader_local"
         self._durability()
         if mode == "lease":
-            s = RaftSettings(
-                read_mode=mode,
-                bounded_clock_skew=bounded,
-                faults=("crash", "partition", "pause"),
-                lease_rechecked_after_pause=True,
-            )
+            s = RaftSettings(read_mode=mode, bounded_clock_skew=bounded, faults=("crash", "partition", "pause"),
+                             lease_rechecked_after_pause=True)
         else:
             # other read paths never consult a clock: a pause is a slow crash to them
             s = RaftSettings(read_mode=mode, bounded_clock_skew=bounded)
@@ -511,22 +462,18 @@ class _Mapper:
             self.unmodelled.append("asynchronous read repair (modelled as completing before the read returns)")
         cr = rep.conflict_resolution
         if cr is not None and cr.strategy == "lww" and cr.clock != "truetime":
-            self.unmodelled.append(
-                f"clock skew between coordinators (last-writer-wins on {cr.clock or 'unstated'} "
-                "clocks; the leaderless model stamps writes from one clock)"
-            )
+            self.unmodelled.append(f"clock skew between coordinators (last-writer-wins on {cr.clock or 'unstated'} "
+                                   "clocks; the leaderless model stamps writes from one clock)")
         elif cr is not None and cr.strategy not in ("lww",):
-            self.unmodelled.append(
-                f"conflict resolution by {cr.strategy.replace('_', ' ')} (modelled as last-writer-wins on one clock)"
-            )
+            self.unmodelled.append(f"conflict resolution by {cr.strategy.replace('_', ' ')} (modelled as "
+                                   "last-writer-wins on one clock)")
         n2, r2, w2 = _scale_quorum(n, r, w)
         if (n2, r2, w2) != (n, r, w):
-            self.assumptions.append(
-                f"N={n}, R={r}, W={w} explored as N={n2}, R={r2}, W={w2}: the same quorum "
-                f"overlap (R+W {'>' if r + w > n else '≤'} N) and the same all-replica quorums"
-            )
+            self.assumptions.append(f"N={n}, R={r}, W={w} explored as N={n2}, R={r2}, W={w2}: the same quorum "
+                                    f"overlap (R+W {'>' if r + w > n else '≤'} N) and the same all-replica quorums")
         self._durability()
-        s = LeaderlessSettings(n=n2, r=r2, w=w2, sloppy_quorum=sloppy, hinted_handoff=handoff, read_repair=read_repair)
+        s = LeaderlessSettings(n=n2, r=r2, w=w2, sloppy_quorum=sloppy, hinted_handoff=handoff,
+                               read_repair=read_repair)
         return self.done(s)
 
     # -- multi-leader
@@ -545,13 +492,10 @@ class _Mapper:
                 return self.none(block)
         if cr.strategy == "crdt":
             if self.required in _SESSION_SENSITIVE - {SEQUENTIAL}:
-                return self.none(
-                    "the causal and session checkers judge read/write registers; a CRDT's merged state is not covered"
-                )
-            self.assumptions.append(
-                f"the CRDT ({cr.crdt_type or 'type unstated'}) modelled as an add-only set: every "
-                "update survives the merge"
-            )
+                return self.none("the causal and session checkers judge read/write registers; a CRDT's merged "
+                                 "state is not covered")
+            self.assumptions.append(f"the CRDT ({cr.crdt_type or 'type unstated'}) modelled as an add-only set: every "
+                                    "update survives the merge")
             s = MultiLeaderSettings(conflict="crdt_set")
         elif cr.strategy == "lww":
             s = MultiLeaderSettings(conflict="lww", clock_skew=self._lww_skew(cr.clock, cr.max_clock_skew_ms))
@@ -567,25 +511,19 @@ class _Mapper:
             self.assumptions.append("TrueTime commit wait orders writes by real time (no skew)")
             return (0, 0)
         if clock in ("logical", "vector"):
-            self.assumptions.append(
-                f"{clock} clocks do not follow real time: a write that did not see an "
-                "earlier one on another leader may get an older timestamp"
-            )
+            self.assumptions.append(f"{clock} clocks do not follow real time: a write that did not see an "
+                                    "earlier one on another leader may get an older timestamp")
             return (0, -2)
         bound = own_bound if own_bound is not None else self.model.defaults.max_clock_skew_ms
         if bound == 0:
             self.assumptions.append("clock skew bounded at 0 ms: timestamps follow real time")
             return (0, 0)
         if bound is None:
-            self.assumptions.append(
-                "no clock-skew bound stated: any bound above 0 gives the same history "
-                "(writes closer together than the skew can be reordered)"
-            )
+            self.assumptions.append("no clock-skew bound stated: any bound above 0 gives the same history "
+                                    "(writes closer together than the skew can be reordered)")
         else:
-            self.assumptions.append(
-                f"clock skew up to {bound:g} ms: two writes less than {bound:g} ms apart on "
-                "different leaders can be timestamped against real time"
-            )
+            self.assumptions.append(f"clock skew up to {bound:g} ms: two writes less than {bound:g} ms apart on "
+                                    "different leaders can be timestamped against real time")
         return (0, -2)
 
     # -- replicated log
@@ -621,19 +559,12 @@ class _Mapper:
         fsync = "always"
         if d is not None and d.persistent and d.fsync in ("periodic", "never"):
             # Kafka's default: acknowledged from the page cache, flushed when the OS decides
-            self.assumptions.append(
-                f"{self.path}.durability.fsync is {d.fsync}: brokers acknowledge from the page "
-                "cache; a power loss keeps only what was flushed"
-            )
+            self.assumptions.append(f"{self.path}.durability.fsync is {d.fsync}: brokers acknowledge from the page "
+                                    "cache; a power loss keeps only what was flushed")
             fsync = "periodic"
         self._durability(consensus_or_replica=False)
-        s = KafkaSettings(
-            replication_factor=rf,
-            acks="all" if weakest == "all" else int(weakest),
-            min_insync_replicas=min(isr, rf),
-            unclean_leader_election=unclean,
-            fsync=fsync,
-        )
+        s = KafkaSettings(replication_factor=rf, acks="all" if weakest == "all" else int(weakest),
+                          min_insync_replicas=min(isr, rf), unclean_leader_election=unclean, fsync=fsync)
         return self.done(s)
 
 
@@ -669,9 +600,8 @@ def _check(settings: Settings, requirement: str, bounds: Bounds, budget: Budget)
     return r, time.perf_counter() - t0
 
 
-def verify_domain(
-    model: SystemModel, domain: Domain, bounds: Bounds = VERIFY_BOUNDS, budget: Budget = VERIFY_BUDGET
-) -> DomainVerification:
+def verify_domain(model: SystemModel, domain: Domain, bounds: Bounds = VERIFY_BOUNDS,
+                  budget: Budget = VERIFY_BUDGET) -> DomainVerification:
     """The verdict for one domain (its ``consistency`` must be set)."""
     required = domain.consistency
     assert required is not None
@@ -681,81 +611,46 @@ def verify_domain(
     topic_id = topic.id if topic else None
     base = {"domain": domain.id, "store": store_id, "topic": topic_id, "required": required}
     if checked is None:
-        return DomainVerification(
-            **base,
-            checked=None,
-            status=NOT_CHECKED,
-            reason="eventual consistency constrains only infinite executions (replicas "
-            "converge); a bounded search cannot refute it",
-        )
+        return DomainVerification(**base, checked=None, status=NOT_CHECKED,
+                                  reason="eventual consistency constrains only infinite executions (replicas "
+                                  "converge); a bounded search cannot refute it")
     mapping = map_store(model, domain.store, checked)
-    common = {
-        **base,
-        "checked": checked,
-        "missing": mapping.missing,
-        "unmodelled": mapping.unmodelled,
-        "assumptions": mapping.assumptions,
-    }
+    common = {**base, "checked": checked, "missing": mapping.missing, "unmodelled": mapping.unmodelled,
+              "assumptions": mapping.assumptions}
     if required == "bounded_staleness":
-        common["assumptions"] = (
-            *mapping.assumptions,
-            "bounded staleness checked through its necessary condition "
-            "no_lost_writes (a lost acknowledged write is stale forever); the time bound "
-            "itself is not checked",
-        )
+        common["assumptions"] = (*mapping.assumptions, "bounded staleness checked through its necessary condition "
+                                 "no_lost_writes (a lost acknowledged write is stale forever); the time bound "
+                                 "itself is not checked")
     if mapping.settings is None:
         return DomainVerification(**common, status=UNKNOWN, reason=f"unknown: {mapping.reason}")
     b = replace(bounds, replicas=mapping.replicas) if mapping.replicas else bounds
     result, seconds = _check(mapping.settings, checked, b, budget)
-    run = {
-        "protocol": result.protocol,
-        "bounds": result.bounds,
-        "states": result.states,
-        "depth": result.depth,
-        "seconds": seconds,
-    }
+    run = {"protocol": result.protocol, "bounds": result.bounds, "states": result.states, "depth": result.depth,
+           "seconds": seconds}
     if result.status == VIOLATED:
         why = "the shortest history below breaks it"
         if mapping.missing:
             why += " even with the safest value for every setting the model does not state"
-        return DomainVerification(
-            **common,
-            **run,
-            status=VIOLATED,
-            anomaly=result.anomaly,
-            counterexample=result.counterexample,
-            reason=f"{checked} is violated within bounds: {why}",
-        )
+        return DomainVerification(**common, **run, status=VIOLATED, anomaly=result.anomaly,
+                                  counterexample=result.counterexample,
+                                  reason=f"{checked} is violated within bounds: {why}")
     if result.status == UNKNOWN:
         also = f"; and the model does not say {'; '.join(mapping.missing)}" if mapping.missing else ""
         return DomainVerification(**common, **run, status=UNKNOWN, reason=f"unknown: {result.note}{also}")
     if mapping.missing:
-        return DomainVerification(
-            **common,
-            **run,
-            status=UNKNOWN,
-            reason="unknown: no violation within bounds with the safest values, but the model "
-            "does not say " + "; ".join(mapping.missing),
-        )
+        return DomainVerification(**common, **run, status=UNKNOWN,
+                                  reason="unknown: no violation within bounds with the safest values, but the model "
+                                  "does not say " + "; ".join(mapping.missing))
     if mapping.unmodelled:
-        return DomainVerification(
-            **common,
-            **run,
-            status=UNKNOWN,
-            reason="unknown: no violation within bounds, but the protocol model leaves out "
-            + "; ".join(mapping.unmodelled),
-        )
-    return DomainVerification(
-        **common, **run, status=HOLDS, reason=f"no violation of {checked} within bounds ({result.bounds.describe()})"
-    )
+        return DomainVerification(**common, **run, status=UNKNOWN,
+                                  reason="unknown: no violation within bounds, but the protocol model leaves out "
+                                  + "; ".join(mapping.unmodelled))
+    return DomainVerification(**common, **run, status=HOLDS,
+                              reason=f"no violation of {checked} within bounds ({result.bounds.describe()})")
 
 
-def verify_model(
-    model: SystemModel,
-    domain: str | Iterable[str] | None = None,
-    bounds: Bounds = VERIFY_BOUNDS,
-    budget: Budget = VERIFY_BUDGET,
-) -> list[DomainVerification]:
+def verify_model(model: SystemModel, domain: str | Iterable[str] | None = None, bounds: Bounds = VERIFY_BOUNDS,
+                 budget: Budget = VERIFY_BUDGET) -> list[DomainVerification]:
     """Per data domain with a declared consistency requirement (sorted by id), the verdict.
 
     ``domain`` selects one domain id (or several); unknown ids raise ``KeyError``.
@@ -786,16 +681,6 @@ def verify_for_review(facts: Any) -> dict[str, DomainVerification]:
 
 
 __all__ = [
-    "NOT_CHECKED",
-    "REQUIREMENTS",
-    "REVIEW_BOUNDS",
-    "REVIEW_BUDGET",
-    "VERIFY_BOUNDS",
-    "VERIFY_BUDGET",
-    "DomainVerification",
-    "StoreMapping",
-    "map_store",
-    "verify_domain",
-    "verify_for_review",
-    "verify_model",
+    "NOT_CHECKED", "REQUIREMENTS", "REVIEW_BOUNDS", "REVIEW_BUDGET", "VERIFY_BOUNDS", "VERIFY_BUDGET",
+    "DomainVerification", "StoreMapping", "map_store", "verify_domain", "verify_for_review", "verify_model",
 ]

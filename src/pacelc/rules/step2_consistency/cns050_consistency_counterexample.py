@@ -125,7 +125,7 @@ def _restart_before_failover(v: DomainVerification) -> bool:
     if cx is None:
         return False
     actions = [s.action for s in cx.steps]
-    return "restart" in actions and "failover" in actions[actions.index("restart") + 1 :]
+    return "restart" in actions and "failover" in actions[actions.index("restart") + 1:]
 
 
 def _loss_accepted(v: DomainVerification, rpo_s: float | None) -> bool:
@@ -133,34 +133,28 @@ def _loss_accepted(v: DomainVerification, rpo_s: float | None) -> bool:
     return rpo_s is not None and rpo_s > 0 and ("lost" in anomaly or "split-brain" in anomaly)
 
 
-_FIX = (
-    "remove the step the history relies on: synchronous replication or fencing for lost writes after "
-    "failover, leader reads confirmed by read-index or a lease (with bounded clock skew) for stale reads, "
-    "R + W > N with strict quorums, acks=all with min in-sync replicas ≥ 2 and no unclean election for "
-    "logs, a CRDT instead of last-writer-wins; or lower the domain's requirement with a justification"
-)
+_FIX = ("remove the step the history relies on: synchronous replication or fencing for lost writes after "
+        "failover, leader reads confirmed by read-index or a lease (with bounded clock skew) for stale reads, "
+        "R + W > N with strict quorums, acks=all with min in-sync replicas ≥ 2 and no unclean election for "
+        "logs, a CRDT instead of last-writer-wins; or lower the domain's requirement with a justification")
 #: The store acknowledged before the write was on disk: replication alone leaves a window where every copy
 #: that has it is in memory (one machine, or several losing power together).
-_FIX_DURABILITY = (
-    "make the acknowledgement durable: fsync before acknowledging (PostgreSQL synchronous_commit "
-    "on, Redis AOF with appendfsync always, Kafka flush.messages=1) or turn persistence on for an "
-    "in-memory store, alongside replication that keeps the write through a failover "
-    "(synchronous replication with fencing; for logs acks=all, min in-sync replicas ≥ 2 across "
-    "power domains, no unclean election); or accept the loss in the domain's rpo_s with a "
-    "justification"
-)
+_FIX_DURABILITY = ("make the acknowledgement durable: fsync before acknowledging (PostgreSQL synchronous_commit "
+                   "on, Redis AOF with appendfsync always, Kafka flush.messages=1) or turn persistence on for an "
+                   "in-memory store, alongside replication that keeps the write through a failover "
+                   "(synchronous replication with fencing; for logs acks=all, min in-sync replicas ≥ 2 across "
+                   "power domains, no unclean election); or accept the loss in the domain's rpo_s with a "
+                   "justification")
 
 
 #: A leader restarted in place serves a write it logged but no standby confirmed; a failover later drops it.
-_FIX_RESTART = (
-    "do not let a restarted leader serve before a synchronous standby has confirmed its log: "
-    "PostgreSQL shows locally committed transactions after crash recovery even when the standby "
-    "never confirmed them, and synchronous_commit=remote_apply does not change that (Patroni: "
-    "primary_start_timeout 0 fails over instead of restarting the primary in place, which then "
-    "rejoins as a replica); or use a consensus store with read-index reads; or treat a read of "
-    "just-written data as possibly unreplicated; or lower the domain's requirement with a "
-    "justification"
-)
+_FIX_RESTART = ("do not let a restarted leader serve before a synchronous standby has confirmed its log: "
+                "PostgreSQL shows locally committed transactions after crash recovery even when the standby "
+                "never confirmed them, and synchronous_commit=remote_apply does not change that (Patroni: "
+                "primary_start_timeout 0 fails over instead of restarting the primary in place, which then "
+                "rejoins as a replica); or use a consensus store with read-index reads; or treat a read of "
+                "just-written data as possibly unreplicated; or lower the domain's requirement with a "
+                "justification")
 
 
 def _finding(v: DomainVerification, lost_before_disk: bool = False, restart: bool = False) -> Finding:
@@ -177,9 +171,8 @@ def _finding(v: DomainVerification, lost_before_disk: bool = False, restart: boo
             f"settings): `pacelc verify <model> --domain {v.domain}` prints it"
         ),
         fix=_FIX_DURABILITY if lost_before_disk else _FIX_RESTART if restart else _FIX,
-        where=("topics", v.topic)
-        if v.topic
-        else ("stores", v.store, "durability" if lost_before_disk else "replication"),
+        where=("topics", v.topic) if v.topic else ("stores", v.store, "durability" if lost_before_disk
+                                                    else "replication"),
         evidence={
             "anomaly": v.anomaly,
             "required": v.required,

@@ -194,10 +194,8 @@ class Leaderless(ProtocolModel):
         if tag == "casread":
             who = ", ".join("fallback" if i == self.n else node(i) for i in label[3])
             shown = "⊥" if not label[2] else label[2]
-            return (
-                f"coordinator reads {shown} for client {label[1]}'s compare-and-set (read quorum: {who}), the "
-                f"expected value: it writes {label[4]}"
-            )
+            return (f"coordinator reads {shown} for client {label[1]}'s compare-and-set (read quorum: {who}), the "
+                    f"expected value: it writes {label[4]}")
         if tag == "ret" and label[2] != "ok":
             shown = "⊥" if label[2] is None else label[2]
             who = ", ".join("fallback" if i == self.n else node(i) for i in label[5])

@@ -129,24 +129,17 @@ class Raft(ProtocolModel):
                 if not can_invoke:
                     continue
                 if self.allow_reads:
-                    yield (
-                        ("inv", c, "read", "x", None, -1),
-                        (nodes, (*clients[:c], READING, *clients[c + 1 :])),
-                        ("i", c, "read", "x", None),
-                        INVOKE,
-                    )
+                    yield ("inv", c, "read", "x", None, -1), (nodes, (*clients[:c], READING, *clients[c + 1:])), \
+                        ("i", c, "read", "x", None), INVOKE
                 for i, nd in enumerate(nodes):
                     if nd[UP] and nd[LEADS] and nd[ISO] != PAUSED:
                         t = nd[TERM]
                         nd2 = (*nd[:LOG], (*nd[LOG], (t, value)), nd[COMMIT])
-                        yield (
-                            ("inv", c, "write", "x", value, i),
-                            ((*nodes[:i], nd2, *nodes[i + 1 :]), (*clients[:c], (value, t), *clients[c + 1 :])),
-                            ("i", c, "write", "x", value),
-                            INVOKE,
-                        )
+                        yield ("inv", c, "write", "x", value, i), ((*nodes[:i], nd2, *nodes[i + 1:]),
+                                                                   (*clients[:c], (value, t), *clients[c + 1:])), \
+                            ("i", c, "write", "x", value), INVOKE
             elif cs == READING:
-                cl = (*clients[:c], IDLE, *clients[c + 1 :])
+                cl = (*clients[:c], IDLE, *clients[c + 1:])
                 for i, nd in enumerate(nodes):
                     if not nd[UP] or nd[ISO] == PAUSED:
                         continue
@@ -167,13 +160,10 @@ class Raft(ProtocolModel):
             else:
                 v, t = cs
                 for i, nd in enumerate(nodes):
-                    if nd[UP] and nd[LEADS] and nd[TERM] == t and nd[ISO] != PAUSED and (t, v) in nd[LOG][: nd[COMMIT]]:
-                        yield (
-                            ("ret", c, "ok", True, i),
-                            (nodes, (*clients[:c], IDLE, *clients[c + 1 :])),
-                            ("r", c, None, True),
-                            RETURN,
-                        )
+                    if nd[UP] and nd[LEADS] and nd[TERM] == t and nd[ISO] != PAUSED and \
+                            (t, v) in nd[LOG][:nd[COMMIT]]:
+                        yield ("ret", c, "ok", True, i), (nodes, (*clients[:c], IDLE, *clients[c + 1:])), \
+                            ("r", c, None, True), RETURN
                         break
         # AppendEntries from a leader to a follower (and commit advance at the leader)
         for i, ld in enumerate(nodes):
@@ -184,7 +174,8 @@ class Raft(ProtocolModel):
                 if j == i or not f[UP] or f[ISO] or f[TERM] > t:
                     continue
                 if keep_commit:
-                    fc = max(f[COMMIT], min(ld[COMMIT], len(llog))) if f[LOG] == llog else min(ld[COMMIT], len(llog))
+                    fc = max(f[COMMIT], min(ld[COMMIT], len(llog))) if f[LOG] == llog else \
+                        min(ld[COMMIT], len(llog))
                 else:
                     fc = 0
                 f2 = (1, 0, t, 0, 0, llog, fc)
@@ -221,30 +212,18 @@ class Raft(ProtocolModel):
                 nodes2[j] = (1, 0, t2, 1, self.lease_on, (*cand[LOG], (t2, 0)), cand[COMMIT] if keep_commit else 0)
                 if self.s.bounded_clock_skew:
                     # the election waited out every older lease (a paused leader still believes in its own)
-                    nodes2 = [
-                        g
-                        if g[LEASE] == 0 or k == j or (g[ISO] == PAUSED and not self.revoke_paused)
-                        else (*g[:LEASE], 0, *g[LEASE + 1 :])
-                        for k, g in enumerate(nodes2)
-                    ]
+                    nodes2 = [g if g[LEASE] == 0 or k == j or (g[ISO] == PAUSED and not self.revoke_paused)
+                              else (*g[:LEASE], 0, *g[LEASE + 1:]) for k, g in enumerate(nodes2)]
                 yield ("elect", j, t2), (tuple(nodes2), clients), None, INTERNAL
         for i, nd in enumerate(nodes):
             if not nd[UP]:
                 # restart: term and log are persistent, commit index and leadership are not
                 # (a restarted process is no longer paused; a partition stays)
-                yield (
-                    ("restart", i),
-                    ((*nodes[:i], (1, nd[ISO] & 1, nd[TERM], 0, 0, nd[LOG], 0), *nodes[i + 1 :]), clients),
-                    None,
-                    INTERNAL,
-                )
+                yield ("restart", i), ((*nodes[:i], (1, nd[ISO] & 1, nd[TERM], 0, 0, nd[LOG], 0), *nodes[i + 1:]),
+                                       clients), None, INTERNAL
             elif nd[ISO]:
-                yield (
-                    ("heal" if nd[ISO] == 1 else "resume", i),
-                    ((*nodes[:i], (1, 0, *nd[TERM:]), *nodes[i + 1 :]), clients),
-                    None,
-                    INTERNAL,
-                )
+                yield ("heal" if nd[ISO] == 1 else "resume", i), \
+                    ((*nodes[:i], (1, 0, *nd[TERM:]), *nodes[i + 1:]), clients), None, INTERNAL
         if can_fault:
             faults = self.s.faults
             any_iso = any(nd[ISO] == 1 for nd in nodes)
@@ -252,35 +231,17 @@ class Raft(ProtocolModel):
                 if not nd[UP]:
                     continue
                 if "crash" in faults:
-                    yield (
-                        ("fault", "crash", i),
-                        (
-                            (
-                                *nodes[:i],
-                                (0, nd[ISO], nd[TERM], 0, 0, nd[LOG], nd[COMMIT] if keep_commit else 0),
-                                *nodes[i + 1 :],
-                            ),
-                            clients,
-                        ),
-                        None,
-                        FAULT,
-                    )
+                    yield ("fault", "crash", i), ((*nodes[:i], (0, nd[ISO], nd[TERM], 0, 0, nd[LOG],
+                                                                nd[COMMIT] if keep_commit else 0),
+                                                   *nodes[i + 1:]), clients), None, FAULT
                 if nd[ISO]:
                     continue
                 if "partition" in faults and not any_iso:
-                    yield (
-                        ("fault", "isolate", i),
-                        ((*nodes[:i], (1, 1, *nd[TERM:]), *nodes[i + 1 :]), clients),
-                        None,
-                        FAULT,
-                    )
+                    yield ("fault", "isolate", i), ((*nodes[:i], (1, 1, *nd[TERM:]), *nodes[i + 1:]), clients), \
+                        None, FAULT
                 if "pause" in faults:
-                    yield (
-                        ("fault", "pause", i),
-                        ((*nodes[:i], (1, PAUSED, *nd[TERM:]), *nodes[i + 1 :]), clients),
-                        None,
-                        FAULT,
-                    )
+                    yield ("fault", "pause", i), ((*nodes[:i], (1, PAUSED, *nd[TERM:]), *nodes[i + 1:]), clients), \
+                        None, FAULT
 
     def canon(self, ps: tuple[Any, ...]) -> tuple[Any, ...]:
         a = list(ps[0])
