@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 from . import bulk, portfolio
 from .budget import Budget, BudgetExceeded, Status
+from .merge import merge_common_args
 from .modules import Decomposition, decompose
 from .tree import FaultTree, GateKind
 
@@ -96,10 +97,11 @@ def variable_order(tree: FaultTree, heuristic: str = "dfs") -> list[str]:
     * `dfs-small`: the same, visiting the arguments with the fewest distinct basic events first.
     * `dfs-large`: the same, the largest first.
     * `bfs`: breadth-first order of first appearance (a baseline: usually worse).
-    * `force-dfs`, `force-dfs-small`, `force-dfs-large`: the FORCE heuristic seeded with that order.
+    * `force-dfs`, `force-dfs-small`, `force-dfs-large`: the FORCE heuristic seeded with that order,
+      its nets read from the tree with its common arguments merged (`merge.py`).
     """
     if heuristic.startswith("force-"):
-        return force_order(tree, variable_order(tree, heuristic[len("force-") :]))
+        return force_order(merge_common_args(tree), variable_order(tree, heuristic[len("force-") :]))
     if heuristic == "dfs":
         return tree.events_in_dfs_order()
     gates, bes = tree.gates, tree.basic_events
