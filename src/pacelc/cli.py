@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from importlib import resources
@@ -66,8 +67,6 @@ class _LazyGroup(click.Group):
         target = self.LAZY.get(cmd_name)
         if target is None:
             return super().get_command(ctx, cmd_name)
-        import importlib
-
         module, attr = target.split(":")
         command: click.Command = getattr(importlib.import_module(module), attr)
         return command
