@@ -5,32 +5,14 @@ from __future__ import annotations
 import itertools
 
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from pacelc.analysis.fta.merge import merge_common_args
 from pacelc.analysis.fta.tree import FaultTree, Gate, GateKind
 
+from .test_properties import KINDS, trees
+
 # Mostly AND/OR, with many shared arguments, so that there is something to merge in most trees.
-KINDS = [GateKind.AND] * 4 + [GateKind.OR] * 4 + [GateKind.ATLEAST, GateKind.NOT, GateKind.XOR, GateKind.NOR]
-
-
-@st.composite
-def trees(draw: st.DrawFn) -> FaultTree:
-    n_events = draw(st.integers(1, 8))
-    events = {f"e{i}": 0.5 for i in range(n_events)}
-    n_gates = draw(st.integers(1, 12))
-    gates: list[Gate] = []
-    for gi in range(n_gates - 1, -1, -1):  # gate i may use gates j > i: acyclic by construction
-        pool = list(events) + [f"g{j}" for j in range(gi + 1, n_gates)]
-        kind = draw(st.sampled_from(KINDS))
-        if kind is GateKind.NOT or len(pool) < 2:
-            args: tuple[str, ...] = (draw(st.sampled_from(pool)),)
-            kind = GateKind.NOT if kind is GateKind.NOT else GateKind.NULL
-        else:
-            args = tuple(draw(st.lists(st.sampled_from(pool), min_size=2, max_size=6, unique=True)))
-        k = draw(st.integers(1, len(args))) if kind is GateKind.ATLEAST else None
-        gates.append(Gate(f"g{gi}", kind, args, k))
-    return FaultTree.build("rand", "g0", events, gates)
+MOSTLY_AND_OR = [GateKind.AND] * 4 + [GateKind.OR] * 4 + KINDS
 
 
 def _truth_tables(tree: FaultTree, names: list[str]) -> dict[str, list[bool]]:
@@ -44,7 +26,7 @@ def _truth_tables(tree: FaultTree, names: list[str]) -> dict[str, list[bool]]:
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(trees())
+@given(trees(kinds=MOSTLY_AND_OR, max_gates=12, max_args=6))
 def test_every_gate_keeps_its_function(tree: FaultTree) -> None:
     merged = merge_common_args(tree)
     reachable = tree.postorder()

@@ -19,19 +19,19 @@ KINDS = [GateKind.AND, GateKind.OR, GateKind.ATLEAST, GateKind.NOT, GateKind.XOR
 
 
 @st.composite
-def trees(draw: st.DrawFn) -> FaultTree:
+def trees(draw: st.DrawFn, kinds: list[GateKind] = KINDS, max_gates: int = 7, max_args: int = 4) -> FaultTree:
     n_events = draw(st.integers(1, 8))
     events = {f"e{i}": draw(st.sampled_from([0.0, 0.01, 0.1, 0.3, 0.5, 0.9, 1.0])) for i in range(n_events)}
-    n_gates = draw(st.integers(1, 7))
+    n_gates = draw(st.integers(1, max_gates))
     gates: list[Gate] = []
     for gi in range(n_gates - 1, -1, -1):  # gate i may use gates j > i: acyclic by construction
         pool = list(events) + [f"g{j}" for j in range(gi + 1, n_gates)]
-        kind = draw(st.sampled_from(KINDS))
+        kind = draw(st.sampled_from(kinds))
         if kind is GateKind.NOT:
             args = (draw(st.sampled_from(pool)),)
         else:
             args = tuple(
-                draw(st.lists(st.sampled_from(pool), min_size=2, max_size=4, unique=True))
+                draw(st.lists(st.sampled_from(pool), min_size=2, max_size=max_args, unique=True))
                 if len(pool) >= 2
                 else [pool[0]]
             )
