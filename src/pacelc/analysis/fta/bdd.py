@@ -760,6 +760,9 @@ class _Trial:
         self.uses = uses
         self.done: dict[str, Any] = {}
         self.next = 0
+        # CPU seconds this trial has compiled for: the head start, the race's turns and the
+        # slices given to CUDD (whose time limits count CPU time) all use it, so a loaded host
+        # does not cut the head start short and send small trees to the workers.
         self.elapsed = 0.0
         self.handicap = 0.0
         self.peak = 0
@@ -772,7 +775,7 @@ class _Trial:
         budget, b, tree = self.budget, self.b, self.tree
         gates, done, uses, level_of, post = tree.gates, self.done, self.uses, self.level_of, self.post
         budget.stage = "BDD"
-        t0 = time.monotonic()
+        t0 = time.process_time()
         remaining = budget.remaining()
         if self.limits is not None:
             self.limits.set(remaining if slice_s is None else min(remaining, slice_s), self.max_nodes)
@@ -826,7 +829,7 @@ class _Trial:
             else:
                 err = budget.time_out(self.peak)
         finally:
-            self.elapsed += time.monotonic() - t0
+            self.elapsed += time.process_time() - t0
         if suspended:
             # Suspended, not dropped: the gate is compiled again, with a longer slice since the
             # slice grows with the time used, on this candidate's next turn. The functions built
