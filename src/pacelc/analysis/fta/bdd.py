@@ -298,6 +298,7 @@ class _CuddLimits:
         if self.lib is not None:
             self.lib.Cudd_ClearErrorCode(self.mgr)
 
+    NO_ERROR = 0
     TIMEOUT_EXPIRED = 4  # Cudd_ErrorType in CUDD 3.0: 2 is too many nodes, 4 the time-out
 
     def error(self) -> int:
@@ -818,9 +819,11 @@ class _Trial:
                             break
         except BudgetExceeded as e:
             err = e.with_traceback(None)
-        except ValueError as e:
-            # dd.cudd raises ValueError when CUDD returns NULL: its time or node limit was hit.
-            if self.limits is None or "NULL" not in str(e):
+        except (ValueError, RuntimeError):
+            # When CUDD returns NULL (its time or node limit was hit), dd.cudd raises ValueError
+            # from its operators and RuntimeError ("out of memory") from `apply`, which XOR uses:
+            # CUDD's own error code tells a limit from a real error.
+            if self.limits is None or self.limits.error() == _CuddLimits.NO_ERROR:
                 raise
             if self.limits.error() != _CuddLimits.TIMEOUT_EXPIRED:
                 err = budget.too_many(self.max_nodes)
