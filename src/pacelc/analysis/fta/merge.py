@@ -17,7 +17,9 @@ s), edfpa15o 115k -> 24k, edfpa14b 69k -> 38k, edfpa15p 56k -> 23k (docs/fta.md)
 
 from __future__ import annotations
 
-from .tree import FaultTree, Gate, GateKind
+from operator import itemgetter
+
+from .tree import FaultTree, Gate, GateKind, gate_postorder
 
 _AND, _OR, _NULL = GateKind.AND, GateKind.OR, GateKind.NULL
 
@@ -49,21 +51,7 @@ class _Work:
 
     def reachable(self) -> list[str]:
         """Gates reachable from the top, arguments first."""
-        gates = self.gates
-        seen = {self.tree.top}
-        out: list[str] = []
-        stack = [(self.tree.top, iter(gates[self.tree.top][1]))]
-        while stack:
-            name, args = stack[-1]
-            for a in args:
-                if a in gates and a not in seen:
-                    seen.add(a)
-                    stack.append((a, iter(gates[a][1])))
-                    break
-            else:
-                out.append(name)
-                stack.pop()
-        return out
+        return gate_postorder(self.tree.top, self.gates, itemgetter(1))
 
     def bypass(self, passes: list[str]) -> None:
         """Replace the pass-through gates `passes` by their argument in AND/OR gates."""

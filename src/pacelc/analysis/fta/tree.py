@@ -8,10 +8,15 @@ validation is linear and iterative (no recursion on the tree depth).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Set
+from collections.abc import Callable, Iterable, Iterator, Mapping, Set
 from dataclasses import dataclass, field
 from enum import StrEnum
+from operator import attrgetter
 from types import MappingProxyType
+from typing import TypeVar
+
+G = TypeVar("G")
+_ARGS = attrgetter("args")  # a `Gate`'s arguments, for `gate_postorder`
 
 
 class GateKind(StrEnum):
@@ -158,22 +163,7 @@ class FaultTree:
 
     def postorder(self, root: str | None = None) -> list[str]:
         """Gates reachable from `root` (default: the top), every gate after all the gates it uses."""
-        gates = self.gates
-        start = self.top if root is None else root
-        seen: set[str] = {start}
-        out: list[str] = []
-        stack: list[tuple[str, Iterator[str]]] = [(start, iter(gates[start].args))]
-        while stack:
-            name, it = stack[-1]
-            for a in it:
-                if a in gates and a not in seen:
-                    seen.add(a)
-                    stack.append((a, iter(gates[a].args)))
-                    break
-            else:
-                out.append(name)
-                stack.pop()
-        return out
+        return gate_postorder(self.top if root is None else root, self.gates, _ARGS)
 
     def events_in_dfs_order(self) -> list[str]:
         """Basic events reachable from the top, in depth-first order of first appearance."""
@@ -228,3 +218,23 @@ class FaultTree:
         """No NOT, XOR, NAND, NOR gate reachable from the top (monotone structure function)."""
         bad = {GateKind.NOT, GateKind.XOR, GateKind.NAND, GateKind.NOR}
         return not any(self.gates[g].kind in bad for g in self.postorder())
+
+
+def gate_postorder(start: str, gates: Mapping[str, G], args_of: Callable[[G], Iterable[str]]) -> list[str]:
+    """Names of `gates` reachable from the gate `start`, every gate after all the gates it uses
+    (iterative: trees can be deep); `args_of(gate)` gives a gate's arguments. `FaultTree.postorder`
+    and the mutable gates of `merge.py` share this walk."""
+    seen: set[str] = {start}
+    out: list[str] = []
+    stack: list[tuple[str, Iterator[str]]] = [(start, iter(args_of(gates[start])))]
+    while stack:
+        name, it = stack[-1]
+        for a in it:
+            if a in gates and a not in seen:
+                seen.add(a)
+                stack.append((a, iter(args_of(gates[a]))))
+                break
+        else:
+            out.append(name)
+            stack.pop()
+    return out
