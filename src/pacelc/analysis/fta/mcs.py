@@ -131,6 +131,8 @@ class Zbdd:
             memo[key] = r
             return r
 
+        if limit is not None and not 0 <= limit <= 63:
+            raise ValueError("order limit must be in 0..63")
         if limit is not None:
             # The value of each node with every variable false, in one forward pass (children
             # come first): about 60% of the bounded recursion's states were such lookups.
@@ -139,9 +141,6 @@ class Zbdd:
             for i in range(1, len(lv)):
                 e = lo[i]
                 false_everywhere[i] = false_everywhere[e >> 1] ^ (e & 1)
-
-        if limit is not None and not 0 <= limit <= 63:
-            raise ValueError("order limit must be in 0..63")
         old = sys.getrecursionlimit()
         sys.setrecursionlimit(max(old, 6 * len(g.order) + 2000))
         self.budget.stage = "ZBDD"
