@@ -3,6 +3,8 @@ export, the scalar probability and the Python listing, on small random trees whe
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -39,6 +41,12 @@ def _wrapper_export(trial: _Trial) -> BddGraph:
         bulk.BULK_MIN_NODES, bulk.DUMP_MIN_NODES = saved
 
 
+def _read_nodes(trial: _Trial, nvars: int, edit: Callable[[bytes], bytes] = lambda t: t) -> bulk.Tables | None:
+    table = trial.b.native.node_table(trial.root)
+    assert table is not None
+    return bulk.node_arrays(edit(table), int(trial.b.bdd.true) - 2, int(trial.root) - 2, nvars)
+
+
 @settings(max_examples=120, deadline=None)
 @given(trees())
 def test_the_dump_gives_the_same_diagram_and_probability(tree: FaultTree) -> None:
@@ -48,11 +56,21 @@ def test_the_dump_gives_the_same_diagram_and_probability(tree: FaultTree) -> Non
     try:
         wrappers = _wrapper_export(trial)
         arrays = bulk.dump_arrays(trial.b.bdd, trial.root, len(names))
+        read = _read_nodes(trial, len(names))
     finally:
         trial.release()
     assert arrays is not None
     dumped = BddGraph(tuple(names), *arrays)
     assert len(dumped) == len(wrappers)
+    # Read from CUDD's nodes: the same table as the dump's, node for node (both number children
+    # first in the same depth-first order).
+    assert read is not None
+    assert (list(read[0]), list(read[1]), list(read[2]), read[3]) == (
+        list(arrays[0]),
+        list(arrays[1]),
+        list(arrays[2]),
+        arrays[3],
+    )
     probs = [tree.basic_events[n] for n in names]
     p = _scalar_probability(wrappers, probs)
     # The same function, so the same probability, computed by either routine, to the last bit.
@@ -73,11 +91,35 @@ def test_an_unexpected_dump_is_refused() -> None:
     assert bulk.read_dump(b"not a dump", 1) is None
 
 
+def test_nodes_read_wrongly_are_refused() -> None:
+    tree = FaultTree.build(
+        "t",
+        "top",
+        {"a": 0.1, "b": 0.2, "c": 0.3},
+        [Gate("top", GateKind.OR, ("g", "c")), Gate("g", GateKind.AND, ("a", "b"))],
+    )
+    trial = _Trial(tree, Budget(30).start(), "cudd", ["a", "b", "c"])
+    trial.run_for(None)
+    try:
+        assert _read_nodes(trial, 3) is not None
+        assert _read_nodes(trial, 2) is None  # a level beyond the variables
+        words = 8
+        # Parents before children (the table reversed), a child missing from the table.
+        assert (
+            _read_nodes(trial, 3, lambda t: b"".join(t[i : i + words] for i in range(len(t) - words, -1, -words)))
+            is None
+        )
+        assert _read_nodes(trial, 3, lambda t: t[:words] + t[2 * words :]) is None
+    finally:
+        trial.release()
+
+
 def test_without_a_place_for_the_dump_the_wrappers_export(monkeypatch: pytest.MonkeyPatch) -> None:
     def no_room(*args: object, **kwargs: object) -> tuple[int, str]:
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(bulk.tempfile, "mkstemp", no_room)
+    monkeypatch.setattr(bulk, "node_arrays", lambda *args: None)  # nor can the nodes be read
     tree = FaultTree.build("t", "top", {"a": 0.1, "b": 0.2}, [Gate("top", GateKind.OR, ("a", "b"))])
     trial = _Trial(tree, Budget(30).start(), "cudd", ["a", "b"])
     trial.run_for(None)

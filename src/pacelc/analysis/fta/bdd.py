@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import array
 import ctypes
+import functools
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -244,43 +245,28 @@ class Backend(Protocol):
     def close(self) -> None: ...
 
 
-class _CuddLimits:
-    """CUDD's own time and live-node limits, which dd.cudd does not expose.
+class _CuddNative:
+    """What CUDD offers and dd.cudd does not expose: its time and live-node limits, and the array
+    of a diagram's nodes (`node_table`, for the export).
 
     The functions are called through ctypes in the dd.cudd extension itself (CUDD is linked into it
     statically and its symbols are exported). The `DdManager *` is read from the `dd.cudd.BDD`
     object: in dd 0.6 the Cython struct is PyObject_HEAD, a vtable pointer, then `manager`. That
     layout is checked against the version; on any other version we fall back to the cooperative
-    checks between operations only (a single huge operation could then overrun the time budget).
+    checks between operations only (a single huge operation could then overrun the time budget)
+    and to the DDDMP dump.
     """
 
     OFFSET = 2 * ctypes.sizeof(ctypes.c_void_p) + ctypes.sizeof(ctypes.c_void_p)
 
     def __init__(self, bdd: Any) -> None:
-        import dd
-        import dd.cudd as cudd
-
-        self.lib: Any = None
-        if getattr(dd, "__version__", "") != "0.6.0" or hasattr(sys, "gettotalrefcount"):
+        self.lib = _cudd_library()
+        if self.lib is None:
             return
-        lib = ctypes.CDLL(cudd.__file__)
-        lib.Cudd_ReadSize.restype = ctypes.c_int
-        lib.Cudd_ReadSize.argtypes = [ctypes.c_void_p]
-        lib.Cudd_ReadNodeCount.restype = ctypes.c_long
-        lib.Cudd_ReadNodeCount.argtypes = [ctypes.c_void_p]
-        lib.Cudd_SetTimeLimit.restype = ctypes.c_ulong
-        lib.Cudd_SetTimeLimit.argtypes = [ctypes.c_void_p, ctypes.c_ulong]
-        lib.Cudd_ResetStartTime.argtypes = [ctypes.c_void_p]
-        lib.Cudd_UnsetTimeLimit.argtypes = [ctypes.c_void_p]
-        lib.Cudd_SetMaxLive.argtypes = [ctypes.c_void_p, ctypes.c_uint]
-        lib.Cudd_ReadErrorCode.restype = ctypes.c_int
-        lib.Cudd_ReadErrorCode.argtypes = [ctypes.c_void_p]
-        lib.Cudd_ClearErrorCode.argtypes = [ctypes.c_void_p]
         self.mgr = ctypes.c_void_p.from_address(id(bdd) + self.OFFSET).value
         # Sanity check before trusting the pointer: a fresh manager has no variable.
-        if not self.mgr or lib.Cudd_ReadSize(self.mgr) != len(bdd.vars):
-            return
-        self.lib = lib
+        if not self.mgr or self.lib.Cudd_ReadSize(self.mgr) != len(bdd.vars):
+            self.lib = None
 
     def set(self, seconds: float, max_nodes: int) -> None:
         if self.lib is None:
@@ -307,6 +293,60 @@ class _CuddLimits:
 
     def node_count(self) -> int | None:
         return None if self.lib is None else int(self.lib.Cudd_ReadNodeCount(self.mgr))
+
+    def node_table(self, f: Any) -> bytes | None:
+        """The `DdNode *` of every node of `f` (the constant included), children before parents,
+        as native 8-byte addresses: CUDD's `cuddNodeArray`, one walk in C. None without ctypes
+        access or on a 32-bit build (the export reads the nodes as CUDD 3.0's 64-bit layout)."""
+        if self.lib is None or ctypes.sizeof(ctypes.c_void_p) != 8:
+            return None
+        count = ctypes.c_int()
+        # int(f) is the DdNode pointer + 2 (dd's _ddref_to_int), the complement in bit 0. The walk
+        # must start from the regular node: cuddNodeArray reads the node's fields through the
+        # pointer it is given, and a complemented one would fail its assertion (an abort).
+        table = self.lib.cuddNodeArray((int(f) - 2) & ~1, ctypes.byref(count))
+        if not table:
+            return None
+        try:
+            return ctypes.string_at(table, 8 * count.value)
+        finally:
+            self.lib.free(table)  # allocated by CUDD with malloc; free is the same libc's
+
+
+@functools.cache
+def _cudd_library() -> Any:
+    """dd.cudd's extension as a ctypes library with the prototypes `_CuddNative` uses, or None
+    where its layout is not the one checked (another dd version, a debug build of Python)."""
+    import dd
+    import dd.cudd as cudd
+
+    if getattr(dd, "__version__", "") != "0.6.0" or hasattr(sys, "gettotalrefcount"):
+        return None
+    try:
+        lib = ctypes.CDLL(cudd.__file__)
+        _declare(lib)
+    except (OSError, AttributeError):  # not loadable, or a symbol missing
+        return None
+    return lib
+
+
+def _declare(lib: Any) -> None:
+    lib.Cudd_ReadSize.restype = ctypes.c_int
+    lib.Cudd_ReadSize.argtypes = [ctypes.c_void_p]
+    lib.Cudd_ReadNodeCount.restype = ctypes.c_long
+    lib.Cudd_ReadNodeCount.argtypes = [ctypes.c_void_p]
+    lib.Cudd_SetTimeLimit.restype = ctypes.c_ulong
+    lib.Cudd_SetTimeLimit.argtypes = [ctypes.c_void_p, ctypes.c_ulong]
+    lib.Cudd_ResetStartTime.argtypes = [ctypes.c_void_p]
+    lib.Cudd_UnsetTimeLimit.argtypes = [ctypes.c_void_p]
+    lib.Cudd_SetMaxLive.argtypes = [ctypes.c_void_p, ctypes.c_uint]
+    lib.Cudd_ReadErrorCode.restype = ctypes.c_int
+    lib.Cudd_ReadErrorCode.argtypes = [ctypes.c_void_p]
+    lib.Cudd_ClearErrorCode.argtypes = [ctypes.c_void_p]
+    lib.cuddNodeArray.restype = ctypes.c_void_p
+    lib.cuddNodeArray.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_int)]
+    lib.free.restype = None
+    lib.free.argtypes = [ctypes.c_void_p]
 
 
 class _DdOperations:
@@ -352,7 +392,7 @@ class CuddBackend(_DdOperations):
         # milliseconds per manager; small trees (one per operation of a system model) need far less.
         self.bdd = cudd.BDD(memory_estimate=memory_bytes) if memory_bytes else cudd.BDD()
         self.bdd.configure(reordering=False)
-        self.limits = _CuddLimits(self.bdd)
+        self.native = _CuddNative(self.bdd)
         self.order = tuple(order)
         # CUDD knows the variables by their level's number: names are ours (`order`), and numeric
         # ones make CUDD's DDDMP dump all numbers (`bulk.py`).
@@ -361,13 +401,18 @@ class CuddBackend(_DdOperations):
         self.vars = [self.bdd.var(v) for v in numbers]
 
     def node_count(self) -> int:
-        n = self.limits.node_count()
+        n = self.native.node_count()
         return n if n is not None else len(self.bdd)
 
     def export(self, root: Any) -> BddGraph:
         n = root.dag_size
         if n >= bulk.DUMP_MIN_NODES and bulk.worth_it(n, bulk.BULK_MIN_NODES):
-            arrays = bulk.dump_arrays(self.bdd, root, len(self.order))
+            table = self.native.node_table(root)
+            arrays = None
+            if table is not None:
+                arrays = bulk.node_arrays(table, int(self.bdd.true) - 2, int(root) - 2, len(self.order))
+            if arrays is None:
+                arrays = bulk.dump_arrays(self.bdd, root, len(self.order))
             if arrays is not None:
                 return BddGraph(self.order, *arrays)
         # int(f) is the node pointer + 2 with the complement in bit 0 (dd's _ddref_to_int), so
@@ -768,7 +813,7 @@ class _Trial:
         self.handicap = 0.0
         self.peak = 0
         self.root: Any = None
-        self.limits = getattr(self.b, "limits", None)
+        self.native = getattr(self.b, "native", None)
 
     def step(self, n: int = 1, slice_s: float | None = None) -> bool:
         """Compile the next `n` gates; True once the top gate is done. With `slice_s`, raise
@@ -778,8 +823,8 @@ class _Trial:
         budget.stage = "BDD"
         t0 = time.process_time()
         remaining = budget.remaining()
-        if self.limits is not None:
-            self.limits.set(remaining if slice_s is None else min(remaining, slice_s), self.max_nodes)
+        if self.native is not None:
+            self.native.set(remaining if slice_s is None else min(remaining, slice_s), self.max_nodes)
         err: BudgetExceeded | None = None
         suspended = False
         args: list[Any] = []
@@ -823,9 +868,9 @@ class _Trial:
             # When CUDD returns NULL (its time or node limit was hit), dd.cudd raises ValueError
             # from its operators and RuntimeError ("out of memory") from `apply`, which XOR uses:
             # CUDD's own error code tells a limit from a real error.
-            if self.limits is None or self.limits.error() == _CuddLimits.NO_ERROR:
+            if self.native is None or self.native.error() == _CuddNative.NO_ERROR:
                 raise
-            if self.limits.error() != _CuddLimits.TIMEOUT_EXPIRED:
+            if self.native.error() != _CuddNative.TIMEOUT_EXPIRED:
                 err = budget.too_many(self.max_nodes)
             elif slice_s is not None and slice_s < remaining and budget.remaining() > 0:
                 suspended = True
@@ -839,8 +884,8 @@ class _Trial:
             # so far stay valid in CUDD; only the aborted operation's work is lost.
             args.clear()
             self.next -= 1
-            self.limits.clear_error()
-            self.limits.unset()
+            self.native.clear_error()
+            self.native.unset()
             raise _TooSlow()
         if err is not None:
             # Release every CUDD function before the manager, and raise outside the `except` blocks so
@@ -850,8 +895,8 @@ class _Trial:
             args.clear()
             self.release()
             raise err
-        if self.limits is not None:
-            self.limits.unset()
+        if self.native is not None:
+            self.native.unset()
         if self.root is None:
             return False
         done.clear()
@@ -883,8 +928,8 @@ class _Trial:
         self.done.clear()
         self.results.clear()
         self.root = None
-        if self.limits is not None:
-            self.limits.unset()
+        if self.native is not None:
+            self.native.unset()
         self.b.close()
 
 

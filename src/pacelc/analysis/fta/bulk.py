@@ -72,6 +72,85 @@ def dump_arrays(bdd: Any, root: Any, nvars: int) -> Tables | None:
     return read_dump(data, nvars)
 
 
+class _Memory:
+    """A numpy view of `count` items of `typestr` at a raw address (no copy, nothing read yet)."""
+
+    def __init__(self, address: int, count: int, typestr: str) -> None:
+        self.__array_interface__ = {"data": (address, True), "shape": (count,), "typestr": typestr, "version": 3}
+
+
+NODE_BYTES = 32  # CUDD 3.0's DdNode on 64 bits: index, ref (4 bytes each), next, then, else (8 each)
+
+
+def node_arrays(table: bytes, one: int, root: int, nvars: int) -> Tables | None:
+    """(level, high, low, root edge) of a diagram in `BddGraph` form, read straight from CUDD's
+    nodes: `table` holds the `DdNode *` of each node, children first (`cuddNodeArray`), `one` is
+    the constant's address and `root` the root's, complement in bit 0. None if what we read is not
+    a well-formed diagram of `nvars` variables.
+
+    Only the 32 bytes of each node in `table` are read, so a wrong guess of the layout cannot read
+    outside CUDD's nodes; it shows as children that are not in the table, levels that do not grow
+    along the edges or out of range, and the export falls back to the dump. The nodes are numbered
+    as in the table (children first); a child's address is turned into its number through a dense
+    table indexed by (address - lowest) / 32, since CUDD aligns its nodes to their size."""
+    import numpy as np
+
+    addresses = np.frombuffer(table, dtype=np.uint64)
+    is_one = addresses == np.uint64(one)
+    if int(is_one.sum()) != 1:
+        return None
+    nodes = addresses[~is_one]
+    if root & ~1 == one:  # a constant function: the table holds the constant only
+        if nodes.size:
+            return None
+        return array.array("q", [nvars]), array.array("q", [0]), array.array("q", [0]), root & 1
+    n = nodes.size + 1  # our node 0 is the constant
+    lowest = int(nodes.min())
+    span = (int(nodes.max()) - lowest) // NODE_BYTES + 1
+    offsets = nodes - np.uint64(lowest)
+    if (offsets % np.uint64(NODE_BYTES)).any() or span > 64 * n + (1 << 20):
+        return None  # not aligned as CUDD aligns them, or too sparse for the dense table
+    words = np.asarray(_Memory(lowest, (span * NODE_BYTES) // 8, "<u8"))
+    at = (offsets // np.uint64(8)).astype(np.intp)
+    index = (words[at] & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    then, other = words[at + 2], words[at + 3]
+    if (index >= nvars).any() or (then & np.uint64(1)).any():
+        return None
+    number = np.zeros(span, np.int64)
+    number[(offsets // np.uint64(NODE_BYTES)).astype(np.intp)] = np.arange(1, n)
+    level = np.empty(n, np.int64)
+    level[0] = nvars
+    level[1:] = index
+    mine = np.arange(1, n)
+
+    def numbers(children: Any) -> Any:
+        """Each child's node number (0 for the constant), or None if one is not in the table."""
+        const = children == np.uint64(one)
+        shifted = children - np.uint64(lowest)  # wraps around below `lowest`: caught as out of range
+        slot = np.where(const, 0, shifted // np.uint64(NODE_BYTES)).astype(np.int64)
+        if (~const & ((shifted % np.uint64(NODE_BYTES) != 0) | (slot < 0) | (slot >= span))).any():
+            return None
+        ids = number[slot]
+        ids[const] = 0
+        # Every child is a node of the table, numbered before its parent and at a deeper level.
+        if (~const & ((ids == 0) | (ids >= mine))).any() or (level[ids] <= index).any():
+            return None
+        return ids
+
+    high_ids = numbers(then)
+    low_ids = numbers(other & np.uint64(0xFFFFFFFFFFFFFFFE))
+    if high_ids is None or low_ids is None:
+        return None
+    high = np.zeros(n, np.int64)
+    high[1:] = 2 * high_ids
+    low = np.zeros(n, np.int64)
+    low[1:] = 2 * low_ids + (other & np.uint64(1)).astype(np.int64)
+    position = np.flatnonzero(nodes == np.uint64(root & ~1))
+    if position.size != 1:
+        return None
+    return _as_array(level), _as_array(high), _as_array(low), 2 * (int(position[0]) + 1) + (root & 1)
+
+
 def read_dump(data: bytes, nvars: int) -> Tables | None:
     """Parse a DDDMP text dump of one root (see the module docstring)."""
     import numpy as np

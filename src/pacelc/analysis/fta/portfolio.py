@@ -77,9 +77,10 @@ def first_result(jobs: Sequence[Callable[[], Any]], budget: Budget) -> Any:
                 if data:
                     chunks[fd].append(data)
                     continue
-                pid = workers.pop(fd)
+                # The worker closed its end before exiting; its exit (tearing down its CUDD
+                # manager: milliseconds to tens of them) is not waited for.
+                _unreaped.append(workers.pop(fd))
                 os.close(fd)
-                os.waitpid(pid, 0)
                 payload = b"".join(chunks.pop(fd))
                 kind, value = pickle.loads(payload) if payload else ("error", "worker exited without a result")
                 if kind == "ok":
@@ -131,5 +132,8 @@ def _run_worker(job: Callable[[], Any], write_fd: int) -> None:
         view = memoryview(data)
         while view:
             view = view[os.write(write_fd, view) :]
+        # End of file for the parent now: the exit's release of memory comes before the kernel
+        # closes the files, and would keep the parent waiting for it.
+        os.close(write_fd)
     finally:
         os._exit(0)
