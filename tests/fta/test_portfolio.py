@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import time
 
 import pytest
@@ -33,6 +34,32 @@ def test_killed_workers_are_reaped_without_waiting_for_them() -> None:
         time.sleep(0.01)
         portfolio_module._reap()
     assert portfolio_module._unreaped == []  # no zombie left behind
+
+
+def test_after_fork_runs_once_in_the_parent_while_the_workers_work() -> None:
+    parent = os.getpid()
+    seen: list[int] = []
+    result = first_result(
+        [lambda: _sleep_then(0.2, "done")], Budget(60).start(), after_fork=lambda: seen.append(os.getpid())
+    )
+    assert (result, seen) == ("done", [parent])
+
+
+def test_the_workers_left_behind_yield_the_cpu() -> None:
+    # The losing worker, once another one has finished, and a finished worker's exit run at the
+    # lowest priority (nice 19), so that they do not slow the parent down.
+    pid = os.fork()
+    if pid == 0:
+        time.sleep(30)
+        os._exit(0)
+    try:
+        before = os.getpriority(os.PRIO_PROCESS, pid)
+        portfolio_module._lower_priority([pid])
+        assert (before, os.getpriority(os.PRIO_PROCESS, pid)) == (os.getpriority(os.PRIO_PROCESS, 0), 19)
+        portfolio_module._lower_priority([2**22 + 12345])  # no such process: nothing to do, no error
+    finally:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
 
 
 def test_a_failed_worker_leaves_the_other_one_to_finish() -> None:
@@ -78,9 +105,9 @@ def test_parallel_compilation_gives_the_same_function(monkeypatch: pytest.Monkey
     calls = []
     real = portfolio_module.first_result
 
-    def counting(jobs, budget):  # type: ignore[no-untyped-def]
+    def counting(jobs, budget, after_fork=None):  # type: ignore[no-untyped-def]
         calls.append(len(jobs))
-        return real(jobs, budget)
+        return real(jobs, budget, after_fork)
 
     monkeypatch.setattr(portfolio_module, "first_result", counting)
     parallel = compile_tree(tree, Budget(60).start(), workers=2)

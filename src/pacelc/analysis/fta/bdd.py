@@ -701,9 +701,11 @@ def _compile_in_parallel(dec: Decomposition, budget: Budget, backend: str, first
         return _payload(_first_within_nodes(dec, budget, backend, theirs))
 
     try:
-        names, tables, peak = portfolio.first_result([carry_on, one_by_one], budget)
+        # This process's copy of `first` is released while the workers run: dropping its
+        # functions dereferences their nodes one by one (edfpa14o: ~7 ms).
+        names, tables, peak = portfolio.first_result([carry_on, one_by_one], budget, after_fork=first.release)
     finally:
-        first.release()  # this process's copy; the workers had their own
+        first.release()
     order = tuple(names)
     graphs = [BddGraph(order, level, high, low, root) for level, high, low, root in tables]
     return _compiled(dec, graphs, backend, peak, t0)

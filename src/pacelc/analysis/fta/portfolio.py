@@ -14,13 +14,14 @@ workers and reports the time budget.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import select
 import signal
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from .budget import Budget, BudgetExceeded, Status
@@ -46,12 +47,15 @@ def available_workers() -> int:
     return max(1, cpus)
 
 
-def first_result(jobs: Sequence[Callable[[], Any]], budget: Budget) -> Any:
+def first_result(
+    jobs: Sequence[Callable[[], Any]], budget: Budget, after_fork: Callable[[], None] | None = None
+) -> Any:
     """Run each job in its own forked process; return the first successful job's (picklable) result.
 
     A job that raises `BudgetExceeded` has failed on its budget; when every job failed, the parent
     raises the time budget if any job hit it, else the node budget, else `RuntimeError` with the
-    first worker's error. The other workers are killed as soon as one succeeds.
+    first worker's error. The other workers are killed as soon as one succeeds. `after_fork` runs
+    in the parent once every worker is forked, while they work (e.g. to free what only they need).
     """
     _reap()
     workers: dict[int, int] = {}  # read end of the result pipe -> pid
@@ -67,6 +71,8 @@ def first_result(jobs: Sequence[Callable[[], Any]], budget: Budget) -> Any:
             os.close(write_fd)
             workers[read_fd] = pid
             chunks[read_fd] = []
+        if after_fork is not None:
+            after_fork()
         while workers:
             wait = budget.remaining() + GRACE_S
             ready = select.select(list(workers), [], [], max(wait, 0.0))[0] if wait > 0 else []
@@ -75,6 +81,8 @@ def first_result(jobs: Sequence[Callable[[], Any]], budget: Budget) -> Any:
             for fd in ready:
                 data = os.read(fd, _CHUNK)
                 if data:
+                    if not any(chunks.values()):  # the first worker to finish: the others yield
+                        _lower_priority(pid for other, pid in workers.items() if other != fd)
                     chunks[fd].append(data)
                     continue
                 # The worker closed its end before exiting; its exit (tearing down its CUDD
@@ -118,6 +126,15 @@ def _reap() -> None:
             _unreaped.remove(pid)
 
 
+def _lower_priority(pids: Iterable[int]) -> None:
+    """Nice 19 for these processes (0: this one): what they still do (a losing worker's
+    compilation, a finished worker's exit) runs on the CPU the parent leaves, not on its share."""
+    for pid in pids:
+        # Gone already, or not permitted: it only costs the parent some time.
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, pid, 19)
+
+
 def _run_worker(job: Callable[[], Any], write_fd: int) -> None:
     """Run `job` in the forked child, write its outcome to the pipe and exit without cleanup
     (the parent's atexit handlers, test fixtures and open files are not the child's to run)."""
@@ -133,7 +150,9 @@ def _run_worker(job: Callable[[], Any], write_fd: int) -> None:
         while view:
             view = view[os.write(write_fd, view) :]
         # End of file for the parent now: the exit's release of memory comes before the kernel
-        # closes the files, and would keep the parent waiting for it.
+        # closes the files, and would keep the parent waiting for it. That release then runs at
+        # the lowest priority, not competing with the parent, which carries on with the result.
         os.close(write_fd)
+        _lower_priority([0])
     finally:
         os._exit(0)
