@@ -33,12 +33,12 @@ def _scalar_probability(g: BddGraph, probs: list[float]) -> float:
 
 def _wrapper_export(trial: _Trial) -> BddGraph:
     # The export with the dump switched off, whatever the diagram's size and numpy's state.
-    saved = bulk.BULK_MIN_NODES, bulk.DUMP_MIN_NODES
-    bulk.BULK_MIN_NODES = bulk.DUMP_MIN_NODES = 1 << 62
+    saved = bulk.BULK_MIN_NODES, bulk.EXPORT_MIN_NODES
+    bulk.BULK_MIN_NODES = bulk.EXPORT_MIN_NODES = 1 << 62
     try:
         return trial.b.export(trial.root)
     finally:
-        bulk.BULK_MIN_NODES, bulk.DUMP_MIN_NODES = saved
+        bulk.BULK_MIN_NODES, bulk.EXPORT_MIN_NODES = saved
 
 
 def _read_nodes(trial: _Trial, nvars: int, edit: Callable[[bytes], bytes] = lambda t: t) -> bulk.Tables | None:
@@ -126,7 +126,7 @@ def test_without_a_place_for_the_dump_the_wrappers_export(monkeypatch: pytest.Mo
     try:
         assert bulk.dump_arrays(trial.b.bdd, trial.root, 2) is None
         monkeypatch.setattr(bulk, "BULK_MIN_NODES", 1)  # the export takes the bulk path, then falls back
-        monkeypatch.setattr(bulk, "DUMP_MIN_NODES", 1)
+        monkeypatch.setattr(bulk, "EXPORT_MIN_NODES", 1)
         g = trial.b.export(trial.root)
     finally:
         trial.release()

@@ -63,9 +63,13 @@ def probability(g: BddGraph, probs: Sequence[float]) -> float:
     all precision for functions close to 1, whose complements are the rare top events
     (e.g. das9209, P = 1.06e-13).
     """
-    if len(g.level) >= bulk.BULK_MIN_NODES and bulk.available():
-        return bulk.probability(g.level, g.high, g.low, g.root, probs)  # the same sums, by level
     n = len(g.level)
+    # numpy pays per level (~10 us) what Python pays per node (~0.3 us): with numpy loaded, it
+    # takes diagrams with enough nodes per variable (edfpa14o's 27,245 nodes: 8.4 -> 3.3 ms).
+    if (n >= bulk.BULK_MIN_NODES or n >= bulk.NODES_PER_VARIABLE * len(g.order)) and bulk.worth_it(
+        n, bulk.BULK_MIN_NODES
+    ):
+        return bulk.probability(g.level, g.high, g.low, g.root, probs)  # the same sums, by level
     pt = [1.0] * n  # P(node)
     pf = [0.0] * n  # P(not node)
     lv, hi, lo = g.level, g.high, g.low
@@ -406,7 +410,7 @@ class CuddBackend(_DdOperations):
 
     def export(self, root: Any) -> BddGraph:
         n = root.dag_size
-        if n >= bulk.DUMP_MIN_NODES and bulk.worth_it(n, bulk.BULK_MIN_NODES):
+        if n >= bulk.EXPORT_MIN_NODES and bulk.worth_it(n, bulk.BULK_MIN_NODES):
             table = self.native.node_table(root)
             arrays = None
             if table is not None:

@@ -7,7 +7,7 @@ Exporting through dd's wrappers costs ~1.4 us a node and the Shannon pass in Pyt
 numbers in C, and the probability is computed one level at a time over whole arrays (a node only
 depends on nodes of deeper levels): 1.9 s becomes ~1 s on cea9601, 0.36 s becomes ~0.17 s on
 edf9204 (docs/fta.md). Used for diagrams of `BULK_MIN_NODES` nodes or more, so small trees
-never import numpy (~60 ms), and for those of `DUMP_MIN_NODES` or more once numpy is loaded.
+never import numpy (~60 ms), and for those of `EXPORT_MIN_NODES` or more once numpy is loaded.
 
 The DDDMP node lines read `id variable-name support-index then else`, with a negative `else` for
 a complemented edge. The variables are declared under their level's number (`CuddBackend`), so
@@ -35,9 +35,11 @@ from typing import Any
 
 Tables = tuple["array.array[int]", "array.array[int]", "array.array[int]", int]  # level, high, low, root edge
 BULK_MIN_NODES = 50_000
-# With numpy loaded already, the dump pays off from here: it costs ~0.16 ms a call, then ~0.65 us
-# a node against the wrappers' ~1.25 (edfpa14b's top module, 72,145 nodes: 89 -> 47 ms).
-DUMP_MIN_NODES = 1_000
+# With numpy loaded already, reading CUDD's nodes pays off from here: ~75 us a call, then ~0.16 us
+# a node, against the wrappers' ~1 us a node (the DDDMP dump, its fallback: ~0.16 ms a call, then
+# ~0.65 us a node).
+EXPORT_MIN_NODES = 100
+NODES_PER_VARIABLE = 40  # with numpy loaded, diagrams this dense get the probability by level
 BULK_MIN_SETS = 50_000  # below this, importing numpy (~60 ms) costs more than it saves
 
 
@@ -236,38 +238,76 @@ def named_family(
     import numpy as np
 
     m = len(order) + 1  # a set packs into sum (level + 1) * m**i
-    buckets: list[list[int]] = [[]]
-    # Each node's low chain once: the (high child, level + 1) pairs along it, and whether it
-    # ends in the family {{}}. Nodes are reached by many paths; the chain is walked once.
-    chains: dict[int, tuple[list[tuple[int, int]], bool]] = {}
+    buckets: list[list[int]] = [[]]  # complete sets by size, packed
+    # Sets one event short, by size: the packed prefix and the chain whose last events complete it.
+    prefixes: list[list[int]] = [[]]
+    prefix_chains: list[list[int]] = [[]]
+    # Each node's low chain once: the (high child, level + 1) pairs along it whose high child is
+    # not the family {{}}, the index of the chain's other levels + 1 (those whose high child is
+    # {{}}: each completes a set) in `last_starts`, or -1, and whether the chain ends in {{}}.
+    # Nodes are reached by many paths; the chain is walked once. Most sets end in a high edge to
+    # {{}}, so the walk visits the sets' prefixes only and numpy appends their last events.
+    chains: dict[int, tuple[list[tuple[int, int]], int, bool]] = {}
+    last_levels: list[int] = []
+    last_starts: list[int] = []
 
-    def chain_of(u: int) -> tuple[list[tuple[int, int]], bool]:
+    def chain_of(u: int) -> tuple[list[tuple[int, int]], int, bool]:
         steps = []
+        start = len(last_levels)
         w = u
         while w > 1:
             h = hi[w]
-            if h:
+            if h == 1:
+                last_levels.append(var[w] + 1)
+            elif h:
                 steps.append((h, var[w] + 1))
             w = lo[w]
-        chains[u] = result = (steps, w == 1)
+        last = -1
+        if len(last_levels) > start:
+            last = len(last_starts)
+            last_starts.append(start)
+        chains[u] = result = (steps, last, w == 1)
         return result
 
     stack = [(f, 0, 0)]
     pop, push, known = stack.pop, stack.append, chains.get
     while stack:
         u, code, size = pop()
-        steps, ends_in_base = known(u) or chain_of(u)
+        steps, last, ends_in_base = known(u) or chain_of(u)
         if steps:
             base, longer = code * m, size + 1
             for h, v in steps:
                 push((h, base + v, longer))
+        if last >= 0:
+            while len(prefixes) <= size + 1:
+                prefixes.append([])
+                prefix_chains.append([])
+            prefixes[size + 1].append(code)
+            prefix_chains[size + 1].append(last)
         if ends_in_base:
             while len(buckets) <= size:
                 buckets.append([])
             buckets[size].append(code)
     chain_of = None  # type: ignore[assignment]  # break the closure's cycle (see `mcs.Zbdd.minsol`)
-    if m ** (len(buckets) - 1) >= 2**63:
+    longest = max(len(buckets), len(prefixes)) - 1
+    if m**longest >= 2**63:
         return None
+    last_starts.append(len(last_levels))
+    starts = np.array(last_starts, dtype=np.int64)
+    levels_flat = np.array(last_levels, dtype=np.int64)
+    packed_sets = []
+    for size in range(longest + 1):
+        done = np.array(buckets[size] if size < len(buckets) else [], dtype=np.int64)
+        if size >= len(prefixes) or not prefixes[size]:
+            packed_sets.append(done)
+            continue
+        chain = np.array(prefix_chains[size], dtype=np.int64)
+        counts = starts[chain + 1] - starts[chain]
+        # The k-th last level of each prefix's chain: its start repeated, plus 0..count-1.
+        first = np.repeat(starts[chain] - np.cumsum(counts) + counts, counts)
+        completed = np.repeat(np.array(prefixes[size], dtype=np.int64) * m, counts)
+        completed += levels_flat[first + np.arange(first.size)]
+        packed_sets.append(np.concatenate((done, completed)))
     names = sorted(order)
     rank = {name: i for i, name in enumerate(names)}
     rank_of_level = np.array([rank[name] for name in order], dtype=np.int64)
@@ -276,12 +316,12 @@ def named_family(
     bits = max(1, len(names).bit_length())
     out: list[Any] = []
     new = tuple.__new__
-    if buckets[0]:
+    if packed_sets[0].size:
         out.append(new(row, ((), 1.0)))
-    for size in range(1, len(buckets)):
-        if not buckets[size]:
+    for size in range(1, longest + 1):
+        codes = packed_sets[size]
+        if not codes.size:
             continue
-        codes = np.array(buckets[size], dtype=np.int64)
         levels = np.empty((codes.size, size), dtype=np.int64)
         for j in range(size):
             levels[:, j] = codes % m - 1

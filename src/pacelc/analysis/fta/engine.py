@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import math
+import operator
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -142,7 +143,7 @@ def _analyze(
         if top_n is None:
             listed = named_family(z, lim, names, probs, size=n_lim)
             # Sums over the listed sets, correctly rounded: independent of the variable order.
-            ps = [c.probability for c in listed]
+            ps = list(map(operator.itemgetter(1), listed))  # the probabilities
             re = math.fsum(ps)
             ub = mcub_of(ps)
         else:

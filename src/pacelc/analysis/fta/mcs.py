@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import operator
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple
@@ -337,7 +338,7 @@ def mcub_of(probabilities: Iterable[float]) -> float:
         return 0.0
     if max(ps) >= 1.0:
         return 1.0
-    return -math.expm1(math.fsum(map(math.log1p, [-p for p in ps])))
+    return -math.expm1(math.fsum(map(math.log1p, map(operator.neg, ps))))
 
 
 def mcub(z: Zbdd, f: int, probs: Sequence[float], count: int) -> float:
