@@ -35,7 +35,7 @@ FALSE = 1  # complemented edge to the terminal node 0
 @dataclass(frozen=True, slots=True)
 class BddGraph:
     """A reduced ordered BDD with complemented edges, as flat integer sequences (lists from the
-    wrapper export, `array('q')` from CUDD's dump or a worker's pipe: both index as fast, and the
+    wrapper export, `array('i')` from CUDD's nodes or a worker's pipe: both index as fast, and the
     arrays are never unpacked into Python ints, ~40 ns an element).
 
     Node 0 is the terminal ONE. An edge is `2 * node + complemented`, so `TRUE == 0` and
@@ -732,14 +732,22 @@ def _first_within_nodes(dec: Decomposition, budget: Budget, backend: str, candid
     raise last_error
 
 
+# A worker's finished trial, kept until the worker exits: freeing a manager's diagrams dereferences
+# them node by node, and the manager itself takes milliseconds more (edfpa14q: ~6 ms), all wasted
+# in a process that `os._exit`s once its result is sent.
+_kept_until_exit: list[_Trial] = []
+
+
 def _payload(trial: _Trial) -> tuple[Any, ...]:
-    """A finished trial's BDDs (one per module root) in a compact picklable form (int64 arrays
-    pickle as raw bytes)."""
+    """A finished trial's BDDs (one per module root) in a compact picklable form (int32 arrays
+    pickle as raw bytes). For a forked worker only: the trial is never released (see above)."""
     graphs = trial.export()
-    trial.release()
+    _kept_until_exit.append(trial)
 
     def as_array(xs: Sequence[int]) -> array.array[int]:
-        return xs if isinstance(xs, array.array) else array.array("q", xs)
+        if isinstance(xs, array.array):
+            return xs
+        return array.array("i" if len(xs) < 2**30 else "q", xs)
 
     tables = [(as_array(g.level), as_array(g.high), as_array(g.low), g.root) for g in graphs]
     return list(graphs[0].order), tables, trial.peak

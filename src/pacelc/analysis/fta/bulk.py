@@ -105,7 +105,7 @@ def node_arrays(table: bytes, one: int, root: int, nvars: int) -> Tables | None:
     if root & ~1 == one:  # a constant function: the table holds the constant only
         if nodes.size:
             return None
-        return array.array("q", [nvars]), array.array("q", [0]), array.array("q", [0]), root & 1
+        return array.array("i", [nvars]), array.array("i", [0]), array.array("i", [0]), root & 1
     n = nodes.size + 1  # our node 0 is the constant
     lowest = int(nodes.min())
     span = (int(nodes.max()) - lowest) // NODE_BYTES + 1
@@ -190,8 +190,14 @@ def read_dump(data: bytes, nvars: int) -> Tables | None:
 
 
 def _as_array(column: Any) -> array.array[int]:
-    """A numpy int64 column as `array('q')`: one copy of the bytes, no Python int per element."""
-    return array.array("q", column.tobytes())
+    """A numpy integer column of a diagram's table as `array('i')` (levels and edges fit in 32
+    bits below 2**30 nodes; half the bytes of int64 through a worker's pipe), else `array('q')`:
+    one copy of the bytes, no Python int per element."""
+    import numpy as np
+
+    if len(column) < 2**30:
+        return array.array("i", column.astype(np.int32).tobytes())
+    return array.array("q", column.astype(np.int64).tobytes())
 
 
 def probability(
