@@ -319,6 +319,7 @@ def named_family(
     rank_of_level = np.array([rank[name] for name in order], dtype=np.int64)
     p_of = dict(zip(order, probs, strict=True))
     p_of_rank = np.array([p_of[name] for name in names], dtype=np.float64)
+    name_of_rank = np.array(names, dtype=object)
     bits = max(1, len(names).bit_length())
     out: list[Any] = []
     new = tuple.__new__
@@ -348,7 +349,7 @@ def named_family(
         else:
             by = np.lexsort((*(ranks[:, j] for j in range(size - 1, -1, -1)), -p))
         ranks, p = ranks[by], p[by]
-        columns = [list(map(names.__getitem__, ranks[:, j].tolist())) for j in range(size)]
+        columns = [name_of_rank[ranks[:, j]].tolist() for j in range(size)]  # the name objects, gathered in C
         pairs = zip(zip(*columns, strict=True), p.tolist(), strict=True)
         out.extend(map(new, repeat(row), pairs))
     return out
