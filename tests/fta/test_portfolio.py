@@ -9,7 +9,9 @@ import time
 import pytest
 
 from pacelc.analysis.fta import analyze, compile_tree, probability
+from pacelc.analysis.fta import bdd as bdd_module
 from pacelc.analysis.fta import portfolio as portfolio_module
+from pacelc.analysis.fta.bdd import variable_order
 from pacelc.analysis.fta.budget import Budget, BudgetExceeded, Status
 from pacelc.analysis.fta.portfolio import available_workers, first_result
 
@@ -116,6 +118,32 @@ def test_parallel_compilation_gives_the_same_function(monkeypatch: pytest.Monkey
     assert math.isclose(
         probability(parallel.graph, parallel.probs), probability(sequential.graph, sequential.probs), rel_tol=1e-12
     )
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("stalls", [False, True])
+def test_a_stalled_first_candidate_races_the_second_in_this_process(
+    monkeypatch: pytest.MonkeyPatch, workers: int, stalls: bool
+) -> None:
+    # Whether or not the first candidate counts as stalled (so that the second one joins it in
+    # this process, and both are carried on by the workers), the function is the same.
+    tree = _heavy_tree(copies=6, n=60, k=10, events=80)
+    ref = compile_tree(tree, Budget(60).start(), order=variable_order(tree, "dfs"), modules=False)
+    monkeypatch.setattr(bdd_module, "STALL_GATES", 10**9 if stalls else 0)
+    started: list[str] = []
+    real = bdd_module._new_trial
+
+    def recording(dec, budget, backend, heuristic):  # type: ignore[no-untyped-def]
+        if os.getpid() == parent:
+            started.append(heuristic)
+        return real(dec, budget, backend, heuristic)
+
+    parent = os.getpid()
+    monkeypatch.setattr(bdd_module, "_new_trial", recording)
+    c = compile_tree(tree, Budget(60).start(), workers=workers)
+    if workers == 2:  # one process: the second candidate joins the race later anyway
+        assert started == (["dfs-small", "force-dfs-small"] if stalls else ["dfs-small"])
+    assert math.isclose(probability(c.graph, c.probs), probability(ref.graph, ref.probs), rel_tol=1e-12)
 
 
 def test_analysis_results_do_not_depend_on_the_workers() -> None:

@@ -565,11 +565,17 @@ class Compiled:
 # a per-operation tree of a system model, more than compiling it).
 AUTO_CANDIDATES = ("dfs-small", "force-dfs-small", "dfs-large")
 # With two processes, each worker compiles its candidates one after another (the next one only
-# when the previous one exceeded the node budget); the first worker carries on the head start.
+# when the previous one exceeded the node budget), carrying on where the head start left them.
 # das9701 needs dfs-small: every other order exceeds the node budget.
 PARALLEL_CANDIDATES = (("dfs-small", "dfs-large"), ("force-dfs-small", "force-dfs"))
-assert PARALLEL_CANDIDATES[0][0] == AUTO_CANDIDATES[0]  # the head start serves both
-HEAD_START_S = 0.05  # the first candidate runs alone this long: small trees never start a race
+assert tuple(group[0] for group in PARALLEL_CANDIDATES) == AUTO_CANDIDATES[:2]  # the head start serves both
+HEAD_START_S = 0.05  # CPU time of the first candidate alone in this process before any fork
+# Unless it stalls: when it compiles fewer than STALL_GATES gates between STALL_CHECK_S and twice
+# that, it is stuck in a blow-up, and the second candidate (FORCE) joins it in this process for
+# RACE_S of CPU time before any fork. On the trees where FORCE wins, it often wins there.
+STALL_CHECK_S = 0.01
+STALL_GATES = 20
+RACE_S = 0.04
 
 
 def compile_tree(
@@ -618,23 +624,56 @@ def compile_tree(
     first = _new_trial(dec, budget, backend, candidates[0])
     rest = candidates[1:]
     try:
-        finished = first.run_for(HEAD_START_S if rest else None)
+        finished = first.run_for(STALL_CHECK_S if rest else None)
+        done_before = first.next
+        if not finished:
+            finished = first.run_for(2 * STALL_CHECK_S)
     except BudgetExceeded as e:
         if e.status is Status.TIME_BUDGET or not rest:
             raise
         return _export(dec, _race(dec, budget, backend, rest, [], e.with_traceback(None)), t0)
     if finished:
         return _export(dec, first, t0)
+    trials: list[_Trial] = [first]
+    started = {first.heuristic}
+    last_error: BudgetExceeded | None = None
+    if first.next - done_before < STALL_GATES:
+        # The first candidate stalls: the second one joins (its order's computation, FORCE's
+        # 8-30 ms, is not charged to it, so that it gets its turns at once).
+        second = _new_trial(dec, budget, backend, rest[0])
+        second.handicap = first.elapsed
+        trials.append(second)
+        started.add(second.heuristic)
+        try:
+            winner = _race(dec, budget, backend, [], trials, until=first.elapsed + RACE_S)
+        except BudgetExceeded as e:  # both exceeded the node budget; the time budget stops all
+            if e.status is Status.TIME_BUDGET:
+                raise
+            winner, last_error = None, e.with_traceback(None)
+        if winner is not None:
+            return _export(dec, winner, t0)
+    else:
+        try:
+            if first.run_for(HEAD_START_S):
+                return _export(dec, first, t0)
+        except BudgetExceeded as e:
+            if e.status is Status.TIME_BUDGET:
+                raise
+            trials, last_error = [], e.with_traceback(None)
+    failed = started - {t.heuristic for t in trials}  # on the node budget
     if (workers if workers is not None else portfolio.available_workers()) >= 2:
         try:
-            return _compile_in_parallel(dec, budget, backend, first, t0)
+            return _compile_in_parallel(dec, budget, backend, {t.heuristic: t for t in trials}, failed, last_error, t0)
         except OSError:  # no fork or pipe (process or memory limits): race in this process
             return _export(dec, _race(dec, budget, backend, candidates, []), t0)
-    return _export(dec, _race(dec, budget, backend, rest, [first]), t0)
+    unstarted = [c for c in rest if c not in started]
+    return _export(dec, _race(dec, budget, backend, unstarted, trials, last_error), t0)
 
 
 def _new_trial(dec: Decomposition, budget: Budget, backend: str, heuristic: str) -> _Trial:
-    return _Trial(dec.tree, budget, backend, nested_order(dec, heuristic), roots=dec.roots)
+    trial = _Trial(dec.tree, budget, backend, nested_order(dec, heuristic), roots=dec.roots)
+    trial.heuristic = heuristic
+    return trial
 
 
 def _race(
@@ -644,11 +683,20 @@ def _race(
     candidates: Sequence[str],
     trials: list[_Trial],
     last_error: BudgetExceeded | None = None,
-) -> _Trial:
-    """Race `trials` (already started) and `candidates` (started in turn); return the winner."""
+    until: float | None = None,
+) -> _Trial | None:
+    """Race `trials` (already started) and `candidates` (started in turn); return the winner.
+
+    With `until`, stop once the trials have used that much CPU time in all and return None,
+    leaving the unfinished ones in `trials`, unreleased."""
     next_candidate = 0
+    paused = False
     try:
         while True:
+            used = sum(t.elapsed for t in trials)
+            if until is not None and used >= until:
+                paused = True
+                return None
             i = min(range(len(trials)), key=lambda j: trials[j].elapsed + trials[j].handicap, default=-1)
             # Start the next candidate once every running one has used up the head start.
             if next_candidate < len(candidates) and (i < 0 or trials[i].elapsed + trials[i].handicap >= HEAD_START_S):
@@ -665,9 +713,12 @@ def _race(
             # take at most as long as the candidate's whole run so far, unless it is the last one.
             # A step cut off suspends the candidate (it resumes with a longer slice when its turn
             # comes): dropping it lost the best order of cea9601 to one slow gate.
-            alone = len(trials) == 1 and next_candidate == len(candidates)
+            alone = len(trials) == 1 and next_candidate == len(candidates) and until is None
+            slice_s = None if alone else max(HEAD_START_S, trial.elapsed + trial.handicap)
+            if until is not None:  # the pause comes on time (the cut-off gate is compiled again later)
+                slice_s = min(slice_s or until, max(until - used, 0.002))
             try:
-                finished = trial.step(slice_s=None if alone else max(HEAD_START_S, trial.elapsed + trial.handicap))
+                finished = trial.step(slice_s=slice_s)
             except _TooSlow:
                 continue  # suspended; it is scheduled again by the time it has used
             except BudgetExceeded as e:
@@ -679,57 +730,71 @@ def _race(
             if finished:
                 return trials.pop(i)
     finally:
-        for t in trials:
-            t.release()
-        trials.clear()
+        if not paused:
+            for t in trials:
+                t.release()
+            trials.clear()
 
 
-def _compile_in_parallel(dec: Decomposition, budget: Budget, backend: str, first: _Trial, t0: float) -> Compiled:
-    """Two workers, each with its candidates of `PARALLEL_CANDIDATES` one after another: the first
-    carries `first` on from where the head start left it.
+def _compile_in_parallel(
+    dec: Decomposition,
+    budget: Budget,
+    backend: str,
+    carried: dict[str, _Trial],
+    failed: set[str],
+    last_error: BudgetExceeded | None,
+    t0: float,
+) -> Compiled:
+    """Two workers, each with its candidates of `PARALLEL_CANDIDATES` one after another, carrying
+    on the head start's trials (`carried`, by heuristic) from where they are; `failed` ones (node
+    budget) are skipped.
 
     Neither worker races its candidates: a race pays for every candidate it runs, and on the
     measured traces of the Aralia models one order per core had the smaller total (docs/fta.md)."""
-    mine, theirs = PARALLEL_CANDIDATES
+    groups = [[c for c in group if c not in failed] for group in PARALLEL_CANDIDATES]
+    jobs = [_one_after_another(dec, budget, backend, group, carried) for group in groups if group]
+    trials = list(carried.values())
 
-    def carry_on() -> tuple[Any, ...]:
-        try:
-            first.run_for(None)
-        except BudgetExceeded as e:  # the trial has released its manager
-            if e.status is Status.TIME_BUDGET:
-                raise
-            return _payload(_first_within_nodes(dec, budget, backend, mine[1:]))
-        return _payload(first)
-
-    def one_by_one() -> tuple[Any, ...]:
-        return _payload(_first_within_nodes(dec, budget, backend, theirs))
+    def release_here() -> None:
+        # This process's copies are released while the workers run: dropping a trial's functions
+        # dereferences their nodes one by one (edfpa14o: ~7 ms).
+        for trial in trials:
+            trial.release()
 
     try:
-        # This process's copy of `first` is released while the workers run: dropping its
-        # functions dereferences their nodes one by one (edfpa14o: ~7 ms).
-        names, tables, peak = portfolio.first_result([carry_on, one_by_one], budget, after_fork=first.release)
+        if not jobs:
+            assert last_error is not None
+            raise last_error
+        names, tables, peak = portfolio.first_result(jobs, budget, after_fork=release_here)
     finally:
-        first.release()
+        release_here()
     order = tuple(names)
     graphs = [BddGraph(order, level, high, low, root) for level, high, low, root in tables]
     return _compiled(dec, graphs, backend, peak, t0)
 
 
-def _first_within_nodes(dec: Decomposition, budget: Budget, backend: str, candidates: Sequence[str]) -> _Trial:
-    """Compile `candidates` one after another, each to the end; the next one only when the
-    previous one exceeded the node budget (a time budget stops everything)."""
-    last_error: BudgetExceeded | None = None
-    for candidate in candidates:
-        trial = _new_trial(dec, budget, backend, candidate)
-        try:
-            trial.run_for(None)
-            return trial
-        except BudgetExceeded as e:  # the trial has released its manager
-            if e.status is Status.TIME_BUDGET:
-                raise
-            last_error = e.with_traceback(None)
-    assert last_error is not None
-    raise last_error
+def _one_after_another(
+    dec: Decomposition, budget: Budget, backend: str, candidates: Sequence[str], carried: dict[str, _Trial]
+) -> Callable[[], tuple[Any, ...]]:
+    """A worker's job: compile `candidates` one after another (those in `carried` from where they
+    are), each to the end, the next one only when the previous one exceeded the node budget (a
+    time budget stops everything); the first one's BDDs, as `_payload`."""
+
+    def job() -> tuple[Any, ...]:
+        last_error: BudgetExceeded | None = None
+        for candidate in candidates:
+            trial = carried.get(candidate) or _new_trial(dec, budget, backend, candidate)
+            try:
+                trial.run_for(None)
+                return _payload(trial)
+            except BudgetExceeded as e:  # the trial has released its manager
+                if e.status is Status.TIME_BUDGET:
+                    raise
+                last_error = e.with_traceback(None)
+        assert last_error is not None
+        raise last_error
+
+    return job
 
 
 # A worker's finished trial, kept until the worker exits: freeing a manager's diagrams dereferences
@@ -825,6 +890,7 @@ class _Trial:
         # does not cut the head start short and send small trees to the workers.
         self.elapsed = 0.0
         self.handicap = 0.0
+        self.heuristic = ""  # the name of the order, when it came from one
         self.peak = 0
         self.root: Any = None
         self.native = getattr(self.b, "native", None)
