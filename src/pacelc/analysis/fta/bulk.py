@@ -1,26 +1,27 @@
-"""numpy where it pays: CUDD's own dump of large BDDs read as one array, their probability level
-by level, long cut-set lists sorted as arrays, and FORCE's iterations.
+"""numpy where it pays: large BDDs read straight from CUDD's nodes into arrays (CUDD's DDDMP dump
+as the fallback), their probability level by level, long cut-set lists sorted as arrays, and
+FORCE's iterations.
 
-Exporting through dd's wrappers costs ~1.4 us a node and the Shannon pass in Python ~0.3 us:
-1.9 s on cea9601's million nodes, most of the analysis. CUDD writes a diagram as DDDMP text
-(`BDD.dump(..., filetype="dddmp")`: one line per node, children first) in C, numpy parses the
-numbers in C, and the probability is computed one level at a time over whole arrays (a node only
-depends on nodes of deeper levels): 1.9 s becomes ~1 s on cea9601, 0.36 s becomes ~0.17 s on
-edf9204 (docs/fta.md). Used for diagrams of `BULK_MIN_NODES` nodes or more, so small trees
-never import numpy (~60 ms), and for those of `EXPORT_MIN_NODES` or more once numpy is loaded.
+Exporting through dd's wrappers costs ~1-1.4 us a node and the Shannon pass in Python ~0.3 us:
+1.9 s on cea9601's million nodes, most of the analysis. `node_arrays` reads the nodes CUDD lists
+in C (`cuddNodeArray`) with numpy gathers, ~0.16 us a node (cea9601's top module 0.14 s), and the
+probability is computed one level at a time over whole arrays (a node only depends on nodes of
+deeper levels). Used for diagrams of `BULK_MIN_NODES` nodes or more, so small trees never import
+numpy (~60 ms), and for those of `EXPORT_MIN_NODES` or more once numpy is loaded.
 
-The DDDMP node lines read `id variable-name support-index then else`, with a negative `else` for
-a complemented edge. The variables are declared under their level's number (`CuddBackend`), so
-every token but the constant's `T` is an integer and the name is the level (the third column
-counts within the diagram's support only). CUDD never complements a `then` edge. Anything else
-than what we expect (ids not 1..n in order, a complemented `then`) makes `read_dump` return None
-and the caller falls back to the wrappers.
+The DDDMP fallback (`dump_arrays`, `read_dump`): node lines read `id variable-name support-index
+then else`, with a negative `else` for a complemented edge. The variables are declared under their
+level's number (`CuddBackend`), so every token but the constant's `T` is an integer and the name
+is the level (the third column counts within the diagram's support only). CUDD never complements
+a `then` edge. Anything else than what we expect (ids not 1..n in order, a complemented `then`)
+makes `read_dump` return None and the caller falls back to the wrappers.
 
-Cut-set listing (`named_family`): the walk over the ZBDD stays in Python but only packs each set's
-levels into one int; numpy then maps levels to name ranks, takes the products and sorts; the
-`CutSet` tuples are built from the sorted columns at the end. About 0.6 us a set instead of 1.6
-(edfpa14b's 112,798 sets: 0.18 -> 0.067 s). Used for `BULK_MIN_SETS` sets or more, or whenever
-numpy is loaded already; the result is the same list, to the bit, as `mcs.named_family`'s.
+Cut-set listing (`named_family`): the walk over the ZBDD stays in Python but only visits the sets'
+prefixes and packs each into one int; numpy appends the last events, maps levels to name ranks,
+takes the products and sorts; the `CutSet` tuples are built from the sorted columns at the end.
+About 0.35 us a set instead of 1.6 (edfpa14o's 110,308 sets: 38 ms). Used for `BULK_MIN_SETS`
+sets or more, or whenever numpy is loaded already; the result is the same list, to the bit, as
+`mcs.named_family`'s.
 """
 
 from __future__ import annotations
