@@ -193,6 +193,28 @@ def test_a_suspended_trial_resumes_to_the_same_bdd(top: GateKind) -> None:
     assert probability(graph, ref.probs) == probability(ref.graph, ref.probs)
 
 
+def test_a_slice_cut_short_by_cudd_does_not_end_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    # CUDD measures its time limit in the user time the kernel samples, which can run ahead of
+    # the CPU time used (slices of 8-10 ms were cut after 0.5-3 ms): `run_for` goes on until its
+    # own count of CPU time says the time is up.
+    tree = _heavy_tree(copies=2, n=20, k=4, events=30)
+    trial = _Trial(tree, Budget(60).start(), "cudd", variable_order(tree, "dfs"))
+    real, cuts = _Trial.step, []
+
+    def cut_once_early(self: _Trial, n: int = 1, slice_s: float | None = None) -> bool:
+        if not cuts:  # as CUDD's limit firing at once, before any CPU time was used
+            cuts.append(slice_s)
+            raise _TooSlow()
+        return real(self, n, slice_s)
+
+    monkeypatch.setattr(_Trial, "step", cut_once_early)
+    try:
+        assert trial.run_for(30.0) is True  # finished, not given up after the early cut
+    finally:
+        trial.release()
+    assert cuts == [30.0]
+
+
 def test_a_time_out_is_reported_as_the_time_budget() -> None:
     r = analyze(_heavy_tree(), budget_s=0.01)
     assert r.status is Status.TIME_BUDGET
