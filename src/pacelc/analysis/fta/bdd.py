@@ -571,11 +571,11 @@ PARALLEL_CANDIDATES = (("dfs-small", "dfs-large"), ("force-dfs-small", "force-df
 assert tuple(group[0] for group in PARALLEL_CANDIDATES) == AUTO_CANDIDATES[:2]  # the head start serves both
 HEAD_START_S = 0.05  # CPU time of the first candidate alone in this process before any fork
 # Unless it stalls: when it compiles fewer than STALL_GATES gates between STALL_CHECK_S and twice
-# that, it is stuck in a blow-up, and the second candidate (FORCE) joins it in this process for
-# RACE_S of CPU time before any fork. On the trees where FORCE wins, it often wins there.
+# that, it is stuck in a blow-up, and the second candidate (FORCE) gets SECOND_TRY_S of CPU time
+# alone in this process before any fork. On the trees where FORCE wins, it often wins there.
 STALL_CHECK_S = 0.01
 STALL_GATES = 20
-RACE_S = 0.04
+SECOND_TRY_S = 0.03
 
 
 def compile_tree(
@@ -638,20 +638,21 @@ def compile_tree(
     started = {first.heuristic}
     last_error: BudgetExceeded | None = None
     if first.next - done_before < STALL_GATES:
-        # The first candidate stalls: the second one joins (its order's computation, FORCE's
-        # 8-30 ms, is not charged to it, so that it gets its turns at once).
+        # The first candidate stalls: the second one gets its try, alone (a race would give the
+        # first's stuck gate half of the time, in long slices).
         second = _new_trial(dec, budget, backend, rest[0])
         second.handicap = first.elapsed
-        trials.append(second)
         started.add(second.heuristic)
         try:
-            winner = _race(dec, budget, backend, [], trials, until=first.elapsed + RACE_S)
-        except BudgetExceeded as e:  # both exceeded the node budget; the time budget stops all
+            if second.run_for(SECOND_TRY_S):
+                first.release()
+                return _export(dec, second, t0)
+            trials.append(second)
+        except BudgetExceeded as e:  # the trial has released its manager
             if e.status is Status.TIME_BUDGET:
+                first.release()
                 raise
-            winner, last_error = None, e.with_traceback(None)
-        if winner is not None:
-            return _export(dec, winner, t0)
+            last_error = e.with_traceback(None)
     else:
         try:
             if first.run_for(HEAD_START_S):
@@ -683,20 +684,11 @@ def _race(
     candidates: Sequence[str],
     trials: list[_Trial],
     last_error: BudgetExceeded | None = None,
-    until: float | None = None,
-) -> _Trial | None:
-    """Race `trials` (already started) and `candidates` (started in turn); return the winner.
-
-    With `until`, stop once the trials have used that much CPU time in all and return None,
-    leaving the unfinished ones in `trials`, unreleased."""
+) -> _Trial:
+    """Race `trials` (already started) and `candidates` (started in turn); return the winner."""
     next_candidate = 0
-    paused = False
     try:
         while True:
-            used = sum(t.elapsed for t in trials)
-            if until is not None and used >= until:
-                paused = True
-                return None
             i = min(range(len(trials)), key=lambda j: trials[j].elapsed + trials[j].handicap, default=-1)
             # Start the next candidate once every running one has used up the head start.
             if next_candidate < len(candidates) and (i < 0 or trials[i].elapsed + trials[i].handicap >= HEAD_START_S):
@@ -713,12 +705,9 @@ def _race(
             # take at most as long as the candidate's whole run so far, unless it is the last one.
             # A step cut off suspends the candidate (it resumes with a longer slice when its turn
             # comes): dropping it lost the best order of cea9601 to one slow gate.
-            alone = len(trials) == 1 and next_candidate == len(candidates) and until is None
-            slice_s = None if alone else max(HEAD_START_S, trial.elapsed + trial.handicap)
-            if until is not None:  # the pause comes on time (the cut-off gate is compiled again later)
-                slice_s = min(slice_s or until, max(until - used, 0.002))
+            alone = len(trials) == 1 and next_candidate == len(candidates)
             try:
-                finished = trial.step(slice_s=slice_s)
+                finished = trial.step(slice_s=None if alone else max(HEAD_START_S, trial.elapsed + trial.handicap))
             except _TooSlow:
                 continue  # suspended; it is scheduled again by the time it has used
             except BudgetExceeded as e:
@@ -730,10 +719,9 @@ def _race(
             if finished:
                 return trials.pop(i)
     finally:
-        if not paused:
-            for t in trials:
-                t.release()
-            trials.clear()
+        for t in trials:
+            t.release()
+        trials.clear()
 
 
 def _compile_in_parallel(
