@@ -122,11 +122,11 @@ def test_parallel_compilation_gives_the_same_function(monkeypatch: pytest.Monkey
 
 @pytest.mark.parametrize("workers", [1, 2])
 @pytest.mark.parametrize("stalls", [False, True])
-def test_a_stalled_first_candidate_races_the_second_in_this_process(
+def test_a_stalled_first_candidate_lets_the_second_try_in_this_process(
     monkeypatch: pytest.MonkeyPatch, workers: int, stalls: bool
 ) -> None:
-    # Whether or not the first candidate counts as stalled (so that the second one joins it in
-    # this process, and both are carried on by the workers), the function is the same.
+    # Whether or not the first candidate counts as stalled (so that the second one gets its try
+    # in this process, and both are carried on by the workers), the function is the same.
     tree = _heavy_tree(copies=6, n=60, k=10, events=80)
     ref = compile_tree(tree, Budget(60).start(), order=variable_order(tree, "dfs"), modules=False)
     monkeypatch.setattr(bdd_module, "STALL_GATES", 10**9 if stalls else 0)
