@@ -64,6 +64,19 @@ def test_the_workers_left_behind_yield_the_cpu() -> None:
         os.waitpid(pid, 0)
 
 
+def test_a_failed_worker_does_not_slow_the_other_one_down() -> None:
+    # Only a success lowers the other workers' priority: after a failure, the one left is the
+    # answer (das9701: only dfs-small fits in the node budget).
+    def boom() -> None:
+        raise ValueError("broken order")
+
+    def own_priority_later() -> int:
+        time.sleep(0.3)
+        return os.getpriority(os.PRIO_PROCESS, 0)
+
+    assert first_result([boom, own_priority_later], Budget(60).start()) == os.getpriority(os.PRIO_PROCESS, 0)
+
+
 def test_a_failed_worker_leaves_the_other_one_to_finish() -> None:
     def boom() -> None:
         raise ValueError("broken order")

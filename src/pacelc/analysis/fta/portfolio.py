@@ -26,6 +26,7 @@ from typing import Any
 
 from .budget import Budget, BudgetExceeded, Status
 
+_SUCCEEDED, _FAILED = b"+", b"-"  # the first byte a worker sends
 GRACE_S = 0.5  # time a worker gets after the deadline to report its own (more precise) budget stop
 _CHUNK = 1 << 20
 
@@ -81,7 +82,7 @@ def first_result(
             for fd in ready:
                 data = os.read(fd, _CHUNK)
                 if data:
-                    if not any(chunks.values()):  # the first worker to finish: the others yield
+                    if not chunks[fd] and data[:1] == _SUCCEEDED:  # the others yield to the parent
                         _lower_priority(pid for other, pid in workers.items() if other != fd)
                     chunks[fd].append(data)
                     continue
@@ -89,7 +90,7 @@ def first_result(
                 # manager: milliseconds to tens of them) is not waited for.
                 _unreaped.append(workers.pop(fd))
                 os.close(fd)
-                payload = b"".join(chunks.pop(fd))
+                payload = b"".join(chunks.pop(fd))[1:]  # past the status byte
                 kind, value = pickle.loads(payload) if payload else ("error", "worker exited without a result")
                 if kind == "ok":
                     return value
@@ -145,7 +146,9 @@ def _run_worker(job: Callable[[], Any], write_fd: int) -> None:
             outcome = ("budget", (str(e.status), e.stage, e.nodes, e.elapsed, e.limit))
         except BaseException as e:  # reported to the parent, which decides
             outcome = ("error", f"{type(e).__name__}: {e}")
-        data = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
+        # A status byte first, so that the parent can let a success slow the others down at once.
+        status = _SUCCEEDED if outcome[0] == "ok" else _FAILED
+        data = status + pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
         view = memoryview(data)
         while view:
             view = view[os.write(write_fd, view) :]
