@@ -800,7 +800,7 @@ def _payload(trial: _Trial) -> tuple[Any, ...]:
     def as_array(xs: Sequence[int]) -> array.array[int]:
         if isinstance(xs, array.array):
             return xs
-        return array.array("i" if len(xs) < 2**30 else "q", xs)
+        return array.array("i" if len(xs) < bulk.INT32_NODES else "q", xs)
 
     tables = [(as_array(g.level), as_array(g.high), as_array(g.low), g.root) for g in graphs]
     return list(graphs[0].order), tables, trial.peak

@@ -40,6 +40,7 @@ BULK_MIN_NODES = 50_000
 # a node, against the wrappers' ~1 us a node (the DDDMP dump, its fallback: ~0.16 ms a call, then
 # ~0.65 us a node).
 EXPORT_MIN_NODES = 100
+INT32_NODES = 2**30  # below this many nodes, a diagram's levels and edges fit in 32 bits
 NODES_PER_VARIABLE = 40  # with numpy loaded, diagrams this dense get the probability by level
 BULK_MIN_SETS = 50_000  # below this, importing numpy (~60 ms) costs more than it saves
 
@@ -191,12 +192,12 @@ def read_dump(data: bytes, nvars: int) -> Tables | None:
 
 
 def _as_array(column: Any) -> array.array[int]:
-    """A numpy integer column of a diagram's table as `array('i')` (levels and edges fit in 32
-    bits below 2**30 nodes; half the bytes of int64 through a worker's pipe), else `array('q')`:
-    one copy of the bytes, no Python int per element."""
+    """A numpy integer column of a diagram's table as `array('i')` (half the bytes of int64
+    through a worker's pipe) below `INT32_NODES` nodes, else `array('q')`: one copy of the bytes,
+    no Python int per element."""
     import numpy as np
 
-    if len(column) < 2**30:
+    if len(column) < INT32_NODES:
         return array.array("i", column.astype(np.int32).tobytes())
     return array.array("q", column.astype(np.int64).tobytes())
 
