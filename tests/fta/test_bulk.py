@@ -91,6 +91,25 @@ def test_an_unexpected_dump_is_refused() -> None:
     assert bulk.read_dump(b"not a dump", 1) is None
 
 
+def test_complemented_roots_are_read_from_their_regular_node() -> None:
+    # cuddNodeArray must be given the regular node (a complemented pointer fails CUDD's assertion
+    # and aborts); the complement goes back on the root edge. Both kinds of roots occur here.
+    bits = set()
+    for kind in (GateKind.OR, GateKind.NOR, GateKind.AND, GateKind.NAND):
+        tree = FaultTree.build("t", "top", {"a": 0.1, "b": 0.2}, [Gate("top", kind, ("a", "b"))])
+        trial = _Trial(tree, Budget(30).start(), "cudd", ["a", "b"])
+        trial.run_for(None)
+        try:
+            bits.add((int(trial.root) - 2) & 1)
+            dumped = bulk.dump_arrays(trial.b.bdd, trial.root, 2)
+            read = _read_nodes(trial, 2)
+        finally:
+            trial.release()
+        assert dumped is not None and read is not None
+        assert [list(c) for c in read[:3]] + [read[3]] == [list(c) for c in dumped[:3]] + [dumped[3]]
+    assert bits == {0, 1}
+
+
 def test_nodes_read_wrongly_are_refused() -> None:
     tree = FaultTree.build(
         "t",
