@@ -27,6 +27,7 @@ sets or more, or whenever numpy is loaded already; the result is the same list, 
 from __future__ import annotations
 
 import array
+import itertools
 import os
 import sys
 import tempfile
@@ -210,24 +211,27 @@ def probability(
     import numpy as np
 
     lv = np.asarray(level, dtype=np.int64)
-    hi = np.asarray(high, dtype=np.int64)
-    lo = np.asarray(low, dtype=np.int64)
     n = lv.size
-    p_var = np.asarray([*probs, 0.0], dtype=np.float64)
-    pt = np.ones(n)
-    pf = np.zeros(n)
-    # Deepest level first: a node's children are at deeper levels (or the constant, node 0).
+    # P(edge) for every edge 2 * node + complemented: val[2i] = P(node i), val[2i + 1] = P(not i);
+    # so P(edge e) is val[e] and P(not e) is val[e ^ 1], with no select on the complement bit.
+    val = np.zeros(2 * n)
+    val[0] = 1.0  # the constant ONE
+    # Deepest level first: a node's children are at deeper levels (or the constant, node 0). Each
+    # level is one slice of the sorted columns, and one variable: p is a scalar there.
     nodes = np.argsort(-lv[1:], kind="stable") + 1
-    cuts = np.flatnonzero(np.diff(lv[nodes])) + 1
-    for group in np.split(nodes, cuts):
-        h, e = hi[group], lo[group]
-        hn, en = h >> 1, e >> 1
-        hc, ec = (h & 1).astype(bool), (e & 1).astype(bool)
-        p = p_var[lv[group]]
+    levels = lv[nodes]
+    bounds = [0, *(np.flatnonzero(np.diff(levels)) + 1).tolist(), nodes.size] if nodes.size else []
+    hi = np.asarray(high, dtype=np.int64)[nodes]
+    lo = np.asarray(low, dtype=np.int64)[nodes]
+    hi_not, lo_not = hi ^ 1, lo ^ 1
+    true_slot = 2 * nodes
+    false_slot = true_slot + 1
+    for a, b in itertools.pairwise(bounds):
+        p = float(probs[int(levels[a])])
         q = 1.0 - p
-        pt[group] = p * np.where(hc, pf[hn], pt[hn]) + q * np.where(ec, pf[en], pt[en])
-        pf[group] = p * np.where(hc, pt[hn], pf[hn]) + q * np.where(ec, pt[en], pf[en])
-    return float(pf[root >> 1] if root & 1 else pt[root >> 1])
+        val[true_slot[a:b]] = p * val[hi[a:b]] + q * val[lo[a:b]]
+        val[false_slot[a:b]] = p * val[hi_not[a:b]] + q * val[lo_not[a:b]]
+    return float(val[root])
 
 
 def named_family(
