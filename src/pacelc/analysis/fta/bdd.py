@@ -462,7 +462,12 @@ class CuddBackend(_DdOperations):
         return BddGraph(self.order, level, high, low, r)
 
     def close(self) -> None:
+        # Drop the manager too, so that CUDD frees it now (milliseconds on a large one) rather
+        # than whenever the trial holding this backend goes: after the fork, while the workers
+        # compile. No CUDD call may follow: the limits are switched off first.
         self.vars = []
+        self.native.lib = None
+        self.bdd = None
 
 
 class PythonBackend(_DdOperations):
