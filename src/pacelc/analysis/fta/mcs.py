@@ -156,6 +156,7 @@ class Zbdd:
                 value ^= lo[j] & 1
                 false_everywhere[j] = value
             return value
+
         old = sys.getrecursionlimit()
         sys.setrecursionlimit(max(old, 6 * len(g.order) + 2000))
         self.budget.stage = "ZBDD"
