@@ -607,12 +607,13 @@ def compile_tree(
     compile time, whichever it is (a sequential trial costs that many times the *first*
     candidate's time, which is 3-60x worse when the first is a bad order). The first candidate
     gets a head start, so that small trees (the per-operation trees of system models) finish
-    before any other manager is created. The pure-Python backend compiles the first candidate
-    only (too slow to race).
+    before any other manager is created; if it stalls in its head start, the second candidate
+    gets a short try alone first (`STALL_GATES`, `SECOND_TRY_S`). The pure-Python backend
+    compiles the first candidate only (too slow to race).
 
     With two or more `workers` (default: the CPUs this process may use, on Linux), a tree that
     outlives the head start goes to two forked workers, each compiling its `PARALLEL_CANDIDATES`
-    one after another (the first carries the head start on); the first to finish wins (see
+    one after another (carrying the head start's trials on); the first to finish wins (see
     `portfolio.py`). `workers=1` keeps everything in this process.
     """
     t0 = time.monotonic()
