@@ -121,12 +121,12 @@ def node_arrays(table: bytes, one: int, root: int, nvars: int) -> Tables | None:
     then, other = words[at + 2], words[at + 3]
     if (index >= nvars).any() or (then & np.uint64(1)).any():
         return None
+    mine = np.arange(1, n)  # each node's own number, in table order
     number = np.zeros(span, np.int64)
-    number[(offsets // np.uint64(NODE_BYTES)).astype(np.intp)] = np.arange(1, n)
+    number[(offsets // np.uint64(NODE_BYTES)).astype(np.intp)] = mine
     level = np.empty(n, np.int64)
     level[0] = nvars
     level[1:] = index
-    mine = np.arange(1, n)
 
     def numbers(children: Any) -> Any:
         """Each child's node number (0 for the constant), or None if one is not in the table."""
