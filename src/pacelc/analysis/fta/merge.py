@@ -105,21 +105,7 @@ def _merge(work: _Work, kind: GateKind) -> int:
                 options.setdefault(shared, set()).update((gate_i, gate_j))
     if not options:
         return 0
-    # scram's grouping: options by size of the shared set (stable), then chains of nested sets
-    # whose gates are subsets of the chain's first gates; the longest chain first.
-    pending = sorted(([set(k), set(v)] for k, v in options.items()), key=lambda o: len(o[0]))
-    groups: list[list[tuple[set[str], set[str]]]] = []
-    while pending:
-        chain = _longest_chain(pending)
-        group = [(set(pending[i][0]), set(pending[i][1])) for i in chain]
-        for i in chain:
-            pending[i][1] = set()
-        groups.append(group)
-        taken_gates, widest = group[0][1], group[-1][0]
-        for option in pending:
-            if option[0] & widest:
-                option[1] -= taken_gates
-        pending = [o for o in pending if len(o[1]) >= 2]
+    groups = _group_options(options)
     created = 0
     passes: list[str] = []
     for group in groups:
@@ -144,17 +130,46 @@ def _merge(work: _Work, kind: GateKind) -> int:
     return created
 
 
-def _longest_chain(options: list[list[set[str]]]) -> list[int]:
-    """Indices of the longest chain of options, each one's set containing the previous one's and
-    its gates among the previous one's (ties: the chain whose first option has fewer gates)."""
-    best: list[int] = []
-    for i in range(len(options)):
-        chain = [i]
-        for j in range(i + 1, len(options)):
-            last = options[chain[-1]]
-            if last[0] <= options[j][0] and options[j][1] <= last[1]:
-                chain.append(j)
-        fewer_gates = best and len(options[chain[0]][1]) < len(options[best[0]][1])
-        if len(chain) > len(best) or (len(chain) == len(best) and fewer_gates):
-            best = chain
-    return best
+def _group_options(options: dict[frozenset[str], set[str]]) -> list[list[tuple[set[str], set[str]]]]:
+    """scram's grouping (`GroupCommonArgs`): the options by size of their shared set (stable),
+    then, repeatedly, the longest chain of options, each one's set containing the previous one's
+    and its gates among the previous one's (ties: the chain whose first option has fewer gates);
+    its gates leave the options that overlap its widest set, and options left with fewer than two
+    gates drop out.
+
+    The sets never change, only the gates: which later options contain each option's set is
+    worked out once (from the options holding each argument), and a chain is sought among those
+    only. Scanning every later option instead, for each option in each round, took 15 s on
+    das9701 (417 rounds over ~2,000 options)."""
+    ordered = sorted(options.items(), key=lambda o: len(o[0]))
+    sets = [shared for shared, _ in ordered]
+    gates = [set(g) for _, g in ordered]
+    holding: dict[str, set[int]] = {}
+    for i, shared in enumerate(sets):
+        for a in shared:
+            holding.setdefault(a, set()).add(i)
+    supersets = [set.intersection(*(holding[a] for a in shared)) for shared in sets]
+    later_supersets = [sorted(j for j in sup if j > i) for i, sup in enumerate(supersets)]
+    alive = set(range(len(sets)))  # every option starts with two gates or more
+    groups: list[list[tuple[set[str], set[str]]]] = []
+    while alive:
+        best: list[int] = []
+        for i in sorted(alive):
+            chain = [i]
+            last = i
+            for j in later_supersets[i]:
+                if j in alive and j in supersets[last] and gates[j] <= gates[last]:
+                    chain.append(j)
+                    last = j
+            fewer_gates = best and len(gates[chain[0]]) < len(gates[best[0]])
+            if len(chain) > len(best) or (len(chain) == len(best) and fewer_gates):
+                best = chain
+        groups.append([(set(sets[i]), set(gates[i])) for i in best])
+        taken_gates, widest = gates[best[0]], sets[best[-1]]
+        for i in best:
+            alive.discard(i)
+        for i in set().union(*(holding[a] for a in widest)) & alive:
+            gates[i] -= taken_gates
+            if len(gates[i]) < 2:
+                alive.discard(i)
+    return groups
