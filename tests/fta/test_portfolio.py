@@ -178,3 +178,66 @@ def test_without_fork_the_race_runs_in_this_process(monkeypatch: pytest.MonkeyPa
     c = compile_tree(tree, Budget(60).start(), workers=2)
     ref = compile_tree(tree, Budget(60).start(), workers=1)
     assert math.isclose(probability(c.graph, c.probs), probability(ref.graph, ref.probs), rel_tol=1e-12)
+
+
+def test_when_every_worker_fails_the_last_one_to_stop_is_reported() -> None:
+    # The analysis stopped when the last worker gave up: its elapsed time is the one to report.
+    budget = Budget(60, max_nodes=1000).start()
+
+    def too_many_after(seconds: float) -> None:
+        time.sleep(seconds)
+        raise budget.too_many(1000)
+
+    with pytest.raises(BudgetExceeded) as e:
+        first_result([lambda: too_many_after(0.0), lambda: too_many_after(0.3)], budget)
+    assert e.value.elapsed >= 0.3
+
+
+def _run_job(tree, candidates, monkeypatch, fail=()):  # type: ignore[no-untyped-def]
+    """Run a worker's job in this process; the heuristics started, and the winner's."""
+    dec = bdd_module.decompose(tree, force=True)
+    started: list[str] = []
+    real = bdd_module._new_trial
+
+    def recording(dec, budget, backend, heuristic):  # type: ignore[no-untyped-def]
+        started.append(heuristic)
+        trial = real(dec, budget, backend, heuristic)
+        if heuristic in fail:
+            trial.max_nodes = 10  # exceeds the node budget at its first gates
+        return trial
+
+    monkeypatch.setattr(bdd_module, "_new_trial", recording)
+    job = bdd_module._one_after_another(dec, Budget(60).start(), "cudd", candidates, {})
+    try:
+        job()
+        winner = bdd_module._kept_until_exit[-1].heuristic  # the finished trial, kept by `_payload`
+    finally:
+        while bdd_module._kept_until_exit:  # a worker keeps them until it exits; this is no worker
+            bdd_module._kept_until_exit.pop().release()
+    return started, winner
+
+
+def test_a_force_order_out_of_patience_yields_to_the_next_candidate(monkeypatch: pytest.MonkeyPatch) -> None:
+    # das9701: force-dfs-small grows for 30 s towards the node budget, dfs-large finishes in 9 s.
+    monkeypatch.setattr(bdd_module, "FORCE_PATIENCE_S", 1e-4)
+    tree = _heavy_tree(copies=6, n=60, k=10, events=80)  # ~0.5 s: never done in one slice
+    assert _run_job(tree, ("force-dfs-small", "dfs-large"), monkeypatch) == (
+        ["force-dfs-small", "dfs-large"],
+        "dfs-large",
+    )
+
+
+def test_a_suspended_force_order_resumes_when_the_next_candidates_fail(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bdd_module, "FORCE_PATIENCE_S", 1e-4)
+    tree = _heavy_tree(copies=6, n=60, k=10, events=80)  # ~0.5 s: never done in one slice
+    started, winner = _run_job(tree, ("force-dfs-small", "dfs-large"), monkeypatch, fail={"dfs-large"})
+    assert (started, winner) == (["force-dfs-small", "dfs-large"], "force-dfs-small")
+
+
+def test_patience_does_not_apply_to_the_last_candidate(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bdd_module, "FORCE_PATIENCE_S", 1e-4)
+    tree = _heavy_tree(copies=6, n=60, k=10, events=80)  # ~0.5 s: never done in one slice
+    assert _run_job(tree, ("dfs-small", "force-dfs"), monkeypatch, fail={"dfs-small"}) == (
+        ["dfs-small", "force-dfs"],
+        "force-dfs",
+    )

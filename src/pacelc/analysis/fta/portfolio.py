@@ -107,7 +107,7 @@ def first_result(
             budget.expired = True
             raise stop
     if budget_stops:
-        raise budget_stops[0]
+        raise budget_stops[-1]  # the last to give up: its time is the stop's
     raise RuntimeError(f"fault-tree worker failed: {failures[0][1] if failures else 'no worker ran'}")
 
 
