@@ -13,7 +13,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from pacelc.analysis.fta.budget import Status
+from pacelc.analysis.fta.budget import DEFAULT_MAX_NODES, Status
 from pacelc.analysis.fta.engine import FtaResult, analyze
 from pacelc.analysis.fta.mef import MefError, read_mef
 
@@ -97,7 +97,7 @@ def _cut_set_lines(r: FtaResult) -> str:
 @click.option(
     "--max-nodes",
     type=click.IntRange(1000),
-    default=5_000_000,
+    default=DEFAULT_MAX_NODES,
     show_default=True,
     help="Node budget of each decision diagram (BDD, ZBDD).",
 )

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .bdd import compile_tree, probability
-from .budget import Budget, BudgetExceeded, Status
+from .budget import DEFAULT_MAX_NODES, Budget, BudgetExceeded, Status
 from .mcs import CutSet, Zbdd, mcub, mcub_of, minimal_cut_sets, named, named_family
 from .tree import FaultTree
 
@@ -73,7 +73,7 @@ def analyze(
     order: int = 3,
     top_n: int | None = None,
     budget_s: float = 60.0,
-    max_nodes: int = 5_000_000,
+    max_nodes: int = DEFAULT_MAX_NODES,
     backend: str = "cudd",
     variable_order: str = "auto",
     count: bool = True,
