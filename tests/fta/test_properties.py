@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pacelc.analysis.fta import FaultTree, Gate, GateKind, analyze, compile_tree, probability, read_mef
-from pacelc.analysis.fta.bdd import _TooSlow, _Trial, force_order, variable_order
+from pacelc.analysis.fta.bdd import _CuddNative, _TooSlow, _Trial, force_order, variable_order
 from pacelc.analysis.fta.budget import Budget, Status
 from pacelc.analysis.fta.mcs import Zbdd
 
@@ -194,9 +194,9 @@ def test_a_suspended_trial_resumes_to_the_same_bdd(top: GateKind) -> None:
 
 
 def test_a_slice_cut_short_by_cudd_does_not_end_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    # CUDD measures its time limit in the user time the kernel samples, which can run ahead of
-    # the CPU time used (slices of 8-10 ms were cut after 0.5-3 ms): `run_for` goes on until its
-    # own count of CPU time says the time is up.
+    # A step cut before its slice is over (as CUDD's own time limit did, on its sampled clock:
+    # slices of 8-10 ms were cut after 0.5-3 ms) does not end `run_for`: it goes on until its own
+    # count of CPU time says the time is up.
     tree = _heavy_tree(copies=2, n=20, k=4, events=30)
     trial = _Trial(tree, Budget(60).start(), "cudd", variable_order(tree, "dfs"))
     real, cuts = _Trial.step, []
@@ -213,6 +213,29 @@ def test_a_slice_cut_short_by_cudd_does_not_end_the_run(monkeypatch: pytest.Monk
     finally:
         trial.release()
     assert cuts == [30.0]
+
+
+def test_a_slice_is_cut_by_our_clock_through_cudds_termination_callback() -> None:
+    # A slice already over when the gate starts: CUDD's next recursive step asks the callback,
+    # which says stop (CUDD's own time limit, on its sampled clock, cut 10 ms slices anywhere
+    # from 0.5 to 16 ms). Once the callback is unregistered, the trial compiles to the end.
+    tree = _heavy_tree(copies=5, n=60, k=10, events=80)
+    names = variable_order(tree, "dfs")
+    trial = _Trial(tree, Budget(60).start(), "cudd", names)
+    assert trial.native is not None and trial.native.lib is not None
+    codes: list[int] = []
+    real_error = trial.native.error
+    trial.native.error = lambda: codes.append(real_error()) or codes[-1]  # type: ignore[method-assign]
+    try:
+        with pytest.raises(_TooSlow):
+            trial.step(1, slice_s=1e-9)
+        assert codes and set(codes) == {_CuddNative.TERMINATION}
+        assert trial.run_for(None) is True
+        graph = trial.b.export(trial.root)
+    finally:
+        trial.release()
+    ref = compile_tree(tree, Budget(60).start(), order=names)
+    assert probability(graph, ref.probs) == probability(ref.graph, ref.probs)
 
 
 def test_a_time_out_is_reported_as_the_time_budget() -> None:

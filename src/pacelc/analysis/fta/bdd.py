@@ -15,6 +15,7 @@ from __future__ import annotations
 import array
 import ctypes
 import functools
+import math
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -271,25 +272,45 @@ class _CuddNative:
         # Sanity check before trusting the pointer: a fresh manager has no variable.
         if not self.mgr or self.lib.Cudd_ReadSize(self.mgr) != len(bdd.vars):
             self.lib = None
+            return
+        # The callback sees the end of the current slice through a cell, not through `self`
+        # (no reference cycle: the analysis runs with the cyclic collector off).
+        slice_end = self._slice_end = [math.inf]
+        clock = time.process_time
+        self._past_slice_end = _TERMINATION_CALLBACK(lambda _arg: clock() >= slice_end[0])
 
-    def set(self, seconds: float, max_nodes: int) -> None:
+    def set(self, seconds: float, max_nodes: int, slice_end: float | None = None) -> None:
+        """Arm the limits: `seconds` of CUDD's clock (the budget), `max_nodes` live nodes and,
+        with `slice_end`, a time slice ending at that `time.process_time()`.
+
+        CUDD's own clock is the user time the kernel samples: it runs ahead of the CPU time used
+        by up to ~10 ms, and CUDD looks at it only now and then (slices of 10 ms ended after 0.5
+        to 16 ms). Slices are therefore cut by CUDD's termination callback, which its recursive
+        operations call about every 0.3 ms of work, checking our clock (~1 us a call)."""
         if self.lib is None:
             return
         self.lib.Cudd_ResetStartTime(self.mgr)
         self.lib.Cudd_SetTimeLimit(self.mgr, max(1, int(seconds * 1000)))
         self.lib.Cudd_SetMaxLive(self.mgr, min(max_nodes, 2**32 - 1))
+        if slice_end is not None:
+            self._slice_end[0] = slice_end
+            self.lib.Cudd_RegisterTerminationCallback(self.mgr, self._past_slice_end, None)
 
     def unset(self) -> None:
         if self.lib is not None:
             self.lib.Cudd_UnsetTimeLimit(self.mgr)
             self.lib.Cudd_SetMaxLive(self.mgr, 2**32 - 1)
+            self.lib.Cudd_UnregisterTerminationCallback(self.mgr)
 
     def clear_error(self) -> None:
         if self.lib is not None:
             self.lib.Cudd_ClearErrorCode(self.mgr)
 
     NO_ERROR = 0
-    TIMEOUT_EXPIRED = 4  # Cudd_ErrorType in CUDD 3.0: 2 is too many nodes, 4 the time-out
+    # Cudd_ErrorType in CUDD 3.0: 2 is too many nodes, 4 CUDD's time-out, 5 the termination
+    # callback's answer (the end of a slice).
+    TIMEOUT_EXPIRED = 4
+    TERMINATION = 5
 
     def error(self) -> int:
         """CUDD's error code (Cudd_ErrorType)."""
@@ -334,7 +355,14 @@ def _cudd_library() -> Any:
     return lib
 
 
+_TERMINATION_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p)  # CUDD's DD_THFP
+
+
 def _declare(lib: Any) -> None:
+    lib.Cudd_RegisterTerminationCallback.restype = None
+    lib.Cudd_RegisterTerminationCallback.argtypes = [ctypes.c_void_p, _TERMINATION_CALLBACK, ctypes.c_void_p]
+    lib.Cudd_UnregisterTerminationCallback.restype = None
+    lib.Cudd_UnregisterTerminationCallback.argtypes = [ctypes.c_void_p]
     lib.Cudd_ReadSize.restype = ctypes.c_int
     lib.Cudd_ReadSize.argtypes = [ctypes.c_void_p]
     lib.Cudd_ReadNodeCount.restype = ctypes.c_long
@@ -389,12 +417,14 @@ class CuddBackend(_DdOperations):
 
     name = "cudd"
 
-    def __init__(self, order: Sequence[str], memory_bytes: int | None = None) -> None:
+    def __init__(self, order: Sequence[str], memory_bytes: int | None = None, cache_slots: int | None = None) -> None:
         from dd import cudd
 
-        # CUDD sizes its cache from the memory estimate (default: a large share of RAM), which costs
-        # milliseconds per manager; small trees (one per operation of a system model) need far less.
-        self.bdd = cudd.BDD(memory_estimate=memory_bytes) if memory_bytes else cudd.BDD()
+        # CUDD bounds its cache by the memory estimate (default: a large share of RAM) and fills
+        # the initial one (262,144 slots, ~8 MB: 2,000 page faults, ~4 ms) at once; small trees
+        # (one per operation of a system model) need far less, and CUDD grows the cache as its hit
+        # rate asks (das9701's 9 s compilation takes the same time from 16,384 slots).
+        self.bdd = cudd.BDD(memory_estimate=memory_bytes, initial_cache_size=cache_slots)
         self.bdd.configure(reordering=False)
         self.native = _CuddNative(self.bdd)
         self.order = tuple(order)
@@ -527,6 +557,7 @@ BACKENDS: dict[str, Callable[[Sequence[str]], Backend]] = {"cudd": CuddBackend, 
 
 SMALL_TREE = 5_000  # gates + events below which a CUDD manager gets a small memory estimate
 SMALL_MEMORY = 2**23
+SMALL_CACHE_SLOTS = 2**14  # and a small initial cache
 
 
 def make_backend(name: str, order: Sequence[str], size_hint: int | None = None) -> Backend:
@@ -539,7 +570,7 @@ def make_backend(name: str, order: Sequence[str], size_hint: int | None = None) 
         except ImportError:
             name = "python"
     if name == "cudd" and size_hint is not None and size_hint < SMALL_TREE:
-        return CuddBackend(order, memory_bytes=SMALL_MEMORY)
+        return CuddBackend(order, memory_bytes=SMALL_MEMORY, cache_slots=SMALL_CACHE_SLOTS)
     return BACKENDS[name](order)
 
 
@@ -585,7 +616,7 @@ HEAD_START_S = 0.05  # CPU time of the first candidate alone in this process bef
 # alone in this process before any fork. On the trees where FORCE wins, it often wins there.
 STALL_CHECK_S = 0.01
 STALL_GATES = 20
-SECOND_TRY_S = 0.03
+SECOND_TRY_S = 0.08
 
 
 def compile_tree(
@@ -915,7 +946,8 @@ class _Trial:
         t0 = time.process_time()
         remaining = budget.remaining()
         if self.native is not None:
-            self.native.set(remaining if slice_s is None else min(remaining, slice_s), self.max_nodes)
+            slice_end = t0 + slice_s if slice_s is not None and slice_s < remaining else None
+            self.native.set(remaining, self.max_nodes, slice_end)
         err: BudgetExceeded | None = None
         suspended = False
         args: list[Any] = []
@@ -956,17 +988,18 @@ class _Trial:
         except BudgetExceeded as e:
             err = e.with_traceback(None)
         except (ValueError, RuntimeError):
-            # When CUDD returns NULL (its time or node limit was hit), dd.cudd raises ValueError
-            # from its operators and RuntimeError ("out of memory") from `apply`, which XOR uses:
-            # CUDD's own error code tells a limit from a real error.
-            if self.native is None or self.native.error() == _CuddNative.NO_ERROR:
+            # When CUDD returns NULL (a limit was hit, or the slice ended), dd.cudd raises
+            # ValueError from its operators and RuntimeError ("out of memory") from `apply`,
+            # which XOR uses: CUDD's own error code tells them from a real error.
+            code = _CuddNative.NO_ERROR if self.native is None else self.native.error()
+            if code == _CuddNative.NO_ERROR:
                 raise
-            if self.native.error() != _CuddNative.TIMEOUT_EXPIRED:
-                err = budget.too_many(self.max_nodes)
-            elif slice_s is not None and slice_s < remaining and budget.remaining() > 0:
+            if code == _CuddNative.TERMINATION:
                 suspended = True
-            else:
+            elif code == _CuddNative.TIMEOUT_EXPIRED:
                 err = budget.time_out(self.peak)
+            else:
+                err = budget.too_many(self.max_nodes)
         finally:
             self.elapsed += time.process_time() - t0
         if suspended:
@@ -1007,9 +1040,8 @@ class _Trial:
                 if self.step(64, slice_s=seconds - self.elapsed):
                     return True
             except _TooSlow:
-                # CUDD measures its limit in user time as the kernel samples it, which can run
-                # ahead of the CPU time used: slices of 8-10 ms were cut after 0.5-3 ms. Our own
-                # count decides; the gate cut off is compiled again with what is left.
+                # Our own count decides (the slice may end a little before it: CUDD asks the
+                # callback every ~0.3 ms); the gate cut off is compiled again with what is left.
                 continue
         return False
 
