@@ -37,6 +37,7 @@ _REFERENCES = frozenset({"gate", "basic-event", "house-event", "event"})
 _IDEMPOTENT = frozenset({GateKind.AND, GateKind.OR, GateKind.NAND, GateKind.NOR})
 # Elements whose whole content is documentation; skipped.
 _SKIPPED = frozenset({"label", "attributes"})
+_FORMULA_PARENTS = frozenset({"define-gate", *_FORMULAS})
 
 Position = tuple[int, int]  # line, column (both 1-based)
 
@@ -129,7 +130,7 @@ class _Reader:
 
     # -- expat handlers ----------------------------------------------------------------------------
     def text(self, data: str) -> None:
-        if self.skip_depth == 0 and data.strip():
+        if self.skip_depth == 0 and data and not data.isspace():
             raise self.error(f"unexpected text {data.strip()[:30]!r}")
 
     def start(self, tag: str, attrs: dict[str, str]) -> None:
@@ -141,7 +142,9 @@ class _Reader:
             self.skip_depth = 1
             return
         self.stack.append(tag)
-        if parent is None:
+        if parent in _FORMULA_PARENTS:  # most elements: a formula's argument, checked first
+            self.formula_start(tag, attrs, parent)
+        elif parent is None:
             if tag != "opsa-mef":
                 raise self.error(f"root element is <{tag}>, expected <opsa-mef>")
         elif tag == "define-fault-tree" and parent == "opsa-mef":
@@ -171,8 +174,6 @@ class _Reader:
             self.event_value = v
         elif tag == "constant" and parent == "define-house-event":
             self.event_value = self.boolean(attrs, tag)
-        elif parent == "define-gate" or parent in _FORMULAS:
-            self.formula_start(tag, attrs, parent)
         elif parent == "define-basic-event":
             raise self.error(f"unsupported probability expression <{tag}> (only <float value=...>)")
         else:
@@ -229,6 +230,8 @@ class _Reader:
             self.skip_depth -= 1
             return
         self.stack.pop()
+        if tag in _REFERENCES:  # most elements: nothing to close
+            return
         if tag in _FORMULAS and self.frames:
             frame = self.frames.pop()
             if not frame.args:
