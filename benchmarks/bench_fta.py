@@ -45,7 +45,8 @@ DATA = ROOT / ".." / "shared" / "data" / "fta"
 
 
 def run_scram(path: Path, timeout: float) -> tuple[str, float | None, int | None]:
-    """(time or error text, probability, number of cut sets of order <= 3) of scram's run."""
+    """(time or error text, probability, number of cut sets of order <= 3) of scram's run; the
+    time unrounded (the caller compares medians, then rounds for display)."""
     scram = shutil.which("scram")
     if scram is None:
         return "n/a", None, None
@@ -65,10 +66,10 @@ def run_scram(path: Path, timeout: float) -> tuple[str, float | None, int | None
             return f"err({dt:.2f})", None, None
         head = re.search(r"<sum-of-products [^>]*>", out.read_text())
         if head is None:
-            return f"{dt:.2f}", None, None
+            return repr(dt), None, None
         attrs = dict(re.findall(r'(\S+)="([^"]*)"', head.group(0)))
         prob = float(attrs["probability"]) if "probability" in attrs else None
-        return f"{dt:.2f}", prob, int(attrs["products"]) if "products" in attrs else None
+        return repr(dt), prob, int(attrs["products"]) if "products" in attrs else None
 
 
 def main() -> None:
@@ -106,25 +107,23 @@ def main() -> None:
         r = runs[0][1]
         tree = read_mef(path).tree
         single = None if a.no_single else statistics.median(ours_once(1)[0] for _ in range(a.repeat))
+        scram_runs: list[tuple[str, float | None, int | None]] = []
         if a.no_scram:
             theirs, sp, sn = "skip", None, None
         else:
             scram_runs = [run_scram(path, max(a.budget_s, 120.0)) for _ in range(a.repeat)]
             theirs, sp, sn = scram_runs[0]
-            with contextlib.suppress(ValueError):  # a failed or timed-out run: report the first as it is
-                theirs = f"{statistics.median(float(run[0]) for run in scram_runs):.2f}"
-        try:
-            float(theirs)
+        theirs_s: float | None = None  # compared unrounded: "0.06" could be 0.055 or 0.0649
+        with contextlib.suppress(ValueError):  # a failed or timed-out run: report the first as it is
+            theirs_s = statistics.median(float(run[0]) for run in scram_runs)
+            theirs = f"{theirs_s:.2f}"
+        ratio = ratio1 = "-"
+        if theirs_s is not None:
             compared += 1
-            under["2 proc"] += ours <= float(theirs)
-            under["1 proc"] += single is not None and single <= float(theirs)
-        except ValueError:
-            pass
-        try:
-            ratio = f"{ours / float(theirs):.1f}x"
-            ratio1 = "-" if single is None else f"{single / float(theirs):.1f}x"
-        except ValueError:
-            ratio = ratio1 = "-"
+            under["2 proc"] += ours <= theirs_s
+            under["1 proc"] += single is not None and single <= theirs_s
+            ratio = f"{ours / theirs_s:.2f}x"
+            ratio1 = "-" if single is None else f"{single / theirs_s:.2f}x"
         p = "n/a" if r.probability is None else f"{r.probability:.5e}"
         n_lim = None if r.distribution is None else sum(r.distribution)
         n3 = "n/a" if n_lim is None else f"{n_lim:,}"
