@@ -31,13 +31,12 @@ to readers of these facts:
 from __future__ import annotations
 
 import dataclasses
-import gc
 import math
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from pacelc.analysis.gcpause import gc_paused
 from pacelc.analysis.graph import CallNode, OperationTree, SystemGraph
 from pacelc.model.schema import Call
 
@@ -298,7 +297,7 @@ _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 def to_jsonable(obj: Any) -> Any:
     """Plain JSON-ready data (dicts, lists, numbers, strings, None) from any budget fact."""
-    with _gc_paused():  # builds one dict per fact: the same collector cost as building the facts
+    with gc_paused():  # builds one dict per fact: the same collector cost as building the facts
         return _jsonable(obj)
 
 
@@ -668,27 +667,11 @@ def _latency(
     )
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while the facts are built.
-
-    The facts are acyclic (frozen dataclasses of tuples), so reference counting frees everything;
-    but the many allocations trigger full collections that rescan the whole model each time, which
-    made time grow faster than the model (about 40% of the run at 10,000 services). Reference
-    counting still frees garbage while paused; the previous state is restored.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def compute_budgets(graph: SystemGraph) -> BudgetFacts:
     """Budget facts of every operation of the model behind `graph`."""
-    with _gc_paused():
+    # The facts are acyclic (frozen dataclasses of tuples); full collections rescanned the whole
+    # model each time (about 40% of the run at 10,000 services).
+    with gc_paused():
         return _compute(graph)
 
 

@@ -16,12 +16,12 @@ model whose clients are interchangeable may also merge client permutations.
 
 from __future__ import annotations
 
-import gc
 import itertools
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ..gcpause import gc_paused
 from .checkers import LINEARIZABLE, MODELS, NO_LOST_WRITES, SEQUENTIAL, Verdict, check
 from .counterexample import Counterexample, Step, classify
 from .history import APPEND, CAS, READ, History, history_from_events
@@ -241,13 +241,8 @@ def explore(
     """
     # The search allocates millions of small tuples that never form cycles; the cyclic
     # garbage collector would rescan them over and over (measured: ~30% of run time).
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         return _explore(model, requirement, bounds, budget, reduce)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _explore(model: ProtocolModel, requirement: str, bounds: Bounds, budget: Budget, reduce: bool) -> CheckResult:

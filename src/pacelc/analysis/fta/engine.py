@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import gc
 import math
 import operator
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..gcpause import gc_paused
 from .bdd import compile_tree, probability
 from .budget import DEFAULT_MAX_NODES, Budget, BudgetExceeded, Status
 from .mcs import CutSet, Zbdd, mcub, mcub_of, minimal_cut_sets, named, named_family
@@ -93,13 +93,8 @@ def analyze(
     """
     # The pure-Python stages allocate millions of small tuples and no reference cycles: the cyclic
     # garbage collector would only rescan the growing heap (10-30% of the cut-set stage).
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         return _analyze(tree, order, top_n, budget_s, max_nodes, backend, variable_order, count, workers, modules)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
 
 
 def _analyze(

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.parsers import expat
 
+from ..gcpause import gc_paused
 from .tree import CONSTANT_FALSE, CONSTANT_TRUE, FaultTree, FaultTreeError, Gate, GateKind
 
 _FORMULAS: dict[str, GateKind] = {
@@ -319,7 +320,8 @@ def parse_mef(
     """Parse MEF text. Raise `MefError` (with `file:line:col`) on invalid input."""
     if isinstance(data, str):
         data = data.encode()
-    return _Reader(filename, strict).run(data, top)
+    with gc_paused():  # gates and tuples, no cycles
+        return _Reader(filename, strict).run(data, top)
 
 
 def read_mef(path: str | os.PathLike[str], *, top: str | None = None, strict: bool = False) -> MefModel:
