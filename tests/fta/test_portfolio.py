@@ -66,7 +66,7 @@ def test_the_workers_left_behind_yield_the_cpu() -> None:
 
 def test_a_failed_worker_does_not_slow_the_other_one_down() -> None:
     # Only a success lowers the other workers' priority: after a failure, the one left is the
-    # answer (das9701: only dfs-small fits in the node budget).
+    # answer (das9701 at a 5M-node budget: only dfs-small fits).
     def boom() -> None:
         raise ValueError("broken order")
 
