@@ -292,7 +292,9 @@ class _CuddNative:
         self.lib.Cudd_ResetStartTime(self.mgr)
         self.lib.Cudd_SetTimeLimit(self.mgr, max(1, int(seconds * 1000)))
         self.lib.Cudd_SetMaxLive(self.mgr, min(max_nodes, 2**32 - 1))
-        if slice_end is not None:
+        if slice_end is None:
+            self.lib.Cudd_UnregisterTerminationCallback(self.mgr)  # whatever a former step left
+        else:
             self._slice_end[0] = slice_end
             self.lib.Cudd_RegisterTerminationCallback(self.mgr, self._past_slice_end, None)
 
