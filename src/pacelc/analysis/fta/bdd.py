@@ -1044,8 +1044,8 @@ class _Trial:
                 if self.step(64, slice_s=seconds - self.elapsed):
                     return True
             except _TooSlow:
-                # Our own count decides (the slice may end a little before it: CUDD asks the
-                # callback every ~0.3 ms); the gate cut off is compiled again with what is left.
+                # Our own count decides: a slice cut before it is over (as CUDD's own limit did,
+                # on its sampled clock) goes on; the gate cut off is compiled again.
                 continue
         return False
 
