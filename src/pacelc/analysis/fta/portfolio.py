@@ -54,9 +54,10 @@ def first_result(
     """Run each job in its own forked process; return the first successful job's (picklable) result.
 
     A job that raises `BudgetExceeded` has failed on its budget; when every job failed, the parent
-    raises the time budget if any job hit it, else the node budget, else `RuntimeError` with the
-    first worker's error. The other workers are killed as soon as one succeeds. `after_fork` runs
-    in the parent once every worker is forked, while they work (e.g. to free what only they need).
+    raises the time budget if any job hit it, else the node budget of the last job to stop (its
+    time is the analysis's), else `RuntimeError` with the first worker's error. The other workers
+    are killed as soon as one succeeds. `after_fork` runs in the parent once every worker is
+    forked, while they work (e.g. to free what only they need).
     """
     _reap()
     workers: dict[int, int] = {}  # read end of the result pipe -> pid
