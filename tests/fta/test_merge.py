@@ -30,6 +30,7 @@ def _truth_tables(tree: FaultTree, names: list[str]) -> dict[str, list[bool]]:
 @given(trees(kinds=MOSTLY_AND_OR, max_gates=12, max_args=6))
 def test_every_gate_keeps_its_function(tree: FaultTree) -> None:
     merged = merge_common_args(tree)
+    merged.validate()  # built without validation: a valid tree by construction
     reachable = tree.postorder()
     still = set(merged.postorder())
     names = [n for n in reachable if n in still]

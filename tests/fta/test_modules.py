@@ -96,6 +96,7 @@ def test_decomposed_order_limited_cut_sets_equal_the_whole_trees(tree: FaultTree
 def test_decomposition_keeps_the_function(tree: FaultTree) -> None:
     # The rewritten tree with each proxy evaluated as its module gives the original function.
     dec = decompose(tree, force=True)
+    dec.tree.validate()  # built without validation: a valid tree by construction
     gates = dec.tree.gates
     for bits in range(1 << len(tree.basic_events)):
         true = {e for i, e in enumerate(tree.basic_events) if bits >> i & 1}
@@ -172,6 +173,22 @@ def test_a_module_that_is_true_when_nothing_failed_stays_in_its_parent() -> None
     dec = decompose(tree, force=True)
     assert "neg" not in dec.proxies.values()
     assert {"inner", "other"} <= set(dec.proxies.values())
+    r = analyze(tree, modules=True)
+    assert {c.events for c in r.cut_sets} == {("c",), ("d",)}
+
+
+def test_a_coherent_module_made_true_by_a_house_event_stays_in_its_parent() -> None:
+    # No NOT anywhere, but a house event set to true makes `lit` true when nothing failed.
+    gates = [
+        Gate("top", GateKind.AND, ("lit", "other")),
+        Gate("lit", GateKind.OR, ("on", "a")),
+        Gate("other", GateKind.OR, ("c", "d")),
+    ]
+    tree = FaultTree.build("t", "top", {e: 0.1 for e in "acd"}, gates, {"on": True})
+    assert tree.is_coherent()
+    dec = decompose(tree, force=True)
+    assert "lit" not in dec.proxies.values()
+    assert "other" in dec.proxies.values()
     r = analyze(tree, modules=True)
     assert {c.events for c in r.cut_sets} == {("c",), ("d",)}
 

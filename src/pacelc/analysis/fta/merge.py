@@ -72,7 +72,7 @@ class _Work:
     def build(self) -> FaultTree:
         t = self.tree
         gates = [Gate(name, kind, tuple(args), k) for name, (kind, args, k) in self.gates.items()]
-        return FaultTree.build(t.name, t.top, t.basic_events, gates, t.house_events)
+        return FaultTree.build(t.name, t.top, t.basic_events, gates, t.house_events, validate=False)
 
 
 def _merge(work: _Work, kind: GateKind) -> int:

@@ -71,9 +71,15 @@ def decompose(tree: FaultTree, *, force: bool = False) -> Decomposition:
         return Decomposition.trivial(tree)
     grouped = _group_modular_arguments(tree)
     timing = _Timing(grouped)
-    true_when_nothing_failed = grouped.gate_values(frozenset())
+    # A coherent tree whose house events are all false has every gate false when nothing failed.
+    if grouped.is_coherent() and not any(grouped.house_events.values()):
+        true_when_nothing_failed: Mapping[str, bool] = {}
+    else:
+        true_when_nothing_failed = grouped.gate_values(frozenset())
     modules = [
-        g for g in timing.postorder if g != grouped.top and timing.is_module(g) and not true_when_nothing_failed[g]
+        g
+        for g in timing.postorder
+        if g != grouped.top and timing.is_module(g) and not true_when_nothing_failed.get(g, False)
     ]
     if not modules:
         return Decomposition.trivial(tree)
@@ -225,4 +231,4 @@ def _group_modular_arguments(tree: FaultTree) -> FaultTree:
         changed = True
     if not changed:
         return tree
-    return FaultTree.build(tree.name, tree.top, tree.basic_events, gates.values(), tree.house_events)
+    return FaultTree.build(tree.name, tree.top, tree.basic_events, gates.values(), tree.house_events, validate=False)

@@ -98,13 +98,22 @@ class FaultTree:
         basic_events: Mapping[str, float],
         gates: Iterable[Gate],
         house_events: Mapping[str, bool] | None = None,
+        *,
+        validate: bool = True,
     ) -> FaultTree:
-        """Freeze the maps and validate the whole tree."""
+        """Freeze the maps and validate the whole tree.
+
+        `validate=False` is for the engine's own rewrites of a valid tree (modules, merged
+        arguments), which keep it valid by construction and whose tests validate them: ~0.5 ms a
+        tree of 450 gates, three times on each large tree analysed."""
         gate_map: dict[str, Gate] = {}
-        for g in gates:
-            if g.name in gate_map:
-                raise FaultTreeError(f"gate {g.name!r} defined twice", g.name)
-            gate_map[g.name] = g
+        if validate:
+            for g in gates:
+                if g.name in gate_map:
+                    raise FaultTreeError(f"gate {g.name!r} defined twice", g.name)
+                gate_map[g.name] = g
+        else:
+            gate_map = {g.name: g for g in gates}
         tree = cls(
             name=name,
             top=top,
@@ -112,7 +121,8 @@ class FaultTree:
             gates=MappingProxyType(gate_map),
             house_events=MappingProxyType(dict(house_events or {})),
         )
-        tree.validate()
+        if validate:
+            tree.validate()
         return tree
 
     def validate(self) -> None:
