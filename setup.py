@@ -13,7 +13,8 @@ setup(
             "pacelc.analysis.fta._native",
             ["src/pacelc/analysis/fta/_native.c"],
             optional=True,
-            extra_compile_args=["-O2"],
+            # No a * b + c fused into one rounding: the results must be the Python paths' to the bit.
+            extra_compile_args=["-O2", "-ffp-contract=off"],
         )
     ]
 )

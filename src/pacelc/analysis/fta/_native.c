@@ -7,10 +7,14 @@
  * optional: setup.py builds it where a C compiler is found, and the pure-Python paths, which stay
  * the reference, run without it (`pacelc.analysis.fta.native`).
  *
- * Both functions give exactly what the Python paths give: minsol creates the same ZBDD nodes in the
- * same order (the same ids, the same unique table), and FORCE sums in numpy's order (its pairwise
- * summation of a reduction) so that every position, hence every order, is the same to the bit.
- * The tests check both against the Python paths.
+ * The probability of a BDD (`bdd.probability`) is here too: ~10 ns a node where numpy's pass by
+ * levels takes ~0.1 us and Python's ~0.3 us.
+ *
+ * All give exactly what the Python paths give. minsol creates the same ZBDD nodes in the same
+ * order (the same ids, the same unique table); FORCE sums in numpy's order (its pairwise summation
+ * of a reduction), so every position, hence every order, is the same to the bit; the probability
+ * makes the same operations in the same order (setup.py turns off the contraction of a * b + c
+ * into one fused operation, which would round once instead of twice). The tests compare them.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -399,6 +403,77 @@ done:
     return result;
 }
 
+/* -- probability ------------------------------------------------------------------------------- */
+
+PyDoc_STRVAR(probability_doc, "probability(level, high, low, root, probs) -> float\n\n"
+                              "`bdd.probability`: the same sums in the same order, to the bit.");
+
+static PyObject *py_probability(PyObject *self, PyObject *args)
+{
+    PyObject *level_obj, *high_obj, *low_obj, *probs_obj;
+    long long root;
+    if (!PyArg_ParseTuple(args, "OOOLO", &level_obj, &high_obj, &low_obj, &root, &probs_obj))
+        return NULL;
+    Py_ssize_t n = 0, n_high = 0, n_low = 0, n_probs = 0;
+    int64_t *level = NULL, *high = NULL, *low = NULL;
+    double *probs = NULL, *pt = NULL, *pf = NULL;
+    PyObject *result = NULL;
+    PyObject *fast = NULL;
+    level = int64_array(level_obj, &n);
+    if (level == NULL)
+        goto done;
+    high = int64_array(high_obj, &n_high);
+    if (high == NULL)
+        goto done;
+    low = int64_array(low_obj, &n_low);
+    if (low == NULL)
+        goto done;
+    fast = PySequence_Fast(probs_obj, "probs: expected a sequence of floats");
+    if (fast == NULL)
+        goto done;
+    n_probs = PySequence_Fast_GET_SIZE(fast);
+    probs = malloc(sizeof(double) * (size_t)(n_probs ? n_probs : 1));
+    pt = malloc(sizeof(double) * (size_t)(n ? n : 1));
+    pf = malloc(sizeof(double) * (size_t)(n ? n : 1));
+    if (!probs || !pt || !pf) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t v = 0; v < n_probs; v++) {
+        probs[v] = PyFloat_AsDouble(PySequence_Fast_GET_ITEM(fast, v));
+        if (probs[v] == -1.0 && PyErr_Occurred())
+            goto done;
+    }
+    if (n_high != n || n_low != n || n == 0 || root < 0 || (root >> 1) >= n) {
+        PyErr_SetString(PyExc_ValueError, "inconsistent BDD tables");
+        goto done;
+    }
+    pt[0] = 1.0; /* the constant ONE */
+    pf[0] = 0.0;
+    for (Py_ssize_t i = 1; i < n; i++) {
+        int64_t h = high[i], e = low[i];
+        if (h < 0 || e < 0 || (h >> 1) >= i || (e >> 1) >= i || level[i] < 0 || level[i] >= n_probs) {
+            PyErr_SetString(PyExc_ValueError, "BDD node with a child that is not below it, or no variable");
+            goto done;
+        }
+        double p = probs[level[i]], q = 1.0 - p;
+        double ht = h & 1 ? pf[h >> 1] : pt[h >> 1], hf = h & 1 ? pt[h >> 1] : pf[h >> 1];
+        double et = e & 1 ? pf[e >> 1] : pt[e >> 1], ef = e & 1 ? pt[e >> 1] : pf[e >> 1];
+        pt[i] = p * ht + q * et;
+        pf[i] = p * hf + q * ef;
+    }
+    result = PyFloat_FromDouble(root & 1 ? pf[root >> 1] : pt[root >> 1]);
+done:
+    Py_XDECREF(fast);
+    free(level);
+    free(high);
+    free(low);
+    free(probs);
+    free(pt);
+    free(pf);
+    return result;
+}
+
 /* -- FORCE ------------------------------------------------------------------------------------- */
 
 /* numpy's pairwise summation (`pairwise_sum` in its loops) of a contiguous float64 array. */
@@ -686,6 +761,7 @@ done:
 static PyMethodDef methods[] = {
     {"minsol", py_minsol, METH_VARARGS, minsol_doc},
     {"force_iterations", py_force_iterations, METH_VARARGS, force_doc},
+    {"probability", py_probability, METH_VARARGS, probability_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -23,7 +23,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from . import bulk, portfolio
+from . import bulk, native, portfolio
 from .budget import Budget, BudgetExceeded, Status
 from .merge import merge_common_args
 from .modules import Decomposition, decompose
@@ -64,6 +64,8 @@ def probability(g: BddGraph, probs: Sequence[float]) -> float:
     all precision for functions close to 1, whose complements are the rare top events
     (e.g. das9209, P = 1.06e-13).
     """
+    if native.compiled is not None:  # the same sums in C (edfpa14q's 133,466 nodes: 12 -> 1 ms)
+        return native.compiled.probability(g.level, g.high, g.low, g.root, probs)
     n = len(g.level)
     # numpy pays per level (~10 us) what Python pays per node (~0.3 us): with numpy loaded, it
     # takes diagrams with enough nodes per variable (edfpa14o's 27,245 nodes: 8.4 -> 1.8 ms).
