@@ -14,7 +14,7 @@ from pacelc.analysis.fta.bdd import BddGraph, nested_order, probability
 from pacelc.analysis.fta.budget import Budget
 from pacelc.analysis.fta.bulk import force_iterations, force_iterations_numpy
 from pacelc.analysis.fta.bulk import probability as bulk_probability
-from pacelc.analysis.fta.mcs import Zbdd, minimal_cut_sets
+from pacelc.analysis.fta.mcs import CutSet, Zbdd, minimal_cut_sets, named_family
 from pacelc.analysis.fta.modules import decompose
 
 from .conftest import DATA, needs_data
@@ -216,3 +216,40 @@ def test_probability_refuses_tables_that_are_not_a_bdd() -> None:
         native.compiled.probability([2, 0], [0, 2], [0, 1], 2, [0.5, 0.5])
     with pytest.raises(ValueError, match="no variable"):
         native.compiled.probability([2, 5], [0, 0], [0, 1], 2, [0.5, 0.5])
+
+
+@settings(max_examples=150, deadline=None)
+@given(trees(max_gates=9), st.sampled_from([None, 1, 2, 3]))
+def test_listing_is_pythons_to_the_bit(tree: FaultTree, limit: int | None) -> None:
+    comp = compile_tree(tree, Budget(30).start(), modules=False)
+    z = Zbdd(len(comp.graph.order), Budget(30).start())
+    f = z.minsol(comp.graph, limit)
+    fast = named_family(z, f, comp.graph.order, comp.probs)
+    saved, native.compiled = native.compiled, None
+    try:
+        slow = named_family(z, f, comp.graph.order, comp.probs)
+    finally:
+        native.compiled = saved
+    assert fast == slow
+    assert [type(c) for c in fast] == [CutSet] * len(slow)
+    assert [c.probability for c in fast] == [c.probability for c in slow]  # == on floats: the same bits
+
+
+@needs_data()
+@pytest.mark.parametrize("model", ["edfpa15q", "das9201", "baobab2"])
+def test_a_real_models_listing_is_numpys(model: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    comp = compile_tree(read_mef(DATA / f"{model}.xml").tree, Budget(60).start(), workers=1)
+    z = Zbdd(len(comp.graph.order), Budget(60).start())
+    f = minimal_cut_sets(z, comp, 3)
+    n = sum(z.distribution(f, 3))
+    fast = named_family(z, f, comp.graph.order, comp.probs, size=n)
+    monkeypatch.setattr(native, "compiled", None)
+    assert named_family(z, f, comp.graph.order, comp.probs, size=n) == fast  # numpy's listing
+
+
+def test_listing_refuses_tables_that_do_not_match() -> None:
+    z = Zbdd(2, Budget(1).start())
+    with pytest.raises(ValueError, match="inconsistent"):
+        native.compiled.named_family(z.var, z.hi, z.lo, 5, [0, 1], ["a", "b"], [0.5], CutSet)
+    with pytest.raises(TypeError, match="subclass"):
+        native.compiled.named_family(z.var, z.hi, z.lo, 1, [0, 1], ["a", "b"], [0.5, 0.5], list)

@@ -474,6 +474,310 @@ done:
     return result;
 }
 
+/* -- listing the sets of a ZBDD ---------------------------------------------------------------- */
+
+typedef struct {
+    uint64_t pkey; /* the probability's bits, inverted: ascending keys list the likeliest first */
+    uint64_t nkey; /* the ranks packed into one word when they fit, else 0 */
+    int64_t set;   /* the set's index: its ranks start at starts[set] */
+} SetKey;
+
+typedef struct {
+    const int64_t *ranks, *starts;
+    int packed;
+    Py_ssize_t size;
+} SetOrder;
+
+static inline int set_before(const SetOrder *o, const SetKey *a, const SetKey *b)
+{
+    if (a->pkey != b->pkey)
+        return a->pkey < b->pkey;
+    if (o->packed)
+        return a->nkey < b->nkey;
+    const int64_t *x = o->ranks + o->starts[a->set], *y = o->ranks + o->starts[b->set];
+    for (Py_ssize_t j = 0; j < o->size; j++)
+        if (x[j] != y[j])
+            return x[j] < y[j];
+    return 0;
+}
+
+static void sort_sets(const SetOrder *o, SetKey *keys, SetKey *tmp, Py_ssize_t n)
+{
+    if (n < 2)
+        return;
+    if (n <= 16) {
+        for (Py_ssize_t i = 1; i < n; i++) {
+            SetKey v = keys[i];
+            Py_ssize_t j = i;
+            while (j > 0 && set_before(o, &v, &keys[j - 1])) {
+                keys[j] = keys[j - 1];
+                j--;
+            }
+            keys[j] = v;
+        }
+        return;
+    }
+    Py_ssize_t mid = n / 2;
+    sort_sets(o, keys, tmp, mid);
+    sort_sets(o, keys + mid, tmp, n - mid);
+    if (!set_before(o, &keys[mid], &keys[mid - 1]))
+        return;
+    memcpy(tmp, keys, sizeof(SetKey) * (size_t)mid);
+    Py_ssize_t a = 0, b = mid, out = 0;
+    while (a < mid && b < n)
+        keys[out++] = set_before(o, &keys[b], &tmp[a]) ? keys[b++] : tmp[a++];
+    while (a < mid)
+        keys[out++] = tmp[a++];
+}
+
+/* A growable int64 array. */
+typedef struct {
+    int64_t *items;
+    size_t len, cap;
+} Vec;
+
+static int vec_push(Vec *v, int64_t x)
+{
+    if (v->len == v->cap) {
+        size_t cap = v->cap ? 2 * v->cap : 1024;
+        int64_t *items = realloc(v->items, sizeof(int64_t) * cap);
+        if (items == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        v->items = items;
+        v->cap = cap;
+    }
+    v->items[v->len++] = x;
+    return 0;
+}
+
+/* Record the set of the `size` ranks in `path`, sorted. */
+static int emit_set(Vec *ranks, Vec *starts, Vec *sizes, const int64_t *path, int64_t size)
+{
+    if (vec_push(starts, (int64_t)ranks->len) < 0 || vec_push(sizes, size) < 0)
+        return -1;
+    for (int64_t j = 0; j < size; j++) {
+        if (vec_push(ranks, 0) < 0)
+            return -1;
+        int64_t *set = ranks->items + starts->items[starts->len - 1];
+        int64_t x = path[j], k = j;
+        while (k > 0 && set[k - 1] > x) {
+            set[k] = set[k - 1];
+            k--;
+        }
+        set[k] = x;
+    }
+    return 0;
+}
+
+PyDoc_STRVAR(named_family_doc,
+             "named_family(var, hi, lo, f, rank_of_level, names, p_of_rank, row) -> list\n\n"
+             "`mcs.named_family`: `row((events, probability))` for every set of the ZBDD node f, sorted\n"
+             "by order, probability (descending) and names; `names` sorted, `rank_of_level[v]` the rank\n"
+             "of level v's name among them, `p_of_rank` the probabilities by rank. Each probability is\n"
+             "the product in name order, as `math.prod` takes it: the same list to the bit.");
+
+static PyObject *py_named_family(PyObject *self, PyObject *args)
+{
+    PyObject *var, *hi, *lo, *rank_obj, *names, *p_obj;
+    PyTypeObject *row;
+    long long f;
+    if (!PyArg_ParseTuple(args, "O!O!O!LOO!OO!", &PyList_Type, &var, &PyList_Type, &hi, &PyList_Type, &lo, &f,
+                          &rank_obj, &PyList_Type, &names, &p_obj, &PyType_Type, &row))
+        return NULL;
+    if (row != &PyTuple_Type && !PyType_IsSubtype(row, &PyTuple_Type)) {
+        PyErr_SetString(PyExc_TypeError, "row must be tuple or a subclass of it");
+        return NULL;
+    }
+    Py_ssize_t n_levels = 0, n_names = PyList_GET_SIZE(names), n_nodes = PyList_GET_SIZE(var);
+    int64_t *rank_of_level = NULL;
+    double *p_of_rank = NULL;
+    Vec stack = {0}, ranks = {0}, starts = {0}, sizes = {0}, chains = {0};
+    int64_t *path = NULL, *chain_at = NULL, *chain_len = NULL;
+    double *probs = NULL;
+    SetKey *keys = NULL, *tmp = NULL;
+    Py_ssize_t *bucket_count = NULL;
+    PyObject *out = NULL, *fast = NULL;
+
+    rank_of_level = int64_array(rank_obj, &n_levels);
+    if (rank_of_level == NULL)
+        goto fail;
+    fast = PySequence_Fast(p_obj, "p_of_rank: expected a sequence of floats");
+    if (fast == NULL)
+        goto fail;
+    if (PySequence_Fast_GET_SIZE(fast) != n_names || PyList_GET_SIZE(hi) != n_nodes
+        || PyList_GET_SIZE(lo) != n_nodes || f < 0 || f >= n_nodes) {
+        PyErr_SetString(PyExc_ValueError, "inconsistent ZBDD or name tables");
+        goto fail;
+    }
+    p_of_rank = malloc(sizeof(double) * (size_t)(n_names ? n_names : 1));
+    path = malloc(sizeof(int64_t) * (size_t)(n_levels + 1));
+    if (p_of_rank == NULL || path == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    for (Py_ssize_t r = 0; r < n_names; r++) {
+        p_of_rank[r] = PyFloat_AsDouble(PySequence_Fast_GET_ITEM(fast, r));
+        if (p_of_rank[r] == -1.0 && PyErr_Occurred())
+            goto fail;
+    }
+    for (Py_ssize_t v = 0; v < n_levels; v++)
+        if (rank_of_level[v] < 0 || rank_of_level[v] >= n_names) {
+            PyErr_SetString(PyExc_ValueError, "rank_of_level: rank out of range");
+            goto fail;
+        }
+
+    /* Every set, depth first: the stack holds (node, depth, rank of the event at depth - 1). A
+     * node's low chain is walked once: the (high child, rank) pairs along it and whether it ends
+     * in {{}} are kept, for the many paths that reach the node (`bulk.named_family` does the same). */
+    chain_at = malloc(sizeof(int64_t) * (size_t)n_nodes);
+    chain_len = malloc(sizeof(int64_t) * (size_t)n_nodes);
+    if (chain_at == NULL || chain_len == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    for (Py_ssize_t u = 0; u < n_nodes; u++)
+        chain_at[u] = -1;
+    if (vec_push(&stack, f) < 0 || vec_push(&stack, 0) < 0 || vec_push(&stack, -1) < 0)
+        goto fail;
+    long steps = 0;
+    while (stack.len) {
+        int64_t rank_here = stack.items[--stack.len], depth = stack.items[--stack.len];
+        int64_t u = stack.items[--stack.len];
+        if (depth > 0)
+            path[depth - 1] = rank_here;
+        if (++steps % CHECK_SIGNALS_EVERY == 0 && PyErr_CheckSignals() < 0)
+            goto fail;
+        if (chain_at[u] < 0) { /* pairs (high child, rank), then 1 if the chain ends in {{}} */
+            chain_at[u] = (int64_t)chains.len;
+            int64_t w = u;
+            while (w > BASE) {
+                int64_t v = list_int(var, w), h = list_int(hi, w);
+                if (v < 0 || v >= n_levels || h < 0 || h >= n_nodes) {
+                    PyErr_SetString(PyExc_ValueError, "ZBDD node out of range");
+                    goto fail;
+                }
+                if (h != EMPTY && (vec_push(&chains, h) < 0 || vec_push(&chains, rank_of_level[v]) < 0))
+                    goto fail;
+                w = list_int(lo, w);
+                if (w < 0 || w >= n_nodes) {
+                    PyErr_SetString(PyExc_ValueError, "ZBDD node out of range");
+                    goto fail;
+                }
+            }
+            chain_len[u] = ((int64_t)chains.len - chain_at[u]) / 2;
+            if (vec_push(&chains, w == BASE) < 0)
+                goto fail;
+        }
+        const int64_t at_chain = chain_at[u], len = chain_len[u];
+        if (len && depth >= n_levels) {
+            PyErr_SetString(PyExc_ValueError, "ZBDD deeper than its variables");
+            goto fail;
+        }
+        for (int64_t c = 0; c < len; c++) {
+            int64_t h = chains.items[at_chain + 2 * c], r = chains.items[at_chain + 2 * c + 1];
+            if (h == BASE) { /* one more event completes a set */
+                path[depth] = r;
+                if (emit_set(&ranks, &starts, &sizes, path, depth + 1) < 0)
+                    goto fail;
+            } else if (vec_push(&stack, h) < 0 || vec_push(&stack, depth + 1) < 0 || vec_push(&stack, r) < 0) {
+                goto fail;
+            }
+        }
+        if (chains.items[at_chain + 2 * len] && emit_set(&ranks, &starts, &sizes, path, depth) < 0)
+            goto fail;
+    }
+
+    /* Sort by order, then probability (descending), then names. */
+    Py_ssize_t n_sets = (Py_ssize_t)starts.len, longest = 0;
+    for (Py_ssize_t i = 0; i < n_sets; i++)
+        if (sizes.items[i] > longest)
+            longest = sizes.items[i];
+    bucket_count = calloc((size_t)longest + 2, sizeof(Py_ssize_t));
+    probs = malloc(sizeof(double) * (size_t)(n_sets ? n_sets : 1));
+    keys = malloc(sizeof(SetKey) * (size_t)(n_sets ? n_sets : 1));
+    tmp = malloc(sizeof(SetKey) * (size_t)(n_sets ? n_sets : 1));
+    if (bucket_count == NULL || probs == NULL || keys == NULL || tmp == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    int bits = 1;
+    while (((Py_ssize_t)1 << bits) <= n_names)
+        bits++;
+    for (Py_ssize_t i = 0; i < n_sets; i++)
+        bucket_count[sizes.items[i] + 1]++;
+    for (Py_ssize_t s = 1; s <= longest + 1; s++)
+        bucket_count[s] += bucket_count[s - 1]; /* bucket s starts at bucket_count[s] */
+    for (Py_ssize_t i = 0; i < n_sets; i++) {
+        const int64_t *r = ranks.items + starts.items[i];
+        Py_ssize_t size = sizes.items[i];
+        double p = 1.0; /* math.prod(..., start=1.0): 1.0 * p0 is p0, then left to right */
+        for (Py_ssize_t j = 0; j < size; j++)
+            p *= p_of_rank[r[j]];
+        probs[i] = p;
+        uint64_t pbits;
+        memcpy(&pbits, &p, sizeof pbits);
+        uint64_t packed = 0;
+        if ((Py_ssize_t)bits * size <= 64)
+            for (Py_ssize_t j = 0; j < size; j++)
+                packed = packed << bits | (uint64_t)r[j];
+        SetKey *k = &keys[bucket_count[size]++];
+        k->pkey = ~pbits; /* probabilities are >= 0: their bits grow with them */
+        k->nkey = packed;
+        k->set = i;
+    }
+    out = PyList_New(n_sets);
+    if (out == NULL)
+        goto fail;
+    Py_ssize_t at = 0;
+    for (Py_ssize_t size = 0; size <= longest; size++) {
+        Py_ssize_t end = bucket_count[size]; /* advanced past the bucket above */
+        SetOrder o = {ranks.items, starts.items, (Py_ssize_t)bits * size <= 64, size};
+        sort_sets(&o, keys + at, tmp, end - at);
+        for (; at < end; at++) {
+            int64_t i = keys[at].set;
+            const int64_t *r = ranks.items + starts.items[i];
+            PyObject *events = PyTuple_New(size);
+            PyObject *p = events == NULL ? NULL : PyFloat_FromDouble(probs[i]);
+            PyObject *item = p == NULL ? NULL : (row == &PyTuple_Type ? PyTuple_New(2) : row->tp_alloc(row, 2));
+            if (item == NULL) {
+                Py_XDECREF(events);
+                Py_XDECREF(p);
+                goto fail;
+            }
+            for (Py_ssize_t j = 0; j < size; j++) {
+                PyObject *name = PyList_GET_ITEM(names, r[j]);
+                Py_INCREF(name);
+                PyTuple_SET_ITEM(events, j, name);
+            }
+            PyTuple_SET_ITEM(item, 0, events);
+            PyTuple_SET_ITEM(item, 1, p);
+            PyList_SET_ITEM(out, at, item);
+        }
+    }
+    goto done;
+fail:
+    Py_CLEAR(out);
+done:
+    Py_XDECREF(fast);
+    free(rank_of_level);
+    free(p_of_rank);
+    free(path);
+    free(stack.items);
+    free(chains.items);
+    free(chain_at);
+    free(chain_len);
+    free(ranks.items);
+    free(starts.items);
+    free(sizes.items);
+    free(probs);
+    free(keys);
+    free(tmp);
+    free(bucket_count);
+    return out;
+}
+
 /* -- FORCE ------------------------------------------------------------------------------------- */
 
 /* numpy's pairwise summation (`pairwise_sum` in its loops) of a contiguous float64 array. */
@@ -762,6 +1066,7 @@ static PyMethodDef methods[] = {
     {"minsol", py_minsol, METH_VARARGS, minsol_doc},
     {"force_iterations", py_force_iterations, METH_VARARGS, force_doc},
     {"probability", py_probability, METH_VARARGS, probability_doc},
+    {"named_family", py_named_family, METH_VARARGS, named_family_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -440,6 +440,14 @@ def named_family(
     one pass over the ZBDD. `size`, the number of sets when known, lets long lists go through
     numpy (`bulk.named_family`, the same list twice as fast)."""
     new = tuple.__new__
+    c = native.compiled
+    if c is not None:  # the same list in C (edfpa14q's 112,102 sets: 38 -> 14 ms)
+        names = sorted(order)
+        rank = {name: i for i, name in enumerate(names)}
+        p_of_name = dict(zip(order, probs, strict=True))
+        return c.named_family(
+            z.var, z.hi, z.lo, f, [rank[n] for n in order], names, [p_of_name[n] for n in names], CutSet
+        )
     if size is not None and bulk.worth_it(size, bulk.BULK_MIN_SETS):
         listed = bulk.named_family(z.var, z.hi, z.lo, f, order, probs, row=CutSet)
         if listed is not None:
