@@ -3,17 +3,19 @@ in the same order, the same FORCE positions to the bit, and clean errors."""
 
 from __future__ import annotations
 
+import array
 import gc
 import random
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pacelc.analysis.fta import FaultTree, analyze, compile_tree, native, read_mef
-from pacelc.analysis.fta.bdd import BddGraph, nested_order, probability
+from pacelc.analysis.fta.bdd import BddGraph, _Trial, nested_order, probability, variable_order
 from pacelc.analysis.fta.budget import Budget
-from pacelc.analysis.fta.bulk import force_iterations, force_iterations_numpy
+from pacelc.analysis.fta.bulk import EXPORT_MIN_NODES, force_iterations, force_iterations_numpy, node_arrays
 from pacelc.analysis.fta.bulk import probability as bulk_probability
 from pacelc.analysis.fta.mcs import CutSet, Zbdd, minimal_cut_sets, named_family
 from pacelc.analysis.fta.modules import decompose
@@ -263,3 +265,48 @@ def test_listed_rows_are_not_tracked_by_the_cyclic_collector() -> None:
     tree = read_mef(DATA / "baobab2.xml").tree
     listed = analyze(tree, order=3, count=False).cut_sets
     assert listed and not any(gc.is_tracked(c) or gc.is_tracked(c.events) for c in listed)
+
+
+def _compiled_root(tree: FaultTree) -> tuple[_Trial, Any]:
+    trial = _Trial(tree, Budget(30).start(), "cudd", variable_order(tree, "dfs"))
+    trial.run_for(None)
+    return trial, trial.results[tree.top]
+
+
+@settings(max_examples=100, deadline=None)
+@given(trees(max_gates=9))
+def test_cudds_nodes_are_read_as_numpy_reads_them(tree: FaultTree) -> None:
+    trial, root = _compiled_root(tree)
+    b = trial.b
+    table = b.native.node_table(root)
+    one, top, nvars = int(b.bdd.true) - 2, int(root) - 2, len(b.order)
+    typecode, *columns, edge = native.compiled.node_arrays(table, one, top, nvars)
+    reference = node_arrays(table, one, top, nvars)
+    if reference is not None:  # None: numpy found the nodes too sparse for its dense table
+        assert (*(array.array(typecode, c) for c in columns), edge) == reference
+    # And the same function as the wrappers' export, which numbers the nodes its own way.
+    graph = BddGraph(b.order, *(array.array(typecode, c) for c in columns), edge)
+    saved, native.compiled = native.compiled, None
+    try:
+        wrapped = b.export(root) if len(table) // 8 < EXPORT_MIN_NODES else None
+    finally:
+        native.compiled = saved
+    if wrapped is not None:
+        assert len(wrapped) == len(graph)
+        probs = [(i + 1) / (nvars + 2) for i in range(nvars)]
+        assert probability(graph, probs) == probability(wrapped, probs)
+    trial.release()
+
+
+@needs_data()
+def test_a_table_without_the_constant_is_refused() -> None:
+    tree = read_mef(DATA / "chinese.xml").tree
+    trial, root = _compiled_root(tree)
+    b = trial.b
+    table = b.native.node_table(root)
+    one, top, nvars = int(b.bdd.true) - 2, int(root) - 2, len(b.order)
+    assert native.compiled.node_arrays(table, one, top, nvars) is not None
+    assert native.compiled.node_arrays(table, one + 32, top, nvars) is None  # no constant in the table
+    assert native.compiled.node_arrays(table, one, top, 1) is None  # variables beyond the manager's
+    assert native.compiled.node_arrays(table[:-3], one, top, nvars) is None  # not whole addresses
+    trial.release()

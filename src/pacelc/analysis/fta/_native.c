@@ -785,6 +785,146 @@ done:
     return out;
 }
 
+/* -- reading CUDD's nodes --------------------------------------------------------------------- */
+
+PyDoc_STRVAR(node_arrays_doc,
+             "node_arrays(table, one, root, nvars) -> (typecode, level, high, low, root_edge) | None\n\n"
+             "`bulk.node_arrays`: the diagram whose `DdNode *` are listed in `table` (children first,\n"
+             "CUDD's cuddNodeArray), as the bytes of three `array(typecode)` columns; None where what\n"
+             "the nodes hold is not a well-formed diagram of `nvars` variables (the caller falls back).");
+
+/* CUDD 3.0's DdNode on 64 bits (as `bulk.NODE_BYTES` reads it): index and ref (4 bytes each), next,
+ * then the then- and else-children (8 bytes each). */
+typedef struct {
+    uint32_t index, ref;
+    uint64_t next, then_child, else_child;
+} CuddNode;
+
+/* The number given to the node at `address`, or -1 if it is not (yet) one of the table's. */
+static inline int64_t node_number(const Map *number, const int32_t *dense, size_t span, uint64_t lowest,
+                                  uint64_t address)
+{
+    if (dense != NULL) {
+        if (address < lowest || (address - lowest) % 32 || (address - lowest) / 32 >= span)
+            return -1;
+        int32_t id = dense[(address - lowest) / 32];
+        return id > 0 ? id : -1;
+    }
+    return address > (uint64_t)INT64_MAX ? -1 : map_get(number, (int64_t)address);
+}
+
+static PyObject *py_node_arrays(PyObject *self, PyObject *args)
+{
+    Py_buffer table;
+    unsigned long long one, root;
+    long long nvars;
+    if (!PyArg_ParseTuple(args, "y*KKL", &table, &one, &root, &nvars))
+        return NULL;
+    PyObject *result = NULL;
+    Map number = {0};
+    int32_t *level = NULL, *high = NULL, *low = NULL, *dense = NULL;
+    size_t span = 0;
+    const uint64_t *nodes = table.buf;
+    Py_ssize_t count = table.len / 8, n = 0;
+    int ok = table.len % 8 == 0 && nvars >= 0 && nvars < INT32_MAX;
+    size_t cells = (size_t)(count ? count : 1);
+    if (ok) {
+        level = malloc(sizeof(int32_t) * cells);
+        high = malloc(sizeof(int32_t) * cells);
+        low = malloc(sizeof(int32_t) * cells);
+        if (!level || !high || !low || map_init(&number, 16) < 0) {
+            if (!PyErr_Occurred())
+                PyErr_NoMemory();
+            goto done;
+        }
+        level[0] = (int32_t)nvars; /* our node 0: the constant ONE */
+        high[0] = low[0] = 0;
+        n = 1;
+    }
+    /* A child's number: through a dense table indexed by (address - lowest) / 32 where the nodes
+     * are dense enough (CUDD allocates them in blocks; 10x faster than hashing the addresses on
+     * large diagrams), else through a hash map. */
+    uint64_t lowest = UINT64_MAX, highest = 0;
+    for (Py_ssize_t i = 0; ok && i < count; i++)
+        if (nodes[i] != one) {
+            if (nodes[i] < lowest)
+                lowest = nodes[i];
+            if (nodes[i] > highest)
+                highest = nodes[i];
+        }
+    if (ok && highest >= lowest && (highest - lowest) / 32 < 64 * (uint64_t)count + (1u << 20)) {
+        span = (size_t)((highest - lowest) / 32) + 1;
+        dense = calloc(span, sizeof(int32_t)); /* 0: not a node of the table */
+        if (dense == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
+    }
+    Py_ssize_t ones = 0;
+    for (Py_ssize_t i = 0; ok && i < count; i++) {
+        uint64_t address = nodes[i];
+        if (address == one) {
+            ones++;
+            continue;
+        }
+        if (count >= INT32_MAX / 2 || address == 0 || address > (uint64_t)INT64_MAX) {
+            ok = 0;
+            break;
+        }
+        const CuddNode *node = (const CuddNode *)(uintptr_t)address;
+        uint64_t t = node->then_child, e = node->else_child & ~(uint64_t)1;
+        int64_t ids[2];
+        const uint64_t children[2] = {t, e};
+        if (node->index >= nvars || (t & 1)) { /* CUDD never complements a then-edge */
+            ok = 0;
+            break;
+        }
+        for (int c = 0; c < 2; c++) {
+            /* Every child is the constant or a node of the table listed before its parent, at a
+             * deeper level (the constant sits below every variable). */
+            ids[c] = children[c] == one ? 0 : node_number(&number, dense, span, lowest, children[c]);
+            if (ids[c] < 0 || (ids[c] > 0 && level[ids[c]] <= (int64_t)node->index)) {
+                ok = 0;
+                break;
+            }
+        }
+        if (!ok)
+            break;
+        if (dense != NULL) {
+            if ((address - lowest) % 32) { /* not aligned as CUDD aligns its nodes */
+                ok = 0;
+                break;
+            }
+            dense[(address - lowest) / 32] = (int32_t)n;
+        } else if (map_put(&number, (int64_t)address, n) < 0) {
+            goto done;
+        }
+        level[n] = (int32_t)node->index;
+        high[n] = (int32_t)(2 * ids[0]);
+        low[n] = (int32_t)(2 * ids[1] + (int64_t)(node->else_child & 1));
+        n++;
+    }
+    if (ok && ones == 1) {
+        int64_t root_id = (root & ~1ull) == one ? 0 : node_number(&number, dense, span, lowest, root & ~1ull);
+        if (root_id >= 0 && (root_id > 0 || n == 1)) /* a constant function: the table holds the constant only */
+            result = Py_BuildValue("(sy#y#y#L)", "i", (const char *)level, (Py_ssize_t)(4 * n), (const char *)high,
+                                   (Py_ssize_t)(4 * n), (const char *)low, (Py_ssize_t)(4 * n),
+                                   (long long)(2 * root_id + (int64_t)(root & 1)));
+        else
+            result = Py_NewRef(Py_None);
+    } else if (!PyErr_Occurred()) {
+        result = Py_NewRef(Py_None);
+    }
+done:
+    PyBuffer_Release(&table);
+    map_free(&number);
+    free(dense);
+    free(level);
+    free(high);
+    free(low);
+    return result;
+}
+
 /* -- FORCE ------------------------------------------------------------------------------------- */
 
 /* numpy's pairwise summation (`pairwise_sum` in its loops) of a contiguous float64 array. */
@@ -1074,6 +1214,7 @@ static PyMethodDef methods[] = {
     {"force_iterations", py_force_iterations, METH_VARARGS, force_doc},
     {"probability", py_probability, METH_VARARGS, probability_doc},
     {"named_family", py_named_family, METH_VARARGS, named_family_doc},
+    {"node_arrays", py_node_arrays, METH_VARARGS, node_arrays_doc},
     {NULL, NULL, 0, NULL},
 };
 

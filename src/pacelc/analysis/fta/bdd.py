@@ -443,12 +443,25 @@ class CuddBackend(_DdOperations):
         return n if n is not None else len(self.bdd)
 
     def export(self, root: Any) -> BddGraph:
-        n = root.dag_size
-        if n >= bulk.EXPORT_MIN_NODES and bulk.worth_it(n, bulk.BULK_MIN_NODES):
+        compiled = native.compiled
+        if compiled is not None:
+            # CUDD's live nodes bound the diagram's (an O(1) read, where `dag_size` walks it).
+            big = (self.native.node_count() or root.dag_size) >= bulk.EXPORT_MIN_NODES
+        else:
+            n = root.dag_size
+            big = n >= bulk.EXPORT_MIN_NODES and bulk.worth_it(n, bulk.BULK_MIN_NODES)
+        if big:
             table = self.native.node_table(root)
             arrays = None
             if table is not None:
-                arrays = bulk.node_arrays(table, int(self.bdd.true) - 2, int(root) - 2, len(self.order))
+                one, top, nvars = int(self.bdd.true) - 2, int(root) - 2, len(self.order)
+                if compiled is not None:  # the same tables, read in C (edfpa14q: 16 -> ~2 ms)
+                    got = compiled.node_arrays(table, one, top, nvars)
+                    if got is not None:
+                        typecode, *columns, edge = got
+                        arrays = (*(array.array(typecode, c) for c in columns), edge)
+                else:
+                    arrays = bulk.node_arrays(table, one, top, nvars)
             if arrays is None:
                 arrays = bulk.dump_arrays(self.bdd, root, len(self.order))
             if arrays is not None:
