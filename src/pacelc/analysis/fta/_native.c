@@ -159,6 +159,84 @@ static int map_put(Map *m, int64_t key, int64_t value)
     return 0;
 }
 
+/* -- a (v, hi, lo) -> node map: the ZBDD nodes this call has looked up or made ------------------ */
+
+typedef struct {
+    int64_t *v, *hi, *lo, *node; /* node -1: empty */
+    size_t mask, used;
+} Triples;
+
+static int triples_init(Triples *t, size_t capacity)
+{
+    size_t cap = 1024;
+    while (cap < 2 * capacity)
+        cap <<= 1;
+    t->v = malloc(sizeof(int64_t) * cap);
+    t->hi = malloc(sizeof(int64_t) * cap);
+    t->lo = malloc(sizeof(int64_t) * cap);
+    t->node = malloc(sizeof(int64_t) * cap);
+    if (!t->v || !t->hi || !t->lo || !t->node) {
+        free(t->v);
+        free(t->hi);
+        free(t->lo);
+        free(t->node);
+        t->v = t->hi = t->lo = t->node = NULL;
+        PyErr_NoMemory();
+        return -1;
+    }
+    memset(t->node, 0xff, sizeof(int64_t) * cap);
+    t->mask = cap - 1;
+    t->used = 0;
+    return 0;
+}
+
+static void triples_free(Triples *t)
+{
+    free(t->v);
+    free(t->hi);
+    free(t->lo);
+    free(t->node);
+    t->v = t->hi = t->lo = t->node = NULL;
+}
+
+static inline size_t triples_slot(const Triples *t, int64_t v, int64_t hi, int64_t lo)
+{
+    uint64_t h = ((uint64_t)v * 0x9E3779B97F4A7C15ull) ^ ((uint64_t)hi * 0xC2B2AE3D27D4EB4Full)
+                 ^ ((uint64_t)lo * 0x165667B19E3779F9ull);
+    size_t i = (size_t)(h >> 20) & t->mask;
+    while (t->node[i] != -1 && (t->v[i] != v || t->hi[i] != hi || t->lo[i] != lo))
+        i = (i + 1) & t->mask;
+    return i;
+}
+
+static int triples_put(Triples *t, int64_t v, int64_t hi, int64_t lo, int64_t node)
+{
+    if (2 * (t->used + 1) > t->mask + 1) {
+        Triples bigger;
+        if (triples_init(&bigger, t->mask + 1) < 0)
+            return -1;
+        for (size_t i = 0; i <= t->mask; i++)
+            if (t->node[i] != -1) {
+                size_t j = triples_slot(&bigger, t->v[i], t->hi[i], t->lo[i]);
+                bigger.v[j] = t->v[i];
+                bigger.hi[j] = t->hi[i];
+                bigger.lo[j] = t->lo[i];
+                bigger.node[j] = t->node[i];
+            }
+        bigger.used = t->used;
+        triples_free(t);
+        *t = bigger;
+    }
+    size_t i = triples_slot(t, v, hi, lo);
+    if (t->node[i] == -1)
+        t->used++;
+    t->v[i] = v;
+    t->hi[i] = hi;
+    t->lo[i] = lo;
+    t->node[i] = node;
+    return 0;
+}
+
 /* -- minsol ------------------------------------------------------------------------------------ */
 
 enum { EMPTY = 0, BASE = 1, UNKNOWN = 2, CHECK_SIGNALS_EVERY = 1 << 14 };
@@ -171,6 +249,7 @@ typedef struct {
     Py_ssize_t nodes;
     unsigned char *false_everywhere;
     Map memo, wmemo;
+    Triples seen; /* the unique table's entries met so far, without a Python tuple per lookup */
     long steps;
 } Minsol;
 
@@ -186,11 +265,25 @@ static int tick(Minsol *s)
     return 0;
 }
 
+static int64_t python_mk(Minsol *s, int64_t v, int64_t hi, int64_t lo);
+
 /* `Zbdd.mk`: the node (v, hi, lo), hash-consed in the Python unique table; -1 on error. */
 static int64_t mk(Minsol *s, int64_t v, int64_t hi, int64_t lo)
 {
     if (hi == EMPTY)
         return lo;
+    size_t slot = triples_slot(&s->seen, v, hi, lo);
+    if (s->seen.node[slot] != -1)
+        return s->seen.node[slot];
+    int64_t r = python_mk(s, v, hi, lo);
+    if (r < 0 || triples_put(&s->seen, v, hi, lo, r) < 0)
+        return -1;
+    return r;
+}
+
+/* `mk` through the Python unique table: the node found there, or a new one appended. */
+static int64_t python_mk(Minsol *s, int64_t v, int64_t hi, int64_t lo)
+{
     PyObject *key = PyTuple_New(3);
     if (key == NULL)
         return -1;
@@ -388,7 +481,8 @@ static PyObject *py_minsol(PyObject *self, PyObject *args)
     }
     memset(s.false_everywhere, UNKNOWN, (size_t)s.nodes);
     s.false_everywhere[0] = 1;
-    if (map_init(&s.memo, (size_t)s.nodes) < 0 || map_init(&s.wmemo, (size_t)s.nodes) < 0)
+    if (map_init(&s.memo, (size_t)s.nodes) < 0 || map_init(&s.wmemo, (size_t)s.nodes) < 0
+        || triples_init(&s.seen, (size_t)s.nodes) < 0)
         goto done;
     int64_t r = solutions(&s, root, limit < 0 ? -1 : limit);
     if (r >= 0)
@@ -400,6 +494,7 @@ done:
     free(s.false_everywhere);
     map_free(&s.memo);
     map_free(&s.wmemo);
+    triples_free(&s.seen);
     return result;
 }
 
