@@ -241,3 +241,58 @@ def test_patience_does_not_apply_to_the_last_candidate(monkeypatch: pytest.Monke
         ["dfs-small", "force-dfs"],
         "force-dfs",
     )
+
+
+def _run_race(tree, monkeypatch, fail=(), lanes=None, second_first=False):  # type: ignore[no-untyped-def]
+    """Run the one-process race from scratch; the heuristics started, in order, and the winner's."""
+    dec = bdd_module.decompose(tree, force=True)
+    started: list[str] = []
+    real = bdd_module._new_trial
+
+    def recording(dec, budget, backend, heuristic):  # type: ignore[no-untyped-def]
+        started.append(heuristic)
+        trial = real(dec, budget, backend, heuristic)
+        if heuristic in fail:
+            trial.max_nodes = 10  # exceeds the node budget at its first gates
+        return trial
+
+    monkeypatch.setattr(bdd_module, "_new_trial", recording)
+    if lanes is not None:
+        monkeypatch.setattr(bdd_module, "PARALLEL_CANDIDATES", lanes)
+    winner = bdd_module._race(dec, Budget(60).start(), "cudd", {}, set(), second_first=second_first)
+    winner.release()
+    return started, winner.heuristic
+
+
+def test_the_one_process_race_runs_the_workers_lanes(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each lane is a worker's sequence: the second order of a lane starts only once the first is
+    # out (here on the node budget), while the other lane goes on.
+    tree = _heavy_tree(copies=6, n=60, k=10, events=80)
+    started, winner = _run_race(
+        tree,
+        monkeypatch,
+        fail={"dfs-small", "force-dfs-small"},
+        lanes=(("dfs-small", "dfs"), ("force-dfs-small", "dfs-large")),
+    )
+    assert started[:2] == ["dfs-small", "force-dfs-small"]
+    assert set(started[2:]) <= {"dfs", "dfs-large"} and started[2:]
+    assert winner in {"dfs", "dfs-large"}
+
+
+def test_in_the_one_process_race_a_force_order_out_of_patience_yields_in_its_lane(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(bdd_module, "FORCE_PATIENCE_S", 1e-4)
+    tree = _heavy_tree(copies=6, n=60, k=10, events=80)  # ~0.5 s: never done in one slice
+    started, winner = _run_race(
+        tree, monkeypatch, fail={"dfs-small"}, lanes=(("dfs-small",), ("force-dfs-small", "dfs-large"))
+    )
+    assert started == ["dfs-small", "force-dfs-small", "dfs-large"]
+    assert winner == "dfs-large"
+
+
+def test_the_lane_that_did_not_stall_goes_first_on_a_tie(monkeypatch: pytest.MonkeyPatch) -> None:
+    tree = _heavy_tree(copies=2, n=20, k=4, events=30)  # finishes within the first slice
+    lanes = (("dfs-small",), ("dfs-large",))
+    assert _run_race(tree, monkeypatch, lanes=lanes) == (["dfs-small", "dfs-large"], "dfs-small")
+    assert _run_race(tree, monkeypatch, lanes=lanes, second_first=True) == (["dfs-small", "dfs-large"], "dfs-large")

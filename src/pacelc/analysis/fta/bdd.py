@@ -614,12 +614,12 @@ class Compiled:
         return len(self.graph) + sum(len(g) for g in self.modules)
 
 
-# Raced in one process; the first one gets the head start (cheap to compute: FORCE costs ~3 ms on
-# a per-operation tree of a system model, more than compiling it).
-AUTO_CANDIDATES = ("dfs-small", "force-dfs-small", "dfs-large")
-# With two processes, each worker compiles its candidates one after another (the next one when
-# the previous one exceeded the node budget, or was a FORCE order out of patience), carrying on
-# where the head start left them.
+# The head start's orders: the first alone, the second when the first stalls (the first is cheap
+# to compute: FORCE costs ~3 ms on a per-operation tree of a system model, more than compiling it).
+AUTO_CANDIDATES = ("dfs-small", "force-dfs-small")
+# Then each of two workers (or each of two lanes of the race in one process) compiles its
+# candidates one after another (the next one when the previous one exceeded the node budget, or
+# was a FORCE order out of patience), carrying on where the head start left them.
 PARALLEL_CANDIDATES = (("dfs-small", "force-dfs"), ("force-dfs-small", "dfs-large"))
 # A FORCE order either wins early or blows up: force-dfs-small finishes every Aralia model it wins
 # within 0.2 s of compilation and takes 0.7 s to over 30 s where it loses (das9601, cea9601,
@@ -654,22 +654,17 @@ def compile_tree(
     does so for trees of at least `modules.MIN_GATES` gates, True always, False never. An
     explicit order (a list of names) compiles the tree whole.
 
-    `order="auto"` races the heuristics of `AUTO_CANDIDATES`: no single static heuristic wins on
-    the Aralia set (BDD sizes differ by up to 100x between them, each one winning somewhere).
-    Each candidate compiles in its own CUDD manager, one gate at a time, and the scheduler always
-    advances the candidate that has used the least time so far; the first one to finish wins and
-    the others are dropped. The cost is at most `len(AUTO_CANDIDATES)` times the best candidate's
-    compile time, whichever it is (a sequential trial costs that many times the *first*
-    candidate's time, which is 3-60x worse when the first is a bad order). The first candidate
-    gets a head start, so that small trees (the per-operation trees of system models) finish
-    before any other manager is created; if it stalls in its head start, the second candidate
-    gets a short try alone first (`STALL_GATES`, `SECOND_TRY_S`). The pure-Python backend
-    compiles the first candidate only (too slow to race).
-
-    With two or more `workers` (default: the CPUs this process may use, on Linux), a tree that
-    outlives the head start goes to two forked workers, each compiling its `PARALLEL_CANDIDATES`
-    one after another (carrying the head start's trials on); the first to finish wins (see
-    `portfolio.py`). `workers=1` keeps everything in this process.
+    `order="auto"` races several heuristics: no single static heuristic wins on the Aralia set
+    (BDD sizes differ by up to 100x between them, each one winning somewhere). Each candidate
+    compiles in its own CUDD manager, and the first one to finish wins; the others are dropped.
+    The first of `AUTO_CANDIDATES` gets a head start alone, so that small trees (the per-operation
+    trees of system models) finish before any other manager is created; if it stalls in its head
+    start, the second gets a short try alone (`STALL_GATES`, `SECOND_TRY_S`). Then the candidates
+    of `PARALLEL_CANDIDATES` run in two sequences, carrying the head start's trials on: in two
+    forked workers (`portfolio.py`) with two or more `workers` (default: the CPUs this process may
+    use, on Linux), else as two lanes in this process, the lane that has used less time going on
+    (`_race`: about twice the winning sequence's time). The pure-Python backend compiles the
+    first candidate only (too slow to race).
     """
     t0 = time.monotonic()
     if not isinstance(order, str):
@@ -692,17 +687,17 @@ def compile_tree(
     except BudgetExceeded as e:
         if e.status is Status.TIME_BUDGET or not rest:
             raise
-        return _export(dec, _race(dec, budget, backend, rest, [], e.with_traceback(None)), t0)
+        return _export(dec, _race(dec, budget, backend, {}, {first.heuristic}, e.with_traceback(None)), t0)
     if finished:
         return _export(dec, first, t0)
     trials: list[_Trial] = [first]
     started = {first.heuristic}
     last_error: BudgetExceeded | None = None
-    if first.next - done_before < STALL_GATES:
+    stalled = first.next - done_before < STALL_GATES
+    if stalled:
         # The first candidate stalls: the second one gets its try, alone (a race would give the
         # first's stuck gate half of the time, in long slices).
         second = _new_trial(dec, budget, backend, rest[0])
-        second.handicap = first.elapsed
         started.add(second.heuristic)
         try:
             if second.run_for(SECOND_TRY_S):
@@ -727,9 +722,9 @@ def compile_tree(
         try:
             return _compile_in_parallel(dec, budget, backend, {t.heuristic: t for t in trials}, failed, last_error, t0)
         except OSError:  # no fork or pipe (process or memory limits): race in this process
-            return _export(dec, _race(dec, budget, backend, candidates, []), t0)
-    unstarted = [c for c in rest if c not in started]
-    return _export(dec, _race(dec, budget, backend, unstarted, trials, last_error), t0)
+            return _export(dec, _race(dec, budget, backend, {}, set()), t0)
+    carried = {t.heuristic: t for t in trials}
+    return _export(dec, _race(dec, budget, backend, carried, failed, last_error, second_first=stalled), t0)
 
 
 def _new_trial(dec: Decomposition, budget: Budget, backend: str, heuristic: str) -> _Trial:
@@ -738,51 +733,112 @@ def _new_trial(dec: Decomposition, budget: Budget, backend: str, heuristic: str)
     return trial
 
 
+class _Lane:
+    """One worker's candidates (a group of `PARALLEL_CANDIDATES`) in the one-process race: one
+    after another, as `_one_after_another` runs them, the next one when the current one exceeded
+    the node budget or was a FORCE order out of patience (suspended, resumed at the end)."""
+
+    def __init__(self, candidates: Sequence[str]) -> None:
+        self.pending = list(candidates)
+        self.trial: _Trial | None = None
+        self.patience: float | None = None
+        self.suspended: list[_Trial] = []
+        self.spent = 0.0  # CPU time of all this lane's trials
+
+    def current(self, new_trial: Callable[[str], _Trial]) -> _Trial | None:
+        if self.trial is None:
+            if self.pending:
+                candidate = self.pending.pop(0)
+                self.trial = new_trial(candidate)
+                self.patience = FORCE_PATIENCE_S if candidate.startswith("force-") and self.pending else None
+            elif self.suspended:
+                self.trial, self.patience = self.suspended.pop(0), None
+        return self.trial
+
+    def has_more(self) -> bool:
+        return bool(self.pending or self.suspended)
+
+    def suspend(self) -> None:
+        assert self.trial is not None
+        self.suspended.append(self.trial)
+        self.trial = None
+
+    def release(self) -> None:
+        for trial in [self.trial, *self.suspended]:
+            if trial is not None:
+                trial.release()
+        self.trial, self.suspended = None, []
+
+
 def _race(
     dec: Decomposition,
     budget: Budget,
     backend: str,
-    candidates: Sequence[str],
-    trials: list[_Trial],
+    carried: dict[str, _Trial],
+    failed: set[str],
     last_error: BudgetExceeded | None = None,
+    second_first: bool = False,
 ) -> _Trial:
-    """Race `trials` (already started) and `candidates` (started in turn); return the winner."""
-    next_candidate = 0
+    """The two workers' candidate sequences (`PARALLEL_CANDIDATES`) in this process, one lane
+    each, carrying on the head start's trials (`carried`, by heuristic) and skipping those that
+    `failed` on the node budget; return the first trial to finish.
+
+    The lane that has used less CPU time since the race began advances (the first lane on a tie,
+    the second with `second_first`, when the first stalled in the head start), so a race costs
+    about twice the winning lane's time, where racing the three orders of `AUTO_CANDIDATES` one
+    against the other cost three times the winner's (cea9601: dfs-small's 0.85 s, against two
+    FORCE orders that blow up). A step may take at most as long as its lane's whole run so far
+    (and the head start), unless nothing else is left to run: one gate can blow up (edf9202's
+    worst order spends 4 s in a single OR). A step cut off suspends the candidate, which compiles
+    the gate again, with a longer slice, when its turn comes (dropping it lost cea9601's best
+    order to one slow gate)."""
+
+    def new_trial(candidate: str) -> _Trial:
+        return carried.pop(candidate, None) or _new_trial(dec, budget, backend, candidate)
+
+    lanes = [_Lane([c for c in group if c not in failed]) for group in PARALLEL_CANDIDATES]
+    preference = [1, 0] if second_first else [0, 1]
     try:
         while True:
-            i = min(range(len(trials)), key=lambda j: trials[j].elapsed + trials[j].handicap, default=-1)
-            # Start the next candidate once every running one has used up the head start.
-            if next_candidate < len(candidates) and (i < 0 or trials[i].elapsed + trials[i].handicap >= HEAD_START_S):
-                trial = _new_trial(dec, budget, backend, candidates[next_candidate])
-                trial.handicap = HEAD_START_S if trials or next_candidate else 0.0
-                next_candidate += 1
-                trials.append(trial)
-                continue
-            if i < 0:
+            live = [i for i, lane in enumerate(lanes) if lane.current(new_trial) is not None]
+            if not live:
                 assert last_error is not None
                 raise last_error
-            trial = trials[i]
-            # One gate can blow up (edf9202's worst order spends 4 s in a single OR): a step may
-            # take at most as long as the candidate's whole run so far, unless it is the last one.
-            # A step cut off suspends the candidate (it resumes with a longer slice when its turn
-            # comes): dropping it lost the best order of cea9601 to one slow gate.
-            alone = len(trials) == 1 and next_candidate == len(candidates)
+            lane = lanes[min(live, key=lambda i: (lanes[i].spent, preference[i]))]
+            trial = lane.trial
+            assert trial is not None
+            alone = len(live) == 1 and not lane.has_more()
+            slice_s = None if alone else max(HEAD_START_S, lane.spent, trial.elapsed)
+            if lane.patience is not None:
+                left = lane.patience - trial.elapsed
+                if left <= 0:
+                    lane.suspend()
+                    continue
+                slice_s = left if slice_s is None else min(slice_s, left)
+            before = trial.elapsed
             try:
-                finished = trial.step(slice_s=None if alone else max(HEAD_START_S, trial.elapsed + trial.handicap))
+                finished = trial.step(64, slice_s=slice_s)
             except _TooSlow:
-                continue  # suspended; it is scheduled again by the time it has used
+                if lane.patience is not None and trial.elapsed >= lane.patience:
+                    lane.suspend()
+                continue  # otherwise suspended within its lane: it goes on when its turn comes
             except BudgetExceeded as e:
                 if e.status is Status.TIME_BUDGET:
                     raise
                 last_error = e.with_traceback(None)  # a node budget: this order is too large
-                trials.pop(i)
+                lane.trial = None  # the step released its manager
                 continue
+            finally:
+                lane.spent += trial.elapsed - before
             if finished:
-                return trials.pop(i)
+                lane.trial = None
+                return trial
     finally:
-        for t in trials:
-            t.release()
-        trials.clear()
+        for lane in lanes:
+            lane.release()
+        for trial in carried.values():
+            trial.release()
+        carried.clear()
 
 
 def _compile_in_parallel(
@@ -950,7 +1006,6 @@ class _Trial:
         # slices given to CUDD (whose time limits count CPU time) all use it, so a loaded host
         # does not cut the head start short and send small trees to the workers.
         self.elapsed = 0.0
-        self.handicap = 0.0
         self.heuristic = ""  # the name of the order, when it came from one
         self.peak = 0
         self.root: Any = None
