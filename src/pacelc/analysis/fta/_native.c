@@ -87,9 +87,15 @@ static int64_t *int64_array(PyObject *seq, Py_ssize_t *n_out)
 
 /* -- an int64 -> int64 hash map (open addressing, keys never negative) ------------------------- */
 
+/* A key and its value side by side: a probe of a table larger than the caches costs one miss, not
+ * two (the memo of `without` over a full family reaches millions of entries). */
 typedef struct {
-    int64_t *keys; /* -1: empty */
-    int64_t *values;
+    int64_t key; /* -1: empty */
+    int64_t value;
+} Entry;
+
+typedef struct {
+    Entry *slots;
     size_t mask, used;
 } Map;
 
@@ -98,16 +104,12 @@ static int map_init(Map *m, size_t capacity)
     size_t cap = 1024;
     while (cap < 2 * capacity)
         cap <<= 1;
-    m->keys = malloc(sizeof(int64_t) * cap);
-    m->values = malloc(sizeof(int64_t) * cap);
-    if (m->keys == NULL || m->values == NULL) {
-        free(m->keys);
-        free(m->values);
-        m->keys = m->values = NULL;
+    m->slots = malloc(sizeof(Entry) * cap);
+    if (m->slots == NULL) {
         PyErr_NoMemory();
         return -1;
     }
-    memset(m->keys, 0xff, sizeof(int64_t) * cap);
+    memset(m->slots, 0xff, sizeof(Entry) * cap);
     m->mask = cap - 1;
     m->used = 0;
     return 0;
@@ -115,24 +117,23 @@ static int map_init(Map *m, size_t capacity)
 
 static void map_free(Map *m)
 {
-    free(m->keys);
-    free(m->values);
-    m->keys = m->values = NULL;
+    free(m->slots);
+    m->slots = NULL;
 }
 
 static inline size_t map_slot(const Map *m, int64_t key)
 {
     uint64_t h = (uint64_t)key * 0x9E3779B97F4A7C15ull;
     size_t i = (size_t)(h >> 20) & m->mask;
-    while (m->keys[i] != -1 && m->keys[i] != key)
+    while (m->slots[i].key != -1 && m->slots[i].key != key)
         i = (i + 1) & m->mask;
     return i;
 }
 
 static inline int64_t map_get(const Map *m, int64_t key)
 {
-    size_t i = map_slot(m, key);
-    return m->keys[i] == key ? m->values[i] : -1;
+    const Entry *e = &m->slots[map_slot(m, key)];
+    return e->key == key ? e->value : -1;
 }
 
 static int map_put(Map *m, int64_t key, int64_t value)
@@ -142,27 +143,28 @@ static int map_put(Map *m, int64_t key, int64_t value)
         if (map_init(&bigger, m->mask + 1) < 0)
             return -1;
         for (size_t i = 0; i <= m->mask; i++)
-            if (m->keys[i] != -1) {
-                size_t j = map_slot(&bigger, m->keys[i]);
-                bigger.keys[j] = m->keys[i];
-                bigger.values[j] = m->values[i];
-            }
+            if (m->slots[i].key != -1)
+                bigger.slots[map_slot(&bigger, m->slots[i].key)] = m->slots[i];
         bigger.used = m->used;
         map_free(m);
         *m = bigger;
     }
-    size_t i = map_slot(m, key);
-    if (m->keys[i] == -1)
+    Entry *e = &m->slots[map_slot(m, key)];
+    if (e->key == -1)
         m->used++;
-    m->keys[i] = key;
-    m->values[i] = value;
+    e->key = key;
+    e->value = value;
     return 0;
 }
 
 /* -- a (v, hi, lo) -> node map: the ZBDD nodes this call has looked up or made ------------------ */
 
 typedef struct {
-    int64_t *v, *hi, *lo, *node; /* node -1: empty */
+    int64_t v, hi, lo, node; /* node -1: empty; side by side, one cache miss a probe */
+} Triple;
+
+typedef struct {
+    Triple *slots;
     size_t mask, used;
 } Triples;
 
@@ -171,20 +173,13 @@ static int triples_init(Triples *t, size_t capacity)
     size_t cap = 1024;
     while (cap < 2 * capacity)
         cap <<= 1;
-    t->v = malloc(sizeof(int64_t) * cap);
-    t->hi = malloc(sizeof(int64_t) * cap);
-    t->lo = malloc(sizeof(int64_t) * cap);
-    t->node = malloc(sizeof(int64_t) * cap);
-    if (!t->v || !t->hi || !t->lo || !t->node) {
-        free(t->v);
-        free(t->hi);
-        free(t->lo);
-        free(t->node);
-        t->v = t->hi = t->lo = t->node = NULL;
+    t->slots = malloc(sizeof(Triple) * cap);
+    if (t->slots == NULL) {
         PyErr_NoMemory();
         return -1;
     }
-    memset(t->node, 0xff, sizeof(int64_t) * cap);
+    for (size_t i = 0; i < cap; i++)
+        t->slots[i].node = -1;
     t->mask = cap - 1;
     t->used = 0;
     return 0;
@@ -192,11 +187,8 @@ static int triples_init(Triples *t, size_t capacity)
 
 static void triples_free(Triples *t)
 {
-    free(t->v);
-    free(t->hi);
-    free(t->lo);
-    free(t->node);
-    t->v = t->hi = t->lo = t->node = NULL;
+    free(t->slots);
+    t->slots = NULL;
 }
 
 static inline size_t triples_slot(const Triples *t, int64_t v, int64_t hi, int64_t lo)
@@ -204,7 +196,7 @@ static inline size_t triples_slot(const Triples *t, int64_t v, int64_t hi, int64
     uint64_t h = ((uint64_t)v * 0x9E3779B97F4A7C15ull) ^ ((uint64_t)hi * 0xC2B2AE3D27D4EB4Full)
                  ^ ((uint64_t)lo * 0x165667B19E3779F9ull);
     size_t i = (size_t)(h >> 20) & t->mask;
-    while (t->node[i] != -1 && (t->v[i] != v || t->hi[i] != hi || t->lo[i] != lo))
+    while (t->slots[i].node != -1 && (t->slots[i].v != v || t->slots[i].hi != hi || t->slots[i].lo != lo))
         i = (i + 1) & t->mask;
     return i;
 }
@@ -216,24 +208,18 @@ static int triples_put(Triples *t, int64_t v, int64_t hi, int64_t lo, int64_t no
         if (triples_init(&bigger, t->mask + 1) < 0)
             return -1;
         for (size_t i = 0; i <= t->mask; i++)
-            if (t->node[i] != -1) {
-                size_t j = triples_slot(&bigger, t->v[i], t->hi[i], t->lo[i]);
-                bigger.v[j] = t->v[i];
-                bigger.hi[j] = t->hi[i];
-                bigger.lo[j] = t->lo[i];
-                bigger.node[j] = t->node[i];
+            if (t->slots[i].node != -1) {
+                const Triple *old = &t->slots[i];
+                bigger.slots[triples_slot(&bigger, old->v, old->hi, old->lo)] = *old;
             }
         bigger.used = t->used;
         triples_free(t);
         *t = bigger;
     }
-    size_t i = triples_slot(t, v, hi, lo);
-    if (t->node[i] == -1)
+    Triple *e = &t->slots[triples_slot(t, v, hi, lo)];
+    if (e->node == -1)
         t->used++;
-    t->v[i] = v;
-    t->hi[i] = hi;
-    t->lo[i] = lo;
-    t->node[i] = node;
+    *e = (Triple){v, hi, lo, node};
     return 0;
 }
 
@@ -272,9 +258,9 @@ static int64_t mk(Minsol *s, int64_t v, int64_t hi, int64_t lo)
 {
     if (hi == EMPTY)
         return lo;
-    size_t slot = triples_slot(&s->seen, v, hi, lo);
-    if (s->seen.node[slot] != -1)
-        return s->seen.node[slot];
+    const Triple *seen = &s->seen.slots[triples_slot(&s->seen, v, hi, lo)];
+    if (seen->node != -1)
+        return seen->node;
     int64_t r = python_mk(s, v, hi, lo);
     if (r < 0 || triples_put(&s->seen, v, hi, lo, r) < 0)
         return -1;
