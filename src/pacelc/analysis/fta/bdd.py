@@ -800,12 +800,14 @@ def _race(
     preference = [1, 0] if second_first else [0, 1]
     try:
         while True:
-            live = [i for i, lane in enumerate(lanes) if lane.current(new_trial) is not None]
+            # A lane's next order is started (FORCE's computed) only when the lane's turn comes:
+            # the first lane often finishes in its first turn (das9601, just past the head start).
+            live = [i for i, lane in enumerate(lanes) if lane.trial is not None or lane.has_more()]
             if not live:
                 assert last_error is not None
                 raise last_error
             lane = lanes[min(live, key=lambda i: (lanes[i].spent, preference[i]))]
-            trial = lane.trial
+            trial = lane.current(new_trial)
             assert trial is not None
             alone = len(live) == 1 and not lane.has_more()
             slice_s = None if alone else max(HEAD_START_S, lane.spent, trial.elapsed)
