@@ -193,9 +193,9 @@ def test_when_every_worker_fails_the_last_one_to_stop_is_reported() -> None:
     assert e.value.elapsed >= 0.3
 
 
-def _run_job(tree, candidates, monkeypatch, fail=()):  # type: ignore[no-untyped-def]
-    """Run a worker's job in this process; the heuristics started, and the winner's."""
-    dec = bdd_module.decompose(tree, force=True)
+def _record_trials(monkeypatch, fail=()):  # type: ignore[no-untyped-def]
+    """Make `_new_trial` record the heuristics it starts (the list returned); those in `fail`
+    exceed the node budget at their first gates."""
     started: list[str] = []
     real = bdd_module._new_trial
 
@@ -203,10 +203,17 @@ def _run_job(tree, candidates, monkeypatch, fail=()):  # type: ignore[no-untyped
         started.append(heuristic)
         trial = real(dec, budget, backend, heuristic)
         if heuristic in fail:
-            trial.max_nodes = 10  # exceeds the node budget at its first gates
+            trial.max_nodes = 10
         return trial
 
     monkeypatch.setattr(bdd_module, "_new_trial", recording)
+    return started
+
+
+def _run_job(tree, candidates, monkeypatch, fail=()):  # type: ignore[no-untyped-def]
+    """Run a worker's job in this process; the heuristics started, and the winner's."""
+    dec = bdd_module.decompose(tree, force=True)
+    started = _record_trials(monkeypatch, fail)
     job = bdd_module._one_after_another(dec, Budget(60).start(), "cudd", candidates, {})
     try:
         job()
@@ -246,17 +253,7 @@ def test_patience_does_not_apply_to_the_last_candidate(monkeypatch: pytest.Monke
 def _run_race(tree, monkeypatch, fail=(), lanes=None, second_first=False):  # type: ignore[no-untyped-def]
     """Run the one-process race from scratch; the heuristics started, in order, and the winner's."""
     dec = bdd_module.decompose(tree, force=True)
-    started: list[str] = []
-    real = bdd_module._new_trial
-
-    def recording(dec, budget, backend, heuristic):  # type: ignore[no-untyped-def]
-        started.append(heuristic)
-        trial = real(dec, budget, backend, heuristic)
-        if heuristic in fail:
-            trial.max_nodes = 10  # exceeds the node budget at its first gates
-        return trial
-
-    monkeypatch.setattr(bdd_module, "_new_trial", recording)
+    started = _record_trials(monkeypatch, fail)
     if lanes is not None:
         monkeypatch.setattr(bdd_module, "PARALLEL_CANDIDATES", lanes)
     winner = bdd_module._race(dec, Budget(60).start(), "cudd", {}, set(), second_first=second_first)

@@ -359,29 +359,19 @@ static int64_t without(Minsol *s, int64_t f, int64_t g)
  * complement bits on the way (worked out once per node asked, as in `Zbdd.minsol`). */
 static int false_value(Minsol *s, int64_t i)
 {
-    int64_t start = i;
-    while (s->false_everywhere[i] == UNKNOWN)
-        i = s->low[i] >> 1;
-    int value = s->false_everywhere[i];
-    /* Walk the chain again from the top, recording each node's value: a node's value is its low
-     * child's, flipped by the complement bit of that low edge. Collect the chain first. */
-    int64_t len = 0;
-    for (int64_t j = start; s->false_everywhere[j] == UNKNOWN; j = s->low[j] >> 1)
-        len++;
-    int64_t *chain = malloc(sizeof(int64_t) * (size_t)(len ? len : 1));
-    if (chain == NULL) {
-        PyErr_NoMemory();
-        return -1;
+    /* A node's value is its low child's, flipped by the complement bit of the low edge: walk the
+     * low chain down to a known value, then walk it again recording each node's. */
+    int value = 0;
+    int64_t j = i;
+    for (; s->false_everywhere[j] == UNKNOWN; j = s->low[j] >> 1)
+        value ^= (int)(s->low[j] & 1);
+    value ^= s->false_everywhere[j];
+    const int result = value;
+    for (j = i; s->false_everywhere[j] == UNKNOWN; j = s->low[j] >> 1) {
+        s->false_everywhere[j] = (unsigned char)value;
+        value ^= (int)(s->low[j] & 1);
     }
-    int64_t k = 0;
-    for (int64_t j = start; s->false_everywhere[j] == UNKNOWN; j = s->low[j] >> 1)
-        chain[k++] = j;
-    while (k-- > 0) {
-        value ^= (int)(s->low[chain[k]] & 1);
-        s->false_everywhere[chain[k]] = (unsigned char)value;
-    }
-    free(chain);
-    return value;
+    return result;
 }
 
 /* Minimal solutions of the BDD edge e: of at most k elements (`rec_limited` in `Zbdd.minsol`), or
@@ -393,8 +383,6 @@ static int64_t solutions(Minsol *s, int64_t e, int64_t k)
         int value = s->false_everywhere[i];
         if (value == UNKNOWN)
             value = false_value(s, i);
-        if (value < 0)
-            return -1;
         return (value ^ (int)(e & 1)) ? BASE : EMPTY;
     }
     int64_t key = k < 0 ? e : e * 64 + k;
