@@ -1,8 +1,8 @@
 """Build of the optional C extension; everything else is declared in pyproject.toml.
 
-`pacelc.analysis.fta._native` holds two inner loops of the fault-tree engine in C (see the file's
-header). It is optional: where no C compiler is found, the build goes on without it and pacelc
-runs its pure-Python paths, which give the same results.
+`pacelc.analysis.fta._native` holds inner loops of the fault-tree engine in C (see the file's
+header and docs/fta.md). It is optional: where no C compiler is found, the build goes on without
+it and pacelc runs its Python and numpy paths, which give the same results, slower.
 """
 
 from setuptools import Extension, setup

@@ -1,14 +1,15 @@
-/* Compiled inner loops of the fault-tree engine: the minimal-solution recursion of `mcs.Zbdd.minsol`
- * and FORCE's iterations (`bulk.force_iterations`).
+/* Compiled inner loops of the fault-tree engine:
+ *   - the minimal-solution recursion of `mcs.Zbdd.minsol` (with `without` and `mk`),
+ *   - FORCE's iterations (`bulk.force_iterations`),
+ *   - the probability of a BDD (`bdd.probability`),
+ *   - the listing of a ZBDD's sets as cut sets (`mcs.named_family`),
+ *   - the reading of CUDD's nodes into a BDD's tables (`bulk.node_arrays`).
  *
- * Why C: both are tight loops over integers and doubles that Python and numpy pay per operation
- * for (~0.35 us a recursion step in Python, ~3 us a numpy call with ~17 calls per FORCE iteration);
- * on edf9202 they took 5 of the 6 ms of the cut sets and 5.7 ms of FORCE's order. The module is
- * optional: setup.py builds it where a C compiler is found, and the pure-Python paths, which stay
- * the reference, run without it (`pacelc.analysis.fta.native`).
- *
- * The probability of a BDD (`bdd.probability`) is here too: ~10 ns a node where numpy's pass by
- * levels takes ~0.1 us and Python's ~0.3 us.
+ * Why C: these are tight loops over integers and doubles that Python and numpy pay for per
+ * operation (~0.35 us a recursion step in Python, ~3 us a numpy call with ~17 calls per FORCE
+ * iteration, ~0.1-0.3 us a node or a set). docs/fta.md has the figures. The module is optional:
+ * setup.py builds it where a C compiler is found, and the Python and numpy paths, which stay the
+ * reference, run without it (`pacelc.analysis.fta.native`).
  *
  * All give exactly what the Python paths give. minsol creates the same ZBDD nodes in the same
  * order (the same ids, the same unique table); FORCE sums in numpy's order (its pairwise summation
