@@ -627,7 +627,11 @@ PARALLEL_CANDIDATES = (("dfs-small", "force-dfs"), ("force-dfs-small", "dfs-larg
 # das9701, dfs-large: 9 s against dfs-small's 45 s); it resumes only if every later one fails.
 FORCE_PATIENCE_S = 1.0
 assert tuple(group[0] for group in PARALLEL_CANDIDATES) == AUTO_CANDIDATES[:2]  # the head start serves both
-HEAD_START_S = 0.05  # CPU time of the first candidate alone in this process before any fork
+# CPU time of the first candidate alone in this process before any fork. das9601's dfs-small takes
+# 38-68 ms (the machine's state varies): past the head start, the fork costs it ~40 ms (0.05 ->
+# 0.09 s, scram's time); 70 ms costs the trees whose first order loses to a later one the 20 ms
+# more before the workers start (edf9204 0.34-0.36 s against scram's 1.0 s).
+HEAD_START_S = 0.07
 # Unless it stalls: when it compiles fewer than STALL_GATES gates in the STALL_WINDOW_S after
 # STALL_CHECK_S, it is stuck in a blow-up, and the second candidate (FORCE) gets SECOND_TRY_S of
 # CPU time alone in this process before any fork. On the trees where FORCE wins, it often wins
