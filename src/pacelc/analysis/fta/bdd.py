@@ -18,7 +18,7 @@ import functools
 import math
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -738,9 +738,10 @@ def _new_trial(dec: Decomposition, budget: Budget, backend: str, heuristic: str)
 
 
 class _Lane:
-    """One worker's candidates (a group of `PARALLEL_CANDIDATES`) in the one-process race: one
-    after another, as `_one_after_another` runs them, the next one when the current one exceeded
-    the node budget or was a FORCE order out of patience (suspended, resumed at the end)."""
+    """One sequence of candidates (a group of `PARALLEL_CANDIDATES`), as a worker runs it
+    (`_one_after_another`) and as a lane of the one-process race (`_race`): one after another, the
+    next one when the current one exceeded the node budget or was a FORCE order, not the last, out
+    of patience (suspended, resumed once the others are done)."""
 
     def __init__(self, candidates: Sequence[str]) -> None:
         self.pending = list(candidates)
@@ -789,9 +790,9 @@ def _race(
 
     The lane that has used less CPU time since the race began advances (the first lane on a tie,
     the second with `second_first`, when the first stalled in the head start), so a race costs
-    about twice the winning lane's time, where racing the three orders of `AUTO_CANDIDATES` one
-    against the other cost three times the winner's (cea9601: dfs-small's 0.85 s, against two
-    FORCE orders that blow up). A step may take at most as long as its lane's whole run so far
+    about twice the winning lane's time, where the former race of three orders one against the
+    other cost three times the winner's (cea9601: dfs-small's 0.85 s, against two FORCE orders
+    that blow up). A step may take at most as long as its lane's whole run so far
     (and the head start), unless nothing else is left to run: one gate can blow up (edf9202's
     worst order spends 4 s in a single OR). A step cut off suspends the candidate, which compiles
     the gate again, with a longer slice, when its turn comes (dropping it lost cea9601's best
@@ -895,25 +896,21 @@ def _one_after_another(
 
     def job() -> tuple[Any, ...]:
         last_error: BudgetExceeded | None = None
-        suspended: list[_Trial] = []
+        lane = _Lane(candidates)
 
-        def turns() -> Iterator[tuple[_Trial, float | None]]:
-            for i, candidate in enumerate(candidates):
-                trial = carried.get(candidate) or _new_trial(dec, budget, backend, candidate)
-                patient = candidate.startswith("force-") and i < len(candidates) - 1
-                yield trial, FORCE_PATIENCE_S if patient else None
-            for trial in suspended:
-                yield trial, None
+        def new_trial(candidate: str) -> _Trial:
+            return carried.get(candidate) or _new_trial(dec, budget, backend, candidate)
 
-        for trial, seconds in turns():
+        while (trial := lane.current(new_trial)) is not None:
             try:
-                if trial.run_for(seconds):
+                if trial.run_for(lane.patience):
                     return _payload(trial)
-                suspended.append(trial)
+                lane.suspend()
             except BudgetExceeded as e:  # the trial has released its manager
                 if e.status is Status.TIME_BUDGET:
                     raise
                 last_error = e.with_traceback(None)
+                lane.trial = None
         assert last_error is not None
         raise last_error
 
