@@ -10,7 +10,7 @@ from pacelc.model.source import Loc, SourceMap
 
 if TYPE_CHECKING:
     from pacelc.model.loader import ModelError
-    from pacelc.model.schema import Placement, SystemModel
+    from pacelc.model.schema import CircuitBreaker, Placement, SystemModel
 
 # Services, stores and topics share one namespace: a call's `to` must name exactly one of them.
 _TARGET_SECTIONS = ("services", "stores", "topics")
@@ -100,12 +100,28 @@ class _Checker:
                 self.ref((*cw, "to"), call.to, _TARGET_SECTIONS, "call target")
                 if call.to == svc.id:
                     self.error((*cw, "to"), f"service '{svc.id}' calls itself")
+                self.breaker((*cw, "circuit_breaker"), call.circuit_breaker)
                 t = call.timeout
                 if t and t.total_ms and t.read_ms and call.retry is None and t.total_ms < t.read_ms:
                     self.error((*cw, "timeout"), "total_ms is shorter than read_ms of the single attempt")
             for index, need in enumerate(svc.coordination):
                 if need.via is not None:
                     self.ref((*where, "coordination", index), need.via, ["stores"], "coordination store")
+
+    def breaker(self, where: tuple[str | int, ...], cb: CircuitBreaker | None) -> None:
+        # The schema bounds the threshold as a count; read as a rate it is a percentage.
+        if cb is None or cb.threshold_kind != "rate" or cb.failure_threshold is None:
+            return
+        if cb.failure_threshold > 100:
+            self.error(
+                (*where, "failure_threshold"),
+                f"failure_threshold {cb.failure_threshold:g} is a rate: it must be at most 100 (percent)",
+            )
+
+    def defaults(self) -> None:
+        call = self.model.defaults.call
+        if call is not None:
+            self.breaker(("defaults", "call", "circuit_breaker"), call.circuit_breaker)
 
     def stores(self) -> None:
         for store in self.model.stores:
@@ -236,6 +252,7 @@ def check_model(
     """Every reference, id and impossible-value error of a model (empty when it is sound)."""
     checker = _Checker(model, raw_ids, sources)
     checker.duplicate_ids()
+    checker.defaults()
     checker.services()
     checker.stores()
     checker.topics()

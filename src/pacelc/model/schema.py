@@ -28,6 +28,44 @@ Id = Annotated[
 ]
 Probability = Annotated[float, Field(gt=0.0, lt=1.0)]
 
+# ----------------------------------------------------------------------------- bounds
+# Every number has a domain bound, so an engine never sees an impossible value (a 400-digit
+# threshold, an infinite window, a billion replicas). Each bound lies far beyond what a real
+# system uses, and low enough that the engines' arithmetic stays finite and their loops short.
+
+# Replicas of one service or store, and the quorum sizes within them. The largest single
+# deployments and clusters run a few thousand members; beyond ~1,000 replicas the fault-tree
+# analysis spends its time budget and reports availability as unknown, but it stays bounded.
+MAX_REPLICAS = 10_000
+# Durations: ten (Julian) years covers any backup interval, RPO, lease or timeout anyone
+# writes down; products of a duration with a count below stay far inside float range.
+MAX_DURATION_S = 315_576_000
+MAX_DURATION_MS = MAX_DURATION_S * 1_000
+# A positive duration is at least a microsecond: nothing on a network waits less, and the
+# floor keeps ratios such as window / timeout finite (1e-300 ms made them infinite).
+MIN_DURATION_MS = 0.001
+MIN_DURATION_S = 0.000_001
+# Retry attempts of one call: real policies use 2-10; 100 allows anything sane while the
+# retry-amplification product over a call path stays representable.
+MAX_RETRY_ATTEMPTS = 100
+# Backoff growth per attempt: libraries use 1.5-3; ×10 over 100 attempts is still a finite float.
+MAX_BACKOFF_MULTIPLIER = 10
+# Deliveries before dead-lettering: SQS caps maxReceiveCount at 1,000, the highest we know of.
+MAX_DELIVERY_ATTEMPTS = 1_000
+# Missed heartbeats before suspicion (3-10 in practice) and the phi-accrual level (8-16).
+MAX_DETECTOR_THRESHOLD = 1_000
+MAX_PHI = 1_000
+# Counts of calls or failures (bulkhead slots and queue, breaker and ejection thresholds).
+MAX_CALL_COUNT = 1_000_000
+# Partitions of one topic: Kafka clusters hold a few hundred thousand in all.
+MAX_PARTITIONS = 1_000_000
+
+# Durations, by unit: "Positive" ones (timeouts, intervals, windows) cannot be zero.
+PositiveMs = Annotated[float, Field(ge=MIN_DURATION_MS, le=MAX_DURATION_MS)]
+Ms = Annotated[float, Field(ge=0, le=MAX_DURATION_MS)]
+PositiveS = Annotated[float, Field(ge=MIN_DURATION_S, le=MAX_DURATION_S)]
+Seconds = Annotated[float, Field(ge=0, le=MAX_DURATION_S)]
+
 Consistency = Literal[
     "linearizable",
     "sequential",
@@ -43,9 +81,10 @@ Idempotency = Literal["key", "natural", "dedup_table", "none"]
 
 
 class Strict(BaseModel):
-    """Base for every model class: unknown fields are errors, values are frozen."""
+    """Base for every model class: unknown fields are errors, values are frozen and finite."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # No infinities or NaNs: no domain value is infinite, and they poison every sum.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 # --------------------------------------------------------------------------- failure domains
@@ -100,24 +139,28 @@ class Placement(Strict):
 class Timeouts(Strict):
     """Timeouts of one call."""
 
-    connect_ms: float | None = Field(None, gt=0, description="Connection-establishment timeout.")
-    read_ms: float | None = Field(None, gt=0, description="Per-attempt response (read) timeout.")
-    total_ms: float | None = Field(None, gt=0, description="Overall deadline for the call including all retries.")
+    connect_ms: PositiveMs | None = Field(None, description="Connection-establishment timeout.")
+    read_ms: PositiveMs | None = Field(None, description="Per-attempt response (read) timeout.")
+    total_ms: PositiveMs | None = Field(None, description="Overall deadline for the call including all retries.")
 
 
 class Backoff(Strict):
     """Wait between retry attempts."""
 
     kind: Literal["none", "fixed", "exponential"] = Field("exponential", description="Backoff shape.")
-    base_ms: float = Field(100, ge=0, description="First wait (fixed: every wait).")
-    max_ms: float | None = Field(None, ge=0, description="Cap on one wait (exponential).")
-    multiplier: float = Field(2.0, ge=1, description="Growth factor per attempt (exponential).")
+    base_ms: Ms = Field(100, description="First wait (fixed: every wait).")
+    max_ms: Ms | None = Field(None, description="Cap on one wait (exponential).")
+    multiplier: float = Field(
+        2.0, ge=1, le=MAX_BACKOFF_MULTIPLIER, description="Growth factor per attempt (exponential)."
+    )
 
 
 class RetryPolicy(Strict):
     """How a caller retries a failed call."""
 
-    attempts: int = Field(1, ge=1, le=100, description="Total attempts including the first (1 = no retry).")
+    attempts: int = Field(
+        1, ge=1, le=MAX_RETRY_ATTEMPTS, description="Total attempts including the first (1 = no retry)."
+    )
     backoff: Backoff | None = Field(None, description="Wait between attempts; absent means immediate retry.")
     jitter: Literal["none", "full", "equal", "decorrelated"] = Field(
         "none", description="Randomisation of the backoff, which de-synchronises retrying clients."
@@ -135,36 +178,43 @@ class CircuitBreaker(Strict):
     """A circuit breaker in front of a call."""
 
     failure_threshold: float | None = Field(
-        None, gt=0, description="Failures (count, or percent when threshold_kind is rate) that open it."
+        None,
+        gt=0,
+        le=MAX_CALL_COUNT,
+        description="Failures (count, or percent when threshold_kind is rate) that open it.",
     )
     threshold_kind: Literal["count", "rate"] = Field("count", description="How failure_threshold is read.")
-    window_s: float | None = Field(None, gt=0, description="Window over which failures are counted.")
-    half_open_after_s: float | None = Field(None, gt=0, description="Time open before a trial call.")
+    window_s: PositiveS | None = Field(None, description="Window over which failures are counted.")
+    half_open_after_s: PositiveS | None = Field(None, description="Time open before a trial call.")
     fallback: str | None = Field(None, description="What the caller does while the breaker is open.")
 
 
 class Bulkhead(Strict):
     """Isolation of the resources used for one dependency."""
 
-    max_concurrent: int = Field(..., ge=1, description="Concurrent calls allowed to this dependency.")
-    queue: int = Field(0, ge=0, description="Calls allowed to wait for a slot.")
+    max_concurrent: int = Field(
+        ..., ge=1, le=MAX_CALL_COUNT, description="Concurrent calls allowed to this dependency."
+    )
+    queue: int = Field(0, ge=0, le=MAX_CALL_COUNT, description="Calls allowed to wait for a slot.")
 
 
 class OutlierEjection(Strict):
     """Outlier detection: hosts of the callee are ejected from the load-balancing pool after errors."""
 
-    consecutive_errors: int | None = Field(None, ge=1, description="Errors in a row that eject a host.")
+    consecutive_errors: int | None = Field(
+        None, ge=1, le=MAX_CALL_COUNT, description="Errors in a row that eject a host."
+    )
     max_ejection_percent: float | None = Field(
         None, gt=0, le=100, description="Largest share of the callee's hosts that may be ejected at once."
     )
-    base_ejection_s: float | None = Field(None, gt=0, description="How long an ejected host stays out.")
+    base_ejection_s: PositiveS | None = Field(None, description="How long an ejected host stays out.")
 
 
 class Latency(Strict):
     """Latency of one attempt of a call, as measured or budgeted."""
 
-    p50_ms: float | None = Field(None, gt=0, description="Median latency of one attempt.")
-    p99_ms: float | None = Field(None, gt=0, description="99th-percentile latency of one attempt.")
+    p50_ms: PositiveMs | None = Field(None, description="Median latency of one attempt.")
+    p99_ms: PositiveMs | None = Field(None, description="99th-percentile latency of one attempt.")
 
 
 class CallPolicy(Strict):
@@ -224,9 +274,9 @@ class CoordinationNeed(Strict):
     fencing_tokens: bool | None = Field(
         None, description="Whether holders present a monotonically increasing token the resource checks."
     )
-    lease_ms: float | None = Field(None, gt=0, description="Lease length, if the grant expires by itself.")
-    hold_ms: float | None = Field(
-        None, gt=0, description="Longest time the holder works under the lock or leadership before renewing."
+    lease_ms: PositiveMs | None = Field(None, description="Lease length, if the grant expires by itself.")
+    hold_ms: PositiveMs | None = Field(
+        None, description="Longest time the holder works under the lock or leadership before renewing."
     )
     justification: str | None = Field(None, description="Why this coordination is needed at all.")
 
@@ -247,9 +297,9 @@ class Service(Strict):
     sla_availability: Probability | None = Field(
         None, description="Availability the provider promises (for external services)."
     )
-    replicas: int = Field(1, ge=1, description="Number of replicas.")
+    replicas: int = Field(1, ge=1, le=MAX_REPLICAS, description="Number of replicas.")
     min_replicas: int | None = Field(
-        None, ge=1, description="Replicas needed to serve the load; fewer means the service is down."
+        None, ge=1, le=MAX_REPLICAS, description="Replicas needed to serve the load; fewer means the service is down."
     )
     placement: Placement | None = Field(None, description="Where the replicas run.")
     replica_availability: Probability | None = Field(
@@ -276,10 +326,12 @@ class FailureDetector(Strict):
     kind: Literal["heartbeat", "phi_accrual", "swim", "lease", "health_check"] = Field(
         ..., description="Detector family."
     )
-    interval_ms: float | None = Field(None, gt=0, description="Heartbeat / probe interval.")
-    threshold: int | None = Field(None, ge=1, description="Missed heartbeats before suspicion (heartbeat).")
-    phi_threshold: float | None = Field(None, gt=0, description="Suspicion level phi (phi-accrual).")
-    timeout_ms: float | None = Field(None, gt=0, description="Fixed suspicion timeout, if that is the rule.")
+    interval_ms: PositiveMs | None = Field(None, description="Heartbeat / probe interval.")
+    threshold: int | None = Field(
+        None, ge=1, le=MAX_DETECTOR_THRESHOLD, description="Missed heartbeats before suspicion (heartbeat)."
+    )
+    phi_threshold: float | None = Field(None, gt=0, le=MAX_PHI, description="Suspicion level phi (phi-accrual).")
+    timeout_ms: PositiveMs | None = Field(None, description="Fixed suspicion timeout, if that is the rule.")
 
 
 class Failover(Strict):
@@ -287,17 +339,16 @@ class Failover(Strict):
 
     mode: Literal["automatic", "manual", "none"] = Field(..., description="Who promotes a new leader.")
     detector: FailureDetector | None = Field(None, description="How the old leader's failure is detected.")
-    election_timeout_ms: float | None = Field(None, gt=0, description="Election / promotion delay.")
-    promotion_s: float | None = Field(None, ge=0, description="Time from decision to the new leader accepting writes.")
+    election_timeout_ms: PositiveMs | None = Field(None, description="Election / promotion delay.")
+    promotion_s: Seconds | None = Field(None, description="Time from decision to the new leader accepting writes.")
     fencing: Literal["epoch", "stonith", "lease", "token", "none"] | None = Field(
         None, description="How the old leader is stopped from accepting writes after failover."
     )
-    manual_response_s: float | None = Field(
-        None, ge=0, description="Time for an operator to react, when failover is manual."
+    manual_response_s: Seconds | None = Field(
+        None, description="Time for an operator to react, when failover is manual."
     )
-    client_reconnect_s: float | None = Field(
+    client_reconnect_s: Seconds | None = Field(
         None,
-        ge=0,
         description=(
             "Time for clients to reach the new leader once it serves: DNS TTL, connection-pool refresh, proxy "
             "or service-discovery health checks."
@@ -308,12 +359,12 @@ class Failover(Strict):
 class Quorum(Strict):
     """Quorum settings of a replicated store."""
 
-    n: int | None = Field(None, ge=1, description="Replicas per key (leaderless).")
-    r: int | None = Field(None, ge=1, description="Replicas that must answer a read.")
-    w: int | None = Field(None, ge=1, description="Replicas that must acknowledge a write.")
+    n: int | None = Field(None, ge=1, le=MAX_REPLICAS, description="Replicas per key (leaderless).")
+    r: int | None = Field(None, ge=1, le=MAX_REPLICAS, description="Replicas that must answer a read.")
+    w: int | None = Field(None, ge=1, le=MAX_REPLICAS, description="Replicas that must acknowledge a write.")
     sloppy: bool | None = Field(None, description="Whether writes may land on stand-in nodes (sloppy quorum).")
     min_in_sync_replicas: int | None = Field(
-        None, ge=1, description="Replicas that must be in sync for a write to be accepted (logs)."
+        None, ge=1, le=MAX_REPLICAS, description="Replicas that must be in sync for a write to be accepted (logs)."
     )
 
 
@@ -326,7 +377,7 @@ class ConflictResolution(Strict):
     clock: Literal["wall", "hybrid_logical", "logical", "vector", "truetime"] | None = Field(
         None, description="Clock that orders writes (LWW)."
     )
-    max_clock_skew_ms: float | None = Field(None, ge=0, description="Bound on clock skew between nodes, if enforced.")
+    max_clock_skew_ms: Ms | None = Field(None, description="Bound on clock skew between nodes, if enforced.")
     crdt_type: str | None = Field(None, description="CRDT type: g_counter, pn_counter, or_set, lww_register, ...")
     merge_function: str | None = Field(None, description="Name or description of the merge function.")
 
@@ -342,8 +393,8 @@ class AntiEntropy(Strict):
 class Backups(Strict):
     """Backups of a store."""
 
-    interval_s: float = Field(..., gt=0, description="Time between backups (RPO of a restore).")
-    restore_s: float | None = Field(None, gt=0, description="Time to restore a backup.")
+    interval_s: PositiveS = Field(..., description="Time between backups (RPO of a restore).")
+    restore_s: PositiveS | None = Field(None, description="Time to restore a backup.")
     offsite: bool | None = Field(None, description="Whether backups live outside the store's region.")
 
 
@@ -353,7 +404,7 @@ class Durability(Strict):
     fsync: Literal["always", "periodic", "never"] | None = Field(
         None, description="When the write-ahead log is flushed relative to the acknowledgement."
     )
-    fsync_interval_ms: float | None = Field(None, gt=0, description="Flush interval when periodic.")
+    fsync_interval_ms: PositiveMs | None = Field(None, description="Flush interval when periodic.")
     persistent: bool = Field(True, description="False for in-memory stores that lose data on restart.")
     backups: Backups | None = Field(None, description="Backups.")
 
@@ -385,7 +436,7 @@ class Replication(Strict):
     conflict_resolution: ConflictResolution | None = Field(None, description="Conflict resolution.")
     anti_entropy: AntiEntropy | None = Field(None, description="Repair mechanisms.")
     failover: Failover | None = Field(None, description="Leader failover.")
-    lag_p99_ms: float | None = Field(None, ge=0, description="Observed or expected p99 replication lag.")
+    lag_p99_ms: Ms | None = Field(None, description="Observed or expected p99 replication lag.")
     unclean_leader_election: bool | None = Field(
         None, description="Whether an out-of-sync replica may become leader (logs)."
     )
@@ -399,7 +450,7 @@ class Store(Strict):
         ..., description="What kind of store it is."
     )
     engine: str | None = Field(None, description="Product or engine: postgres, cassandra, kafka, etcd, ...")
-    replicas: int = Field(1, ge=1, description="Number of replicas (or members).")
+    replicas: int = Field(1, ge=1, le=MAX_REPLICAS, description="Number of replicas (or members).")
     placement: Placement | None = Field(None, description="Where the replicas run.")
     replica_availability: Probability | None = Field(
         None, description="Overrides the default availability of one replica."
@@ -421,7 +472,9 @@ class Consumer(Strict):
     )
     dedup: Idempotency | None = Field(None, description="How redelivered messages are made harmless.")
     dead_letter: Id | None = Field(None, description="Where poison messages go (topic id).")
-    max_attempts: int | None = Field(None, ge=1, description="Delivery attempts before dead-lettering.")
+    max_attempts: int | None = Field(
+        None, ge=1, le=MAX_DELIVERY_ATTEMPTS, description="Delivery attempts before dead-lettering."
+    )
     trace_propagation: bool | None = Field(None, description="Whether trace context is read from headers.")
 
 
@@ -453,7 +506,7 @@ class Topic(Strict):
     ordering_key: str | None = Field(None, description="Key that orders messages (partition key).")
     ordering_required: bool = Field(False, description="Whether consumers need per-key order.")
     total_order_required: bool = Field(False, description="Whether consumers need one global order.")
-    partitions: int | None = Field(None, ge=1, description="Number of partitions.")
+    partitions: int | None = Field(None, ge=1, le=MAX_PARTITIONS, description="Number of partitions.")
     producers: list[Producer] = Field(default_factory=list, description="Producers.")
     consumers: list[Consumer] = Field(default_factory=list, description="Consumers.")
 
@@ -479,8 +532,8 @@ class Domain(Strict):
     owner: Id = Field(..., description="The service that owns (writes) this data.")
     store: Id = Field(..., description="The store holding it.")
     consistency: Consistency | None = Field(None, description="Consistency model the domain requires.")
-    staleness_bound_ms: float | None = Field(
-        None, gt=0, description="Maximum staleness, when consistency is bounded_staleness."
+    staleness_bound_ms: PositiveMs | None = Field(
+        None, description="Maximum staleness, when consistency is bounded_staleness."
     )
     priority: Literal["consistency", "availability"] | None = Field(
         None, description="Declared CAP choice on partition: refuse (consistency) or serve (availability)."
@@ -488,9 +541,9 @@ class Domain(Strict):
     data_type: Literal["register", "counter", "set", "map", "document", "log", "sequence"] | None = Field(
         None, description="Shape of the data, which decides which merge strategies are sound."
     )
-    rpo_s: float | None = Field(None, ge=0, description="Recovery point objective: data loss allowed.")
-    rto_s: float | None = Field(None, gt=0, description="Recovery time objective: downtime allowed.")
-    lag_tolerance_ms: float | None = Field(None, ge=0, description="Replication lag the domain tolerates.")
+    rpo_s: Seconds | None = Field(None, description="Recovery point objective: data loss allowed.")
+    rto_s: PositiveS | None = Field(None, description="Recovery time objective: downtime allowed.")
+    lag_tolerance_ms: Ms | None = Field(None, description="Replication lag the domain tolerates.")
     event_sourcing: EventSourcing | None = Field(None, description="Present when the domain is event-sourced.")
     justification: str | None = Field(None, description="Why this consistency and CAP choice.")
 
@@ -528,7 +581,7 @@ class Sla(Strict):
     """Service-level objective of an operation."""
 
     availability: Probability | None = Field(None, description="Required availability (e.g. 0.999).")
-    p99_ms: float | None = Field(None, gt=0, description="Required 99th-percentile latency.")
+    p99_ms: PositiveMs | None = Field(None, description="Required 99th-percentile latency.")
 
 
 class Operation(Strict):
@@ -666,7 +719,7 @@ class Defaults(Strict):
         None,
         description="Settings every call inherits unless it sets its own (client library or service mesh defaults).",
     )
-    max_clock_skew_ms: float | None = Field(None, ge=0, description="Enforced bound on clock skew, if any.")
+    max_clock_skew_ms: Ms | None = Field(None, description="Enforced bound on clock skew, if any.")
 
 
 class SystemModel(Strict):
