@@ -35,7 +35,7 @@ def call(
     connect: float | None = None,
     total: float | None = None,
     attempts: int | None = None,
-    backoff: dict[str, Any] | None = None,
+    backoff: dict[str, Any] | Backoff | None = None,
     jitter: str | None = None,
     budget: float | None = None,
     breaker: bool = False,
@@ -50,7 +50,7 @@ def call(
     if attempts is not None:
         r: dict[str, Any] = {"attempts": attempts}
         if backoff is not None:
-            r["backoff"] = Backoff(**backoff)
+            r["backoff"] = backoff if isinstance(backoff, Backoff) else Backoff(**backoff)
         if jitter is not None:
             r["jitter"] = jitter
         if budget is not None:

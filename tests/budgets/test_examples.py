@@ -10,7 +10,15 @@ import pytest
 
 from pacelc.analysis.budgets import Duration, backoffs
 from pacelc.model import load
-from pacelc.model.schema import CallPolicy, RetryPolicy, Timeouts
+from pacelc.model.schema import (
+    MAX_BACKOFF_MULTIPLIER,
+    MAX_DURATION_MS,
+    MAX_RETRY_ATTEMPTS,
+    Backoff,
+    CallPolicy,
+    RetryPolicy,
+    Timeouts,
+)
 
 from .builders import call, facts, hop, model, op
 
@@ -197,13 +205,23 @@ def test_backoff_shapes() -> None:
 
 
 def test_backoff_overflow_is_unbounded_and_serialisable() -> None:
-    m = model(
-        {"gw": [call("db", read=10, attempts=100, backoff={"kind": "exponential", "base_ms": 1, "multiplier": 1e10})]},
-        stores=("db",),
-    )
+    # The schema caps the multiplier (MAX_BACKOFF_MULTIPLIER), so only a model built without validation
+    # reaches this; the engine still must not overflow on it.
+    backoff = Backoff.model_construct(kind="exponential", base_ms=1, max_ms=None, multiplier=1e10)
+    m = model({"gw": [call("db", read=10, attempts=100, backoff=backoff)]}, stores=("db",))
     h = op(m).hops[0]
     assert h.backoff.upper_ms is None
     assert h.worst_case.status == "unbounded"
+    json.dumps(facts(m).to_jsonable(), allow_nan=False)
+
+
+def test_backoff_at_the_schema_bounds_stays_finite() -> None:
+    backoff = {"kind": "exponential", "base_ms": MAX_DURATION_MS, "multiplier": MAX_BACKOFF_MULTIPLIER}
+    m = model({"gw": [call("db", read=MAX_DURATION_MS, attempts=MAX_RETRY_ATTEMPTS, backoff=backoff)]}, stores=("db",))
+    h = op(m).hops[0]
+    # 99 waits growing ×10 from ten years: absurd, but a finite number the report can print.
+    assert h.backoff.upper_ms is not None and math.isfinite(h.backoff.upper_ms)
+    assert h.worst_case.status == "exact" and math.isfinite(h.worst_case.ms)
     json.dumps(facts(m).to_jsonable(), allow_nan=False)
 
 
