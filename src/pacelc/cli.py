@@ -12,11 +12,47 @@ from typing import ClassVar
 import click
 
 from pacelc import __version__
-from pacelc.io import RefusedWrite, write_atomic
+from pacelc.io import (
+    RefusedWrite,
+    Signature,
+    first_line_signature,
+    is_any_of,
+    json_signature,
+    prefix_signature,
+    write_atomic,
+)
 from pacelc.rules.base import SEVERITIES
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-_JSON_MARKER = '"name": "pacelc"'
+
+
+def _signatures() -> dict[str, Signature]:
+    """How `-o` recognises a file pacelc wrote earlier, per format: a fixed place in each file, as
+    the renderers write it (see pacelc.io). The terminal format has none: its files need --force."""
+    from pacelc.baseline import BASELINE_FORMAT
+    from pacelc.reporters.markdown import MARKER
+
+    schema_ids = "https://pacelc.dev/schemas/"  # pacelc.schemas' $id values (not imported: it loads the model)
+
+    def is_pacelc(value: object) -> bool:
+        return value == "pacelc"
+
+    return {
+        # the marker comment is the template's first line
+        "markdown": first_line_signature(MARKER, "a pacelc Markdown report"),
+        "json": json_signature(("tool", "name"), is_pacelc, "a pacelc JSON report"),
+        "sarif": json_signature(("runs", 0, "tool", "driver", "name"), is_pacelc, "a pacelc SARIF log"),
+        # the root element's name attribute, as render_junit writes it (first, after the declaration)
+        "junit": prefix_signature(
+            '<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="pacelc review: ', "a pacelc JUnit report"
+        ),
+        "baseline": json_signature(
+            ("pacelc_baseline",), lambda v: type(v) is int and v == BASELINE_FORMAT, "a pacelc baseline"
+        ),
+        "schema": json_signature(
+            ("$id",), lambda v: isinstance(v, str) and v.startswith(schema_ids), "a JSON Schema pacelc wrote"
+        ),
+    }
 
 
 def _load_or_exit(files: tuple[str, ...]):
@@ -31,21 +67,24 @@ def _load_or_exit(files: tuple[str, ...]):
         sys.exit(EXIT_USAGE)
 
 
-def _emit(text: str, output: str | None, marker: str | None, force: bool, inputs: tuple[str, ...] = ()) -> None:
+def _emit(
+    text: str, output: str | None, signature: Signature | None, force: bool, inputs: tuple[str, ...] = ()
+) -> None:
+    """`text` to stdout (no -o, or `-o -`) or to the file `output`, under pacelc.io's policy."""
     if output is None or output == "-":
         click.echo(text, nl=False)
         return
     target = Path(output)
-    if any(target.resolve() == Path(f).resolve() for f in inputs):
+    if is_any_of(target, inputs):  # symlinks and `..` resolved: never over a model file, even with --force
         click.echo(f"pacelc: refusing to write the report over the model file {output}", err=True)
         sys.exit(EXIT_USAGE)
     try:
-        write_atomic(target, text, overwrite_if=marker, force=force)
+        write_atomic(target, text, signature=signature, force=force)
     except RefusedWrite as exc:
         click.echo(f"pacelc: {exc}", err=True)
         sys.exit(EXIT_USAGE)
     except OSError as exc:
-        click.echo(f"pacelc: cannot write {output}: {exc}", err=True)
+        click.echo(f"pacelc: cannot write {output}: {exc.strerror or exc}", err=True)
         sys.exit(EXIT_USAGE)
 
 
@@ -182,7 +221,9 @@ def _check_rule_codes(options) -> None:
     default=None,
     help="Report format (default: terminal, or `format` in the config).",
 )
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report here instead of stdout.")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), help="Write the report to this file (`-`: stdout, the default)."
+)
 @click.option("--force", is_flag=True, help="Overwrite an existing output file that pacelc did not write.")
 @click.option(
     "--fail-on",
@@ -202,39 +243,46 @@ def _check_rule_codes(options) -> None:
 def review(files, fmt, output, force, fail_on, baseline_path, select, ignore, today, config_path, color) -> None:
     """Review the system described by FILES (merged, with their includes)."""
     from pacelc.reporters import render_json, render_junit, render_markdown, render_sarif, render_terminal
-    from pacelc.reporters.markdown import MARKER
     from pacelc.reporters.sarif import DEFAULT_RULE_DOCS_URL
     from pacelc.review.engine import exit_code
 
     loaded, result, config = _run_review(files, select, ignore, today, config_path, baseline_path)
     fmt = fmt or config.format or "terminal"
     if fmt == "json":
-        text, marker = render_json(result), _JSON_MARKER
+        text = render_json(result)
     elif fmt == "markdown":
-        text, marker = render_markdown(result), MARKER
+        text = render_markdown(result)
     elif fmt == "sarif":
-        text, marker = render_sarif(result, config.rule_docs_url or DEFAULT_RULE_DOCS_URL), '"name": "pacelc"'
+        text = render_sarif(result, config.rule_docs_url or DEFAULT_RULE_DOCS_URL)
     elif fmt == "junit":
-        text, marker = render_junit(result), "pacelc review:"
+        text = render_junit(result)
     else:
         use_color = sys.stdout.isatty() if color is None else color
-        text, marker = render_terminal(result, color=use_color and output is None), None
-    _emit(text, output, marker, force, inputs=tuple(loaded.files))
+        text = render_terminal(result, color=use_color and output in (None, "-"))
+    _emit(text, output, _signatures().get(fmt), force, inputs=tuple(loaded.files))
     sys.exit(exit_code(result, fail_on or config.fail_on))
 
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("-o", "--output", default="pacelc-baseline.json", show_default=True, type=click.Path(dir_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    default="pacelc-baseline.json",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="File to write (`-`: stdout).",
+)
 @click.option("--force", is_flag=True, help="Overwrite an existing file that is not a pacelc baseline.")
 @_review_options
 def baseline(files, output, force, select, ignore, today, config_path) -> None:
     """Write the fingerprints of today's active findings, so later reviews report only new ones."""
-    from pacelc.baseline import MARKER, render_baseline
+    from pacelc.baseline import render_baseline
 
     loaded, result, _ = _run_review(files, select, ignore, today, config_path)
-    _emit(render_baseline(result), output, MARKER, force, inputs=tuple(loaded.files))
-    click.echo(f"wrote {output}: {result.summary.active} finding(s) accepted as the baseline", err=True)
+    _emit(render_baseline(result), output, _signatures()["baseline"], force, inputs=tuple(loaded.files))
+    where = "stdout" if output == "-" else output
+    click.echo(f"wrote {where}: {result.summary.active} finding(s) accepted as the baseline", err=True)
 
 
 @cli.command()
@@ -251,29 +299,35 @@ def validate(files) -> None:
 
 @cli.command()
 @click.option("--report", is_flag=True, help="Print the JSON report's schema instead of the model's.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
-@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file (`-`: stdout, the default).")
+@click.option("--force", is_flag=True, help="Overwrite an existing file that pacelc did not write.")
 def schema(report, output, force) -> None:
     """Print the JSON Schema of the model format (for editor completion) or of the JSON report."""
     from pacelc.schemas import model_schema, report_schema
 
     text = json.dumps(report_schema() if report else model_schema(), indent=2, sort_keys=True) + "\n"
-    _emit(text, output, '"$schema"', force)
+    _emit(text, output, _signatures()["schema"], force)
 
 
 @cli.command()
 @click.argument("path", default="pacelc.yaml", type=click.Path(dir_okay=False))
 def init(path) -> None:
-    """Write a commented starter model to PATH (default pacelc.yaml); never overwrites."""
+    """Write a commented starter model to PATH (default pacelc.yaml; `-` for stdout); never overwrites."""
+    text = resources.files("pacelc").joinpath("templates/starter.yaml").read_text(encoding="utf-8")
+    if path == "-":
+        click.echo(text, nl=False)
+        return
     target = Path(path)
     if target.exists():
         click.echo(f"pacelc: {path} already exists; not overwritten", err=True)
         sys.exit(EXIT_USAGE)
-    text = resources.files("pacelc").joinpath("templates/starter.yaml").read_text(encoding="utf-8")
     try:
         write_atomic(target, text)
-    except (RefusedWrite, OSError) as exc:
+    except RefusedWrite as exc:
         click.echo(f"pacelc: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    except OSError as exc:
+        click.echo(f"pacelc: cannot write {path}: {exc.strerror or exc}", err=True)
         sys.exit(EXIT_USAGE)
     click.echo(f"wrote {path}; next: pacelc review {path}")
 
