@@ -91,6 +91,13 @@ class _Reader:
         self.p.StartElementHandler = self.start
         self.p.EndElementHandler = self.end
         self.p.CharacterDataHandler = self.text
+        # DTDs: a MEF model needs none. Nothing external is ever read (no ExternalEntityRefHandler,
+        # parameter entities not parsed: expat's defaults), and an entity declaration is refused where
+        # it appears, before any expansion: an external entity would otherwise vanish silently, nested
+        # internal ones are the billion-laughs bomb. These handlers run only when a DOCTYPE is present.
+        self.p.StartDoctypeDeclHandler = self.doctype
+        self.p.EntityDeclHandler = self.entity_declaration
+        self.p.SkippedEntityHandler = self.skipped_entity
         self.stack: list[str] = []  # open element names
         self.tree_name: str | None = None
         self.gates: dict[str, Gate] = {}
@@ -130,6 +137,32 @@ class _Reader:
         self.positions[name] = self.pos()
 
     # -- expat handlers ----------------------------------------------------------------------------
+    def doctype(self, name: str, system_id: str | None, public_id: str | None, internal_subset: int) -> None:
+        if system_id or public_id:
+            dtd = system_id or public_id
+            message = f"the external DTD {dtd!r} was not read (pacelc reads no file the XML names)"
+            self.warnings.append(MefWarning(self.filename, *self.pos(), message))
+
+    def entity_declaration(
+        self,
+        name: str,
+        is_parameter: int,
+        value: str | None,
+        base: str | None,
+        system_id: str | None,
+        public_id: str | None,
+        notation: str | None,
+    ) -> None:
+        kind = "parameter entity" if is_parameter else "entity"
+        source = f" (external: {system_id!r})" if system_id else ""
+        raise self.error(
+            f"{kind} {name!r}{source} is declared: pacelc does not expand entities or read external ones; "
+            "write the content in the file"
+        )
+
+    def skipped_entity(self, name: str, is_parameter: int) -> None:
+        raise self.error(f"entity {name!r} is not defined (pacelc does not read external DTDs)")
+
     def text(self, data: str) -> None:
         if self.skip_depth == 0 and data and not data.isspace():
             raise self.error(f"unexpected text {data.strip()[:30]!r}")
