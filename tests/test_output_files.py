@@ -320,3 +320,27 @@ def test_dash_writes_to_stdout(args: list[str], model: Path, tmp_path: Path) -> 
 def test_export_fta_dash_with_several_operations_is_a_usage_error(model: Path, tmp_path: Path) -> None:
     code, _, err = run("export-fta", CHECKOUT, "-o", "-")
     assert code == 2 and "--operation" in err and not (tmp_path / "-").exists()
+
+
+def test_init_dash_prints_the_starter_model(model: Path, tmp_path: Path) -> None:
+    code, out, _ = run("init", "-")
+    assert code == 0 and out.startswith("#") and "services:" in out
+    assert not (tmp_path / "-").exists()
+
+
+def test_export_fta_never_writes_over_a_model_file(tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copytree(EXAMPLES / "checkout", tmp_path / "checkout")
+    part = tmp_path / "checkout" / "operations.yaml"
+    before = part.read_text()
+    code, _, err = run(
+        "export-fta",
+        str(tmp_path / "checkout" / "system.yaml"),
+        "--operation",
+        "place-order",
+        "-o",
+        str(part),
+        "--force",
+    )
+    assert code == 2 and "model file" in err and part.read_text() == before
