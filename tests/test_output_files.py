@@ -344,3 +344,14 @@ def test_export_fta_never_writes_over_a_model_file(tmp_path: Path) -> None:
         "--force",
     )
     assert code == 2 and "model file" in err and part.read_text() == before
+
+
+def test_the_umask_without_proc_is_read_and_left_unchanged(umask, monkeypatch) -> None:
+    umask(0o027)
+
+    def no_proc(*args, **kwargs):
+        raise OSError(2, "No such file or directory")
+
+    monkeypatch.setattr(pacelc.io, "open", no_proc, raising=False)
+    assert pacelc.io.current_umask() == 0o027
+    assert os.umask(0o027) == 0o027  # still what it was

@@ -148,7 +148,7 @@ def _check_written_by_pacelc(path: Path, target: Path, signature: Signature | No
         raise RefusedWrite(f"{path} exists and was not written by pacelc; use --force to replace it")
     # O_NONBLOCK and the fstat: should the file have become a FIFO since the stat, neither blocks.
     # O_NOFOLLOW: `target` is resolved; a symlink there now is a race, refused.
-    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
     try:
         fd = os.open(target, flags)
     except OSError as exc:
