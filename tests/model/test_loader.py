@@ -63,7 +63,7 @@ def test_duplicate_key_is_a_syntax_error(write, monkeypatch, tmp_path) -> None:
     monkeypatch.chdir(tmp_path)
     path = write("m.yaml", "system: {name: x}\nsystem: {name: y}\n")
     (error,) = errors_of([path])
-    assert error.startswith("m.yaml:2:1: syntax error: duplicate key")
+    assert error == "m.yaml:2:1: duplicate key 'system' (first at line 1)"
 
 
 def test_duplicate_ids_across_services_and_stores(write, monkeypatch, tmp_path) -> None:

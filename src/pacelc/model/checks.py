@@ -32,12 +32,14 @@ class _Checker:
 
         self.errors.append(ModelError(self.sources.locate(name_path), message))
 
+    def _known(self, kind: str) -> set[str]:
+        return getattr(self, kind) if kind in ("zones", "regions", "hosts") else self.ids.get(kind, set())
+
     def ref(self, where: tuple[str, ...], value: str, kinds: Iterable[str], label: str) -> bool:
-        known: set[str] = set()
-        for kind in kinds:
-            known |= self.ids.get(kind, set()) if kind not in ("zones", "regions", "hosts") else getattr(self, kind)
-        if value in known:
-            return True
+        kinds = tuple(kinds)
+        if any(value in self._known(kind) for kind in kinds):
+            return True  # no union built: a union per reference made a 10,000-service model quadratic
+        known = set().union(*(self._known(kind) for kind in kinds))
         match = difflib.get_close_matches(value, sorted(known), n=1, cutoff=0.6)
         hint = f" (did you mean '{match[0]}'?)" if match else ""
         self.error(where, f"{label} '{value}' does not exist{hint}")

@@ -16,11 +16,8 @@ from pathlib import Path as FsPath
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from pacelc.model import checks
+from pacelc.model import checks, yamlfile
 from pacelc.model.schema import (
     ELEMENT_SECTIONS,
     FORMAT_VERSION,
@@ -41,7 +38,15 @@ class ModelError:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.loc}: {self.message}" if self.loc else self.message
+        return _printable(f"{self.loc}: {self.message}" if self.loc else self.message)
+
+
+def _printable(text: str) -> str:
+    """One error, one line: characters a terminal would act on (a newline, U+2028 in an id, an escape
+    sequence) are shown escaped."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 class ModelLoadError(Exception):
@@ -77,15 +82,23 @@ _TOP_KEYS = ("pacelc", "include", *_SINGLE_SECTIONS, *ELEMENT_SECTIONS, "risks")
 _READINESS_LISTS = ("runbooks", "chaos", "alarms")
 
 
-def load(paths: str | FsPath | Sequence[str | FsPath]) -> LoadedModel:
-    """Load and merge model files (each with its includes) into one validated model."""
+def load(
+    paths: str | FsPath | Sequence[str | FsPath],
+    *,
+    limits: yamlfile.Limits = yamlfile.DEFAULT_LIMITS,
+    include_root: str | FsPath | None = None,
+) -> LoadedModel:
+    """Load and merge model files (each with its includes) into one validated model.
+
+    Includes must stay inside the folder of the file given here (symbolic links followed), or
+    inside `include_root` when one is given; `limits` bounds what one file may cost."""
     if isinstance(paths, str | FsPath):
         paths = [paths]  # one file; a bare string must not be read as a list of one-letter paths
     if not paths:
         raise ModelLoadError([ModelError(None, "no model file given")])
-    merger = _Merger()
+    merger = _Merger(limits, FsPath(include_root).resolve() if include_root is not None else None)
     for path in paths:
-        merger.add_file(FsPath(path), include_chain=())
+        merger.add_top_file(FsPath(path))
     return _finish(merger)
 
 
@@ -102,9 +115,9 @@ def _finish(merger: _Merger) -> LoadedModel:
     return loaded
 
 
-def loads(text: str, name: str = "<string>") -> LoadedModel:
-    """Load a model from text (YAML or JSON); includes resolve against the working directory."""
-    merger = _Merger()
+def loads(text: str, name: str = "<string>", *, limits: yamlfile.Limits = yamlfile.DEFAULT_LIMITS) -> LoadedModel:
+    """Load a model from text (YAML or JSON); includes resolve against, and stay in, the working directory."""
+    merger = _Merger(limits, None)
     merger.add_text(text, name)
     return _finish(merger)
 
@@ -116,65 +129,40 @@ def _display(path: FsPath) -> str:
     """The path as the user should see it: relative to the working directory when inside it."""
     try:
         return str(path.resolve().relative_to(FsPath.cwd().resolve()))
-    except ValueError:
+    except (ValueError, OSError):
         return str(path)
 
 
-def _read(path: FsPath, shown: str) -> tuple[Any, list[ModelError]]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None, [ModelError(None, f"{shown}: file not found")]
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, [ModelError(None, f"{shown}: cannot read file: {exc}")]
-    return _parse(text, shown)
+def _model_errors(errors: Iterable[yamlfile.YamlError], shown: str, at: Loc | None) -> list[ModelError]:
+    """A file that could not be read at all is named, at the include that asked for it."""
+    return [ModelError(e.loc, e.message) if e.loc else ModelError(at, f"{shown}: {e.message}") for e in errors]
 
 
-def _parse(text: str, shown: str) -> tuple[Any, list[ModelError]]:
-    yaml = YAML(typ="rt")
-    yaml.allow_duplicate_keys = False
-    try:
-        return yaml.load(text), []
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        loc = Loc(shown, mark.line + 1, mark.column + 1) if mark else None
-        problem = exc.problem or exc.context or "syntax error"
-        if "duplicate key" in str(exc):
-            problem = "duplicate key " + problem.split("duplicate key", 1)[-1].split(" with value")[0].strip()
-        return None, [ModelError(loc, f"syntax error: {problem}")]
-    except YAMLError as exc:
-        return None, [ModelError(Loc(shown, 1, 1), f"syntax error: {exc}")]
+class _LocalLocations:
+    """One file's key and value locations, found by the first parts of their path, so that moving a
+    list item into the merged document costs the item's size, not the file's. Grouped lazily, one
+    level at a time: most models are one file, whose locations are copied whole."""
 
+    def __init__(self, parsed: yamlfile.Parsed) -> None:
+        self.keys = parsed.keys
+        self.values = parsed.values
+        self.copied_whole = False  # every location is already in the merged map under its own path
+        self._groups: dict[Path, dict[str | int, list[tuple[Path, bool, Loc]]]] = {}
 
-def _to_plain(node: Any, file: str, path: Path, sources: SourceMap) -> Any:
-    """Plain dicts/lists/scalars from ruamel nodes, recording locations under `path`."""
-    if isinstance(node, CommentedMap):
-        out: dict[str, Any] = {}
-        for key, value in node.items():
-            key_line, key_col = node.lc.key(key)
-            value_line, value_col = node.lc.value(key)
-            child = (*path, str(key))
-            sources.keys[child] = Loc(file, key_line + 1, key_col + 1)
-            sources.values[child] = Loc(file, value_line + 1, value_col + 1)
-            out[str(key)] = _to_plain(value, file, child, sources)
-        return out
-    if isinstance(node, CommentedSeq):
-        items = []
-        for index, value in enumerate(node):
-            line, col = node.lc.item(index)
-            child = (*path, index)
-            sources.values[child] = Loc(file, line + 1, col + 1)
-            items.append(_to_plain(value, file, child, sources))
-        return items
-    if isinstance(node, str):
-        return str(node)
-    if isinstance(node, bool) or node is None:
-        return node
-    if isinstance(node, int):
-        return int(node)
-    if isinstance(node, float):
-        return float(node)
-    return node
+    def under(self, prefix: Path) -> list[tuple[Path, bool, Loc]]:
+        """Every location at or below `prefix`."""
+        if not prefix:
+            values = [(p, False, loc) for p, loc in self.values.items()]
+            return values + [(p, True, loc) for p, loc in self.keys.items()]
+        parent = prefix[:-1]
+        groups = self._groups.get(parent)
+        if groups is None:
+            groups = self._groups[parent] = {}
+            depth = len(parent)
+            for entry in self.under(parent):
+                if len(entry[0]) > depth:
+                    groups.setdefault(entry[0][depth], []).append(entry)
+        return groups.get(prefix[-1], [])
 
 
 def suggest(word: str, options: Iterable[str]) -> str:
@@ -189,20 +177,33 @@ def suggest(word: str, options: Iterable[str]) -> str:
 class _Merger:
     """Merges files and their includes into one plain document, keeping locations."""
 
-    def __init__(self) -> None:
+    def __init__(self, limits: yamlfile.Limits, include_root: FsPath | None) -> None:
         self.doc: dict[str, Any] = {}
         self.sources = SourceMap()
         self.errors: list[ModelError] = []
         self.fatal = False  # a file could not be read or parsed: validating the rest would mislead
         self.files: list[str] = []
+        self.limits = limits
+        self.include_root = include_root
         self._seen: set[FsPath] = set()
         self._origin: dict[str, Loc] = {}
 
     def add_text(self, text: str, shown: str) -> None:
-        data, errors = _parse(text, shown)
-        self._add_parsed(data, errors, shown, FsPath.cwd(), (), None)
+        docs, errors = yamlfile.parse(text, shown, self.limits)
+        root = self.include_root or FsPath.cwd().resolve()
+        self._add_parsed(docs, _model_errors(errors, shown, None), shown, FsPath.cwd(), (), None, root)
 
-    def add_file(self, path: FsPath, include_chain: tuple[FsPath, ...], at: Loc | None = None) -> None:
+    def add_top_file(self, path: FsPath) -> None:
+        """A file named by the user: its includes are confined to its folder (or the include root)."""
+        try:
+            root = self.include_root or path.absolute().parent.resolve()
+        except (OSError, ValueError) as exc:
+            self.errors.append(ModelError(None, f"{_printable(str(path))}: cannot resolve the path: {exc}"))
+            self.fatal = True
+            return
+        self._add_file(path, (), None, root)
+
+    def _add_file(self, path: FsPath, include_chain: tuple[FsPath, ...], at: Loc | None, root: FsPath) -> None:
         shown = _display(path)
         real = path.resolve()
         if real in include_chain:
@@ -214,51 +215,101 @@ class _Merger:
             self.errors.append(ModelError(at, f"{shown} is included more than once"))
             return
         self._seen.add(real)
-        data, errors = _read(path, shown)
-        self._add_parsed(data, errors, shown, path.parent, (*include_chain, real), at)
+        text, errors = yamlfile.read_text(path, shown, self.limits)
+        docs: list[yamlfile.Parsed] = []
+        if text is not None:
+            docs, errors = yamlfile.parse(text, shown, self.limits)
+        self._add_parsed(docs, _model_errors(errors, shown, at), shown, path.parent, (*include_chain, real), at, root)
 
     def _add_parsed(
         self,
-        data: Any,
+        docs: list[yamlfile.Parsed],
         errors: list[ModelError],
         shown: str,
         folder: FsPath,
         include_chain: tuple[FsPath, ...],
         at: Loc | None,
+        root: FsPath,
     ) -> None:
         if errors:
-            if at is not None:
-                errors = [ModelError(e.loc or at, e.message) for e in errors]
             self.errors.extend(errors)
             self.fatal = True
             return
         self.files.append(shown)
-        local = SourceMap()
-        plain = _to_plain(data, shown, (), local)
-        if not isinstance(plain, dict):
+        if not docs or not isinstance(docs[0].data, dict):
             self.errors.append(ModelError(Loc(shown, 1, 1), "a model file must be a mapping of sections"))
             self.fatal = True
             return
-        self._merge(plain, local, shown)
-        for index, include in enumerate(plain.get("include") or []):
-            loc = local.values.get(("include", index))
-            if not isinstance(include, str):
-                self.errors.append(ModelError(loc, "an include must be a file path"))
-                continue
-            self.add_file(folder / include, include_chain, at=loc)
+        plain, local = docs[0].data, _LocalLocations(docs[0])
+        if not self.doc:  # the first file: each of its locations keeps its path
+            self.sources.keys.update(local.keys)
+            self.sources.values.update(local.values)
+            local.copied_whole = True
+        self._merge(plain, local)
+        includes = plain.get("include")
+        if includes is None:
+            return
+        if isinstance(includes, str):  # `include: other.yaml` means a list of one
+            includes, include_locs = [includes], [local.values.get(("include",))]
+        elif isinstance(includes, list):
+            include_locs = [local.values.get(("include", index)) for index in range(len(includes))]
+        else:
+            self.errors.append(ModelError(local.values.get(("include",)), "include must be a list of file paths"))
+            return
+        for include, loc in zip(includes, include_locs, strict=True):
+            target = self._include_target(include, folder, root, loc)
+            if target is not None:
+                self._add_file(target, include_chain, loc, root)
 
-    def _merge(self, plain: dict[str, Any], local: SourceMap, shown: str) -> None:
+    def _include_target(self, include: Any, folder: FsPath, root: FsPath, loc: Loc | None) -> FsPath | None:
+        """The file an include names, if it is a relative path that stays inside the root folder
+        once symbolic links are followed; else an error (its content is never read)."""
+        if not isinstance(include, str) or not include:
+            self.errors.append(ModelError(loc, "an include must be a file path"))
+            return None
+        shown = yamlfile.excerpt(include)
+        if "\0" in include:
+            self.errors.append(ModelError(loc, f"include {shown}: a path cannot hold a NUL character"))
+            return None
+        if FsPath(include).is_absolute() or include.startswith("~"):
+            self.errors.append(
+                ModelError(loc, f"include {shown}: an include is a path relative to the including file's folder")
+            )
+            return None
+        target = folder / include
+        try:
+            real = target.resolve()
+        except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop on older Pythons
+            self.errors.append(ModelError(loc, f"include {shown}: cannot resolve the path: {exc}"))
+            return None
+        if not real.is_relative_to(root):
+            self.errors.append(
+                ModelError(
+                    loc,
+                    f"include {shown} leads outside the model's folder {root} (through '..' or a symbolic link); "
+                    "refused (--include-root widens the folder)",
+                )
+            )
+            return None
+        return target
+
+    def _merge(self, plain: dict[str, Any], local: _LocalLocations) -> None:
         for key, value in plain.items():
             key_loc = local.keys[(key,)]
             if key not in _TOP_KEYS:
-                self.errors.append(ModelError(key_loc, f"unknown section '{key}'{suggest(key, _TOP_KEYS)}"))
+                self.errors.append(
+                    ModelError(key_loc, f"unknown section {yamlfile.excerpt(key)}{suggest(key, _TOP_KEYS)}")
+                )
                 continue
             if key == "include":
-                continue  # resolved by add_file; the merged model carries no includes
+                continue  # resolved by _add_parsed; the merged model carries no includes
             if key == "pacelc":
                 if value != FORMAT_VERSION:
                     self.errors.append(
-                        ModelError(local.values[(key,)], f"unsupported format version {value!r}; expected 1")
+                        ModelError(
+                            local.values[(key,)],
+                            f"unsupported format version {yamlfile.excerpt(repr(value))}; expected 1",
+                        )
                     )
                 continue
             if key in ELEMENT_SECTIONS or key == "risks":
@@ -269,7 +320,7 @@ class _Merger:
                 self._merge_single(key, value, local, (key,), self.doc, key_loc)
 
     def _merge_single(
-        self, name: str, value: Any, local: SourceMap, path: Path, target: dict[str, Any], key_loc: Loc
+        self, name: str, value: Any, local: _LocalLocations, path: Path, target: dict[str, Any], key_loc: Loc
     ) -> None:
         if name in target:
             first = self._origin.get("/".join(map(str, path)))
@@ -279,7 +330,7 @@ class _Merger:
         target[name] = value
         self._adopt(local, path, path)
 
-    def _merge_readiness(self, value: dict[str, Any], local: SourceMap) -> None:
+    def _merge_readiness(self, value: dict[str, Any], local: _LocalLocations) -> None:
         readiness = self.doc.setdefault("readiness", {})
         if ("readiness",) not in self.sources.keys:
             self.sources.keys[("readiness",)] = local.keys[("readiness",)]
@@ -292,7 +343,7 @@ class _Merger:
                 self._merge_single(key, sub, local, path, readiness, local.keys[path])
 
     def _append_list(
-        self, name: str, value: Any, local: SourceMap, path: Path, target: dict[str, Any] | None = None
+        self, name: str, value: Any, local: _LocalLocations, path: Path, target: dict[str, Any] | None = None
     ) -> None:
         target = self.doc if target is None else target
         if not isinstance(value, list):
@@ -307,13 +358,14 @@ class _Merger:
             self._adopt(local, (*path, index), (*path, offset + index))
             existing.append(item)
 
-    def _adopt(self, local: SourceMap, old: Path, new: Path) -> None:
-        """Copy the locations under `old` in one file's map to `new` in the merged map."""
+    def _adopt(self, local: _LocalLocations, old: Path, new: Path) -> None:
+        """Copy the locations at and under `old` in one file's map to `new` in the merged map."""
+        if old == new and local.copied_whole:
+            return
         n = len(old)
-        for table, merged in ((local.values, self.sources.values), (local.keys, self.sources.keys)):
-            for key, loc in table.items():
-                if key[:n] == old:
-                    merged[new + key[n:]] = loc
+        keys, values = self.sources.keys, self.sources.values
+        for path, is_key, loc in local.under(old):
+            (keys if is_key else values)[new + path[n:]] = loc
 
 
 # --------------------------------------------------------------------------- validation
@@ -345,7 +397,7 @@ def _pydantic_errors(exc: ValidationError, prefix: Path, sources: SourceMap) -> 
         else:
             where = ".".join(str(p) for p in loc_parts if isinstance(p, str)) or "value"
             got = err.get("input")
-            got_text = "" if isinstance(got, (dict, list)) else f" (got {got!r})"
+            got_text = "" if isinstance(got, (dict, list)) else f" (got {yamlfile.excerpt(repr(got))[1:-1]})"
             msg = f"{where}: {err['msg'][0].lower()}{err['msg'][1:]}{got_text}"
             loc = sources.nearest(path)
         out.append(ModelError(loc, msg))
