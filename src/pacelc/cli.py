@@ -55,11 +55,47 @@ def _signatures() -> dict[str, Signature]:
     }
 
 
-def _load_or_exit(files: tuple[str, ...]):
-    from pacelc.model import ModelLoadError, load
+_INPUT_META = "pacelc.input"  # where the input options leave their values in click's context
 
+
+def _remember_input_option(ctx: click.Context, param: click.Parameter, value: object) -> None:
+    ctx.meta.setdefault(_INPUT_META, {})[param.name] = value
+
+
+def input_options(f):
+    """Options of every command that reads a model: where includes may come from, and how big a
+    file may be. They reach `_load_or_exit` through click's context, not each command's arguments."""
+    f = click.option(
+        "--max-file-mb",
+        type=click.FloatRange(min=0, min_open=True),
+        default=None,
+        expose_value=False,
+        callback=_remember_input_option,
+        help="Largest input file read, in MiB [default: 64].",
+    )(f)
+    return click.option(
+        "--include-root",
+        type=click.Path(file_okay=False, exists=True),
+        default=None,
+        expose_value=False,
+        callback=_remember_input_option,
+        help="Folder that includes may come from [default: each model file's own folder].",
+    )(f)
+
+
+def _load_or_exit(files: tuple[str, ...]):
+    import dataclasses
+
+    from pacelc.model import ModelLoadError, load
+    from pacelc.model.yamlfile import DEFAULT_LIMITS
+
+    ctx = click.get_current_context(silent=True)
+    given = ctx.meta.get(_INPUT_META, {}) if ctx is not None else {}
+    limits = DEFAULT_LIMITS
+    if given.get("max_file_mb"):
+        limits = dataclasses.replace(limits, max_file_bytes=int(given["max_file_mb"] * 2**20))
     try:
-        return load(list(files))
+        return load(list(files), limits=limits, include_root=given.get("include_root"))
     except ModelLoadError as exc:
         for error in exc.errors:
             click.echo(f"{error}", err=True)
@@ -166,7 +202,7 @@ def _review_options(f):
     ]
     for option in reversed(options):
         f = option(f)
-    return f
+    return input_options(f)
 
 
 def _run_review(files, select, ignore, today, config_path, baseline_path=None):
@@ -287,6 +323,7 @@ def baseline(files, output, force, select, ignore, today, config_path) -> None:
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@input_options
 def validate(files) -> None:
     """Check FILES for syntax, type, reference and consistency errors (file:line:col each)."""
     loaded = _load_or_exit(files)
