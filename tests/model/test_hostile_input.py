@@ -124,7 +124,9 @@ def test_both_parsers_read_yaml_1_2_the_same(monkeypatch, fast) -> None:
 def test_file_size_nodes_and_depth_limits_are_configurable(here, write) -> None:
     path = write("m.yaml", SYSTEM + "regions: []\n")
     error = only_error(path, limits=Limits(max_file_bytes=16))
-    assert error.startswith("m.yaml: the file is 0.0 MiB, over the 0 MiB limit") or "over the" in error, error
+    assert error == (
+        "m.yaml: the file is 43 bytes, over the 16 bytes limit for one input file (raise it with --max-file-mb)"
+    )
     assert "values in one file" in only_error(path, limits=Limits(max_nodes=3))
 
 
@@ -224,3 +226,22 @@ def test_a_folder_given_as_an_include_is_an_error(here, write) -> None:
     (here / "sub").mkdir()
     error = only_error(write("m.yaml", SYSTEM + "include: [sub]\n"))
     assert error == "m.yaml:3:11: sub: is a folder, not a file"
+
+
+def test_the_commands_take_the_include_root_and_the_file_size_limit(tmp_path, monkeypatch) -> None:
+    from click.testing import CliRunner
+
+    from pacelc.cli import cli
+
+    (tmp_path / "shared.yaml").write_text("regions: [{id: eu, zones: [{id: eu-a}]}]\n")
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "m.yaml").write_text(SYSTEM + "include: [../shared.yaml]\n")
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    refused = runner.invoke(cli, ["validate", "model/m.yaml"])
+    assert refused.exit_code == 2 and "leads outside the model's folder" in refused.stderr
+    for command in ("validate", "review"):
+        widened = runner.invoke(cli, [command, "--include-root", ".", "model/m.yaml"])
+        assert widened.exit_code in (0, 1) and widened.exception is None, widened.stderr
+        small = runner.invoke(cli, [command, "--include-root", ".", "--max-file-mb", "0.00001", "model/m.yaml"])
+        assert small.exit_code == 2 and "over the 10 bytes limit" in small.stderr, small.stderr

@@ -12,6 +12,7 @@ from pacelc.analysis.faulttrees import model_fault_trees
 from pacelc.analysis.fta.mef import to_mef
 from pacelc.analysis.fta.tree import FaultTree, Gate
 from pacelc.analysis.graph import SystemGraph
+from pacelc.cli import input_options
 from pacelc.io import RefusedWrite, is_any_of, prefix_signature, write_atomic
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
@@ -51,6 +52,7 @@ def mef_safe(tree: FaultTree) -> FaultTree:
 
 @click.command("export-fta")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@input_options
 @click.option("--operation", "operations", multiple=True, help="Only this operation (repeatable).")
 @click.option(
     "-o",

@@ -140,9 +140,13 @@ def read_text(path: Path, shown: str, limits: Limits = DEFAULT_LIMITS) -> tuple[
 
 def _too_big(size: int, limits: Limits) -> str:
     return (
-        f"the file is {size / 2**20:.1f} MiB, over the {limits.max_file_bytes / 2**20:.0f} MiB limit for one "
-        "input file (raise it with --max-file-mb)"
+        f"the file is {_size(size)}, over the {_size(limits.max_file_bytes)} limit for one input file "
+        "(raise it with --max-file-mb)"
     )
+
+
+def _size(size: int) -> str:
+    return f"{size / 2**20:.1f} MiB" if size >= 2**20 else f"{size:,} bytes"
 
 
 def decode(data: bytes, shown: str) -> tuple[str | None, list[YamlError]]:
