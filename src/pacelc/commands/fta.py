@@ -1,7 +1,7 @@
 """`pacelc fta FILE.xml`: exact probability and minimal cut sets of an Open-PSA MEF fault tree.
 
 Exit codes: 0 done, 2 input or usage error (`file:line:col: message` on stderr), 3 stopped by the
-time or node budget (the partial results are still printed, with the budget message).
+time, node or memory budget (the partial results are still printed, with the budget message).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from pacelc.analysis.fta.budget import DEFAULT_MAX_NODES, Status
+from pacelc.analysis.fta.budget import DEFAULT_MAX_BYTES, DEFAULT_MAX_NODES, Status
 from pacelc.analysis.fta.engine import FtaResult, analyze
 from pacelc.analysis.fta.mef import MefError, read_mef
 
@@ -102,6 +102,13 @@ def _cut_set_lines(r: FtaResult) -> str:
     help="Node budget of each decision diagram (BDD, ZBDD).",
 )
 @click.option(
+    "--max-memory-mb",
+    type=click.IntRange(64),
+    default=DEFAULT_MAX_BYTES // 2**20,
+    show_default=True,
+    help="Memory budget of each BDD manager in MiB, checked before CUDD allocates.",
+)
+@click.option(
     "--backend",
     type=click.Choice(["cudd", "python"]),
     default="cudd",
@@ -129,6 +136,7 @@ def fta(
     top_n: int | None,
     budget_s: float,
     max_nodes: int,
+    max_memory_mb: int,
     backend: str,
     workers: int | None,
     modules: bool | None,
@@ -148,6 +156,7 @@ def fta(
         top_n=top_n,
         budget_s=budget_s,
         max_nodes=max_nodes,
+        max_bytes=max_memory_mb * 2**20,
         backend=backend,
         workers=workers,
         modules=modules,

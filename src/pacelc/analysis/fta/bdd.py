@@ -16,6 +16,7 @@ import array
 import ctypes
 import functools
 import math
+import operator
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -278,27 +279,64 @@ class _CuddNative:
         # The callback sees the end of the current slice through a cell, not through `self`
         # (no reference cycle: the analysis runs with the cyclic collector off).
         slice_end = self._slice_end = [math.inf]
-        clock = time.process_time
-        self._past_slice_end = _TERMINATION_CALLBACK(lambda _arg: clock() >= slice_end[0])
+        # The wall-clock deadline and the memory limit, checked by the same callback: CUDD's own
+        # time limit counts CPU time (a loaded host stretched a 1 s budget to 10 s of wall time),
+        # and its hard memory limit is not checked when its tables or cache grow (1.5 GB against
+        # a limit of 1 GB). `why` tells `_Trial.step` which one stopped CUDD (None: the slice).
+        deadline, max_memory = self._deadline, self._max_memory = [math.inf], [2**62]
+        why: list[Status | None] = [None]
+        self.why = why
+        clock, wall, mgr, in_use = time.process_time, time.monotonic, self.mgr, self.lib.Cudd_ReadMemoryInUse
 
-    def set(self, seconds: float, max_nodes: int, slice_end: float | None = None) -> None:
+        def stop(_arg: Any) -> int:
+            if clock() >= slice_end[0]:
+                return 1
+            if wall() >= deadline[0]:
+                why[0] = Status.TIME_BUDGET
+                return 1
+            if in_use(mgr) > max_memory[0]:
+                why[0] = Status.MEMORY_BUDGET
+                return 1
+            return 0
+
+        self._past_slice_end = _TERMINATION_CALLBACK(stop)
+
+    def set(
+        self, seconds: float, max_nodes: int, slice_end: float | None = None, deadline: float = math.inf
+    ) -> None:
         """Arm the limits: `seconds` of CUDD's clock (the budget), `max_nodes` live nodes and,
         with `slice_end`, a time slice ending at that `time.process_time()`.
 
         CUDD's own clock is the user time the kernel samples: it runs ahead of the CPU time used
         by up to ~10 ms, and CUDD looks at it only now and then (slices of 10 ms ended after 0.5
         to 16 ms). Slices are therefore cut by CUDD's termination callback, which its recursive
-        operations call about every 0.3 ms of work, checking our clock (~1 us a call)."""
+        operations call about every 0.3 ms of work, checking our clock (~1 us a call), the
+        `deadline` (a `time.monotonic()`) and CUDD's memory in use."""
         if self.lib is None:
             return
         self.lib.Cudd_ResetStartTime(self.mgr)
         self.lib.Cudd_SetTimeLimit(self.mgr, max(1, int(seconds * 1000)))
         self.lib.Cudd_SetMaxLive(self.mgr, min(max_nodes, 2**32 - 1))
-        if slice_end is None:
-            self.lib.Cudd_UnregisterTerminationCallback(self.mgr)  # whatever a former step left
-        else:
-            self._slice_end[0] = slice_end
-            self.lib.Cudd_RegisterTerminationCallback(self.mgr, self._past_slice_end, None)
+        self._slice_end[0] = math.inf if slice_end is None else slice_end
+        self._deadline[0] = deadline
+        self.why[0] = None
+        self.lib.Cudd_RegisterTerminationCallback(self.mgr, self._past_slice_end, None)
+
+    def limit_memory(self, max_bytes: int) -> None:
+        """CUDD's hard memory limit (past it, an operation that needs a new page of nodes collects
+        garbage, then returns NULL with CUDD_MAX_MEM_EXCEEDED) and the termination callback's."""
+        if self.lib is not None:
+            self.lib.Cudd_SetMaxMemory(self.mgr, max_bytes)
+            self._max_memory[0] = max_bytes
+
+    def create_variables(self, n: int) -> None:
+        """Create CUDD's variables 0..n-1 in one step. Declared one by one, CUDD grows its per-level
+        arrays ten at a time: quadratic time, and ~7.8 KB a variable left behind (200,000 events:
+        7 s and 1.8 GB before the first node); at once, ~2.6 KB a variable and linear time (~0.35 s
+        for 200,000). Not in steps: CUDD counts every step's copy of those arrays against its
+        memory limit (steps of 16,384 reach 1.3 GB at 131,072 variables)."""
+        if self.lib is not None and n > 0 and not self.lib.Cudd_bddIthVar(self.mgr, n - 1):
+            raise MemoryError(f"CUDD could not create {n:,} variables within its memory limit")
 
     def unset(self) -> None:
         if self.lib is not None:
@@ -311,8 +349,10 @@ class _CuddNative:
             self.lib.Cudd_ClearErrorCode(self.mgr)
 
     NO_ERROR = 0
-    # Cudd_ErrorType in CUDD 3.0: 2 is too many nodes, 4 CUDD's time-out, 5 the termination
-    # callback's answer (the end of a slice).
+    # Cudd_ErrorType in CUDD 3.0: 1 is malloc failing, 2 too many nodes, 3 the hard memory limit,
+    # 4 CUDD's time-out, 5 the termination callback's answer (the end of a slice).
+    MEMORY_OUT = 1
+    MAX_MEM_EXCEEDED = 3
     TIMEOUT_EXPIRED = 4
     TERMINATION = 5
 
@@ -367,6 +407,12 @@ def _declare(lib: Any) -> None:
     lib.Cudd_RegisterTerminationCallback.argtypes = [ctypes.c_void_p, _TERMINATION_CALLBACK, ctypes.c_void_p]
     lib.Cudd_UnregisterTerminationCallback.restype = None
     lib.Cudd_UnregisterTerminationCallback.argtypes = [ctypes.c_void_p]
+    lib.Cudd_ReadMemoryInUse.restype = ctypes.c_size_t
+    lib.Cudd_ReadMemoryInUse.argtypes = [ctypes.c_void_p]
+    lib.Cudd_SetMaxMemory.restype = ctypes.c_size_t
+    lib.Cudd_SetMaxMemory.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+    lib.Cudd_bddIthVar.restype = ctypes.c_void_p
+    lib.Cudd_bddIthVar.argtypes = [ctypes.c_void_p, ctypes.c_int]
     lib.Cudd_ReadSize.restype = ctypes.c_int
     lib.Cudd_ReadSize.argtypes = [ctypes.c_void_p]
     lib.Cudd_ReadNodeCount.restype = ctypes.c_long
@@ -421,7 +467,14 @@ class CuddBackend(_DdOperations):
 
     name = "cudd"
 
-    def __init__(self, order: Sequence[str], memory_bytes: int | None = None, cache_slots: int | None = None) -> None:
+    def __init__(
+        self,
+        order: Sequence[str],
+        memory_bytes: int | None = None,
+        cache_slots: int | None = None,
+        max_bytes: int | None = None,
+        check: Callable[[], None] | None = None,
+    ) -> None:
         from dd import cudd
 
         # CUDD bounds its cache by the memory estimate (default: a large share of RAM) and fills
@@ -432,11 +485,23 @@ class CuddBackend(_DdOperations):
         self.bdd.configure(reordering=False)
         self.native = _CuddNative(self.bdd)
         self.order = tuple(order)
+        if max_bytes is not None:
+            self.native.limit_memory(max_bytes)
+        n = len(self.order)
+        if n > MANY_VARIABLES:
+            if check is not None:
+                check()
+            self.native.create_variables(n)
         # CUDD knows the variables by their level's number: names are ours (`order`), and numeric
-        # ones make CUDD's DDDMP dump all numbers (`bulk.py`).
-        numbers = [str(i) for i in range(len(self.order))]
-        self.bdd.declare(*numbers)
-        self.vars = [self.bdd.var(v) for v in numbers]
+        # ones make CUDD's DDDMP dump all numbers (`bulk.py`). In chunks, with `check` between
+        # them: 200,000 variables take ~0.2 s here.
+        self.vars = []
+        for start in range(0, n, VARIABLE_CHUNK):
+            if check is not None and start:
+                check()
+            numbers = [str(i) for i in range(start, min(n, start + VARIABLE_CHUNK))]
+            self.bdd.declare(*numbers)
+            self.vars.extend(self.bdd.var(v) for v in numbers)
 
     def node_count(self) -> int:
         n = self.native.node_count()
@@ -444,7 +509,9 @@ class CuddBackend(_DdOperations):
 
     def export(self, root: Any) -> BddGraph:
         compiled = native.compiled
-        if compiled is not None:
+        if len(self.order) > C_WALK_MAX_LEVELS:
+            big = False  # CUDD's node walks recurse once a level: deeper, they overflow the C stack
+        elif compiled is not None:
             # CUDD's live nodes bound the diagram's (an O(1) read, where `dag_size` walks it).
             big = (self.native.node_count() or root.dag_size) >= bulk.EXPORT_MIN_NODES
         else:
@@ -572,13 +639,24 @@ class PythonBackend(_DdOperations):
 BACKENDS: dict[str, Callable[[Sequence[str]], Backend]] = {"cudd": CuddBackend, "python": PythonBackend}
 
 
+# Above this many variables CUDD creates them in one step (`_CuddNative.create_variables`); below,
+# one by one costs nothing measurable and the per-operation trees keep their path unchanged.
+MANY_VARIABLES = 1_000
+VARIABLE_CHUNK = 16_384  # variables created between two checks of the time budget (~20-40 ms)
 SMALL_TREE = 5_000  # gates + events below which a CUDD manager gets a small memory estimate
 SMALL_MEMORY = 2**23
 SMALL_CACHE_SLOTS = 2**14  # and a small initial cache
 
 
-def make_backend(name: str, order: Sequence[str], size_hint: int | None = None) -> Backend:
-    """A backend by name ('cudd' or 'python'); 'cudd' falls back to 'python' if dd.cudd is missing."""
+def make_backend(
+    name: str,
+    order: Sequence[str],
+    size_hint: int | None = None,
+    max_bytes: int | None = None,
+    check: Callable[[], None] | None = None,
+) -> Backend:
+    """A backend by name ('cudd' or 'python'); 'cudd' falls back to 'python' if dd.cudd is missing.
+    `max_bytes` is CUDD's hard memory limit (the pure-Python backend is bounded by its nodes)."""
     if name not in BACKENDS:
         raise ValueError(f"unknown BDD backend {name!r} (choose from {', '.join(BACKENDS)})")
     if name == "cudd":
@@ -587,7 +665,9 @@ def make_backend(name: str, order: Sequence[str], size_hint: int | None = None) 
         except ImportError:
             name = "python"
     if name == "cudd" and size_hint is not None and size_hint < SMALL_TREE:
-        return CuddBackend(order, memory_bytes=SMALL_MEMORY, cache_slots=SMALL_CACHE_SLOTS)
+        return CuddBackend(order, memory_bytes=SMALL_MEMORY, cache_slots=SMALL_CACHE_SLOTS, max_bytes=max_bytes)
+    if name == "cudd":
+        return CuddBackend(order, max_bytes=max_bytes, check=check)
     return BACKENDS[name](order)
 
 
@@ -732,7 +812,9 @@ def compile_tree(
 
 
 def _new_trial(dec: Decomposition, budget: Budget, backend: str, heuristic: str) -> _Trial:
-    trial = _Trial(dec.tree, budget, backend, nested_order(dec, heuristic), roots=dec.roots)
+    names = nested_order(dec, heuristic)
+    budget.check(0)  # an order of 200,000 events takes ~0.3 s
+    trial = _Trial(dec.tree, budget, backend, names, roots=dec.roots)
     trial.heuristic = heuristic
     return trial
 
@@ -987,7 +1069,16 @@ class _Trial:
     ) -> None:
         self.tree, self.budget, self.backend, self.names = tree, budget, backend, names
         self.max_nodes = max_nodes or budget.max_nodes
-        self.b: Any = make_backend(backend, names, size_hint=len(tree.gates) + len(tree.basic_events))
+        # Refused before CUDD allocates the variables' tables (200,000 events: ~0.5 GB at once).
+        budget.stage = "BDD"
+        budget.check_variables(len(names))
+        self.b: Any = make_backend(
+            backend,
+            names,
+            size_hint=len(tree.gates) + len(tree.basic_events),
+            max_bytes=budget.max_bytes,
+            check=functools.partial(budget.check, 0),
+        )
         self.level_of = {n: i for i, n in enumerate(names)}
         # Module roots, children first (a decomposed tree, `modules.py`); their gates are disjoint.
         self.roots = tuple(roots) if roots else (tree.top,)
@@ -1024,7 +1115,7 @@ class _Trial:
         remaining = budget.remaining()
         if self.native is not None:
             slice_end = t0 + slice_s if slice_s is not None and slice_s < remaining else None
-            self.native.set(remaining, self.max_nodes, slice_end)
+            self.native.set(remaining, self.max_nodes, slice_end, budget.started + budget.seconds)
         err: BudgetExceeded | None = None
         suspended = False
         args: list[Any] = []
@@ -1071,10 +1162,18 @@ class _Trial:
             code = _CuddNative.NO_ERROR if self.native is None else self.native.error()
             if code == _CuddNative.NO_ERROR:
                 raise
-            if code == _CuddNative.TERMINATION:
+            self.peak = max(self.peak, b.node_count())  # the stop names how far the gate got
+            why = self.native.why[0] if self.native is not None else None
+            if code == _CuddNative.TERMINATION and why is Status.TIME_BUDGET:
+                err = budget.time_out(self.peak)
+            elif code == _CuddNative.TERMINATION and why is Status.MEMORY_BUDGET:
+                err = budget.out_of_memory(self.peak)
+            elif code == _CuddNative.TERMINATION:
                 suspended = True
             elif code == _CuddNative.TIMEOUT_EXPIRED:
                 err = budget.time_out(self.peak)
+            elif code in (_CuddNative.MAX_MEM_EXCEEDED, _CuddNative.MEMORY_OUT):
+                err = budget.out_of_memory(max(self.peak, b.node_count()))
             else:
                 err = budget.too_many(self.max_nodes)
         finally:
@@ -1136,11 +1235,23 @@ class _Trial:
         self.b.close()
 
 
+# CUDD's recursive walks (cuddNodeArray, Cudd_DagSize, the DDDMP dump) go one C frame down per
+# level: a 200,000-level chain overflowed the 8 MB stack. Deeper diagrams are exported in Python.
+C_WALK_MAX_LEVELS = 20_000
+WIDE_GATE = 256  # AND/OR gates with more arguments fold them bottom-up (see `_gate`)
+_LEVEL = operator.attrgetter("level")
+
+
 def _gate(b: Backend, kind: GateKind, k: int | None, args: list[Any]) -> Any:
     if kind is GateKind.NULL:
         return args[0]
     if kind is GateKind.NOT:
         return b.not_(args[0])
+    if len(args) > WIDE_GATE and kind in (GateKind.AND, GateKind.NAND, GateKind.OR, GateKind.NOR):
+        # Lowest top variable first: each next argument then sits above the result so far, and
+        # the fold is linear (an OR of 200,000 events in level order rebuilt the whole chain at
+        # every step: quadratic). Narrow gates keep their order, which the tuned runs measured.
+        args = sorted(args, key=_LEVEL, reverse=True)
     if kind in (GateKind.AND, GateKind.NAND):
         r = args[0]
         for a in args[1:]:

@@ -10,6 +10,10 @@ A budget is enforced three ways, because no single one covers every stage:
 * by cooperative `check()` calls between operations, which also catch the case where the timer's
   exception was swallowed (e.g. raised inside a Cython `__dealloc__`): the handler sets `expired`
   first.
+
+Memory is bounded before it is allocated: a manager's variables are counted against `max_bytes`
+before CUDD is asked for them (`check_variables`), and CUDD's own hard memory limit (`bdd.py`)
+stops a compilation whose unique table and cache would grow past it.
 """
 
 from __future__ import annotations
@@ -29,15 +33,27 @@ class Status(StrEnum):
     OK = "ok"
     TIME_BUDGET = "time-budget"
     NODE_BUDGET = "node-budget"
+    MEMORY_BUDGET = "memory-budget"
 
 
 class BudgetExceeded(Exception):
     """A computation ran out of its time or node budget."""
 
-    def __init__(self, status: Status, stage: str, nodes: int, elapsed: float, limit: float) -> None:
+    def __init__(
+        self, status: Status, stage: str, nodes: int, elapsed: float, limit: float, variables: int = 0
+    ) -> None:
         self.status, self.stage, self.nodes, self.elapsed, self.limit = status, stage, nodes, elapsed, limit
+        self.variables = variables
         if status is Status.NODE_BUDGET:
             what = f"{stage} exceeded {int(limit):,} nodes after {elapsed:.1f} s"
+        elif status is Status.MEMORY_BUDGET and variables:
+            need = variables * BYTES_PER_VARIABLE / 2**20
+            what = (
+                f"{stage} needs {variables:,} variables, about {need:,.0f} MiB before its first node: "
+                f"over the memory budget of {limit / 2**20:,.0f} MiB"
+            )
+        elif status is Status.MEMORY_BUDGET:
+            what = f"{stage} exceeded the memory budget of {limit / 2**20:,.0f} MiB (at {nodes:,} nodes)"
         else:
             what = f"{stage} exceeded the time budget of {limit:g} s (at {nodes:,} nodes)"
         super().__init__(f"stopped: {what}")
@@ -47,6 +63,14 @@ class BudgetExceeded(Exception):
 #: process (its unique table and cache included: das9701's dfs-large order peaks at 5.48M nodes in
 #: 1.0 GB), so this is ~1.4 GB per diagram; scram itself holds 5.6M vertices on das9701.
 DEFAULT_MAX_NODES = 8_000_000
+#: Default memory budget of each decision-diagram manager, in bytes: CUDD's own count of what it
+#: holds (unique tables, nodes, cache), a hard limit it checks before it allocates. With the
+#: Python side of a large tree (~150 MB for 200,000 events) a process stays under 2 GiB.
+DEFAULT_MAX_BYTES = 1536 * 2**20
+#: What one variable costs CUDD before any node (its unique subtable of 256 slots, its entries in
+#: the per-level arrays, its projection function): 2.4-2.7 KB measured (dd 0.6, 50,000-100,000
+#: variables created at once), rounded up.
+BYTES_PER_VARIABLE = 3_000
 
 
 @dataclass(slots=True)
@@ -56,6 +80,7 @@ class Budget:
 
     seconds: float = 60.0
     max_nodes: int = DEFAULT_MAX_NODES
+    max_bytes: int = DEFAULT_MAX_BYTES
     started: float = field(default=0.0, init=False)
     expired: bool = field(default=False, init=False)
     stage: str = field(default="BDD", init=False)
@@ -80,6 +105,17 @@ class Budget:
 
     def too_many(self, nodes: int) -> BudgetExceeded:
         return BudgetExceeded(Status.NODE_BUDGET, self.stage, nodes, self.elapsed(), self.max_nodes)
+
+    def check_variables(self, variables: int) -> None:
+        """Raise the memory budget if a manager of `variables` variables would not fit in it
+        (called before the manager is created: CUDD allocates every variable's table at once)."""
+        if variables * BYTES_PER_VARIABLE > self.max_bytes:
+            raise BudgetExceeded(
+                Status.MEMORY_BUDGET, self.stage, 0, self.elapsed(), self.max_bytes, variables=variables
+            )
+
+    def out_of_memory(self, nodes: int) -> BudgetExceeded:
+        return BudgetExceeded(Status.MEMORY_BUDGET, self.stage, nodes, self.elapsed(), self.max_bytes)
 
     def check(self, nodes: int) -> None:
         """Raise if either limit is exceeded (cheap: call it between operations)."""

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..gcpause import gc_paused
 from .bdd import compile_tree, probability
-from .budget import DEFAULT_MAX_NODES, Budget, BudgetExceeded, Status
+from .budget import DEFAULT_MAX_BYTES, DEFAULT_MAX_NODES, Budget, BudgetExceeded, Status
 from .mcs import CutSet, Zbdd, mcub, mcub_of, minimal_cut_sets, named, named_family
 from .tree import FaultTree
 
@@ -79,6 +79,7 @@ def analyze(
     count: bool = True,
     workers: int | None = None,
     modules: bool | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> FtaResult:
     """Exact probability, approximations and minimal cut sets of `tree` within a budget.
 
@@ -89,27 +90,28 @@ def analyze(
     order <= `order`), still displayed sorted by order, probability and names. `workers` caps the
     processes the BDD race may use (None: the CPUs available; 1: this process only). `modules`
     decides whether the tree is cut into independent modules first (None: for large trees; see
-    `bdd.compile_tree`).
+    `bdd.compile_tree`). `max_bytes` bounds each CUDD manager's memory, checked before it
+    allocates (a stop on it is `Status.MEMORY_BUDGET`).
     """
     # The pure-Python stages allocate millions of small tuples and no reference cycles: the cyclic
     # garbage collector would only rescan the growing heap (10-30% of the cut-set stage).
     with gc_paused():
-        return _analyze(tree, order, top_n, budget_s, max_nodes, backend, variable_order, count, workers, modules)
+        budget = Budget(budget_s, max_nodes, max_bytes)
+        return _analyze(tree, order, top_n, budget, backend, variable_order, count, workers, modules)
 
 
 def _analyze(
     tree: FaultTree,
     order: int,
     top_n: int | None,
-    budget_s: float,
-    max_nodes: int,
+    budget: Budget,
     backend: str,
     variable_order: str,
     count: bool,
     workers: int | None,
     modules: bool | None,
 ) -> FtaResult:
-    budget = Budget(budget_s, max_nodes).start()
+    budget.start()
     seconds: dict[str, float] = {}
     coherent = tree.is_coherent()
     status, message = Status.OK, None

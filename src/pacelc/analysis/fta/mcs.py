@@ -318,16 +318,24 @@ class Zbdd:
 
     def sets(self, f: int) -> Iterator[list[int]]:
         """Enumerate the sets of f (variables in level order). Use only on small families."""
-        stack: list[tuple[int, list[int]]] = [(f, [])]
+        # One shared path, cut back to each entry's depth: copying the prefix at every node was
+        # quadratic in a set's size (an AND of 200,000 events: tens of GB).
+        path: list[int] = []
+        stack: list[tuple[int, int, int]] = [(f, 0, -1)]  # node, depth of its prefix, variable to add
+        lo, hi, var = self.lo, self.hi, self.var
         while stack:
-            u, acc = stack.pop()
+            u, depth, v = stack.pop()
+            del path[depth:]
+            if v >= 0:
+                path.append(v)
             if u == EMPTY:
                 continue
             if u == BASE:
-                yield acc
+                yield list(path)
                 continue
-            stack.append((self.lo[u], acc))
-            stack.append((self.hi[u], [*acc, self.var[u]]))
+            depth = len(path)
+            stack.append((lo[u], depth, -1))
+            stack.append((hi[u], depth, var[u]))
 
     def most_probable(self, f: int, probs: Sequence[float], n: int) -> list[tuple[float, list[int]]]:
         """The n sets of f of highest probability, best first (best-first search on the ZBDD, with

@@ -144,7 +144,7 @@ def _run_worker(job: Callable[[], Any], write_fd: int) -> None:
         try:
             outcome: tuple[str, Any] = ("ok", job())
         except BudgetExceeded as e:
-            outcome = ("budget", (str(e.status), e.stage, e.nodes, e.elapsed, e.limit))
+            outcome = ("budget", (str(e.status), e.stage, e.nodes, e.elapsed, e.limit, e.variables))
         except BaseException as e:  # reported to the parent, which decides
             outcome = ("error", f"{type(e).__name__}: {e}")
         # A status byte first, so that the parent can let a success slow the others down at once.
