@@ -47,10 +47,12 @@ def _text(results: list[DomainVerification], files: tuple[str, ...]) -> str:
 @click.option("--budget-s", type=click.FloatRange(min=0, min_open=True), default=VERIFY_BUDGET.max_seconds,
               show_default=True, help="Seconds per domain before the verdict is unknown (a safety net: the "
               "state budget keeps the output reproducible).")
+@click.option("--max-memory-mb", type=click.IntRange(16), default=VERIFY_BUDGET.max_bytes // 2**20, show_default=True,
+              help="Memory the search may grow by per domain, in MiB, before the verdict is unknown.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--timings", is_flag=True, help="Also print the seconds spent per domain (not reproducible).")
 def verify(files: tuple[str, ...], domains: tuple[str, ...], max_ops: int, max_faults: int, max_states: int,
-           budget_s: float, fmt: str, timings: bool) -> None:
+           budget_s: float, max_memory_mb: int, fmt: str, timings: bool) -> None:
     """Model-check each domain's consistency requirement; print the shortest counterexample."""
     try:
         loaded = load(list(files))
@@ -60,7 +62,7 @@ def verify(files: tuple[str, ...], domains: tuple[str, ...], max_ops: int, max_f
         click.echo(f"pacelc: {len(exc.errors)} error(s); nothing verified", err=True)
         sys.exit(EXIT_USAGE)
     bounds = replace(VERIFY_BOUNDS, ops=max_ops, faults=max_faults)
-    budget = Budget(max_states=max_states, max_seconds=budget_s)
+    budget = Budget(max_states=max_states, max_seconds=budget_s, max_bytes=max_memory_mb * 2**20)
     t0 = time.perf_counter()
     try:
         results = verify_model(loaded.model, domains or None, bounds, budget)
