@@ -205,7 +205,7 @@ def _review_options(f):
     return input_options(f)
 
 
-def _run_review(files, select, ignore, today, config_path, baseline_path=None):
+def _run_review(files, select, ignore, today, config_path, baseline_path=None, budget_s=None):
     from pacelc.baseline import BaselineError, read_baseline
     from pacelc.config import ConfigError, load_config
     from pacelc.review.engine import ReviewOptions
@@ -232,6 +232,7 @@ def _run_review(files, select, ignore, today, config_path, baseline_path=None):
         today=today.date() if today else None,
         baseline=baseline,
         retry_amplification_limit=config.retry_amplification_limit,
+        budget_s=budget_s or config.budget_s,
     )
     _check_rule_codes(options)
     return loaded, run_review(loaded, options), config
@@ -276,13 +277,22 @@ def _check_rule_codes(options) -> None:
 )
 @_review_options
 @click.option("--color/--no-color", default=None, help="Colour the terminal report (default: when a terminal).")
-def review(files, fmt, output, force, fail_on, baseline_path, select, ignore, today, config_path, color) -> None:
+@click.option(
+    "--budget-s",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Seconds for the whole review, shared by the engines; what is not done in time is reported unknown "
+    "[default: `budget_s` in the config, else 120].",
+)
+def review(
+    files, fmt, output, force, fail_on, baseline_path, select, ignore, today, config_path, color, budget_s
+) -> None:
     """Review the system described by FILES (merged, with their includes)."""
     from pacelc.reporters import render_json, render_junit, render_markdown, render_sarif, render_terminal
     from pacelc.reporters.sarif import DEFAULT_RULE_DOCS_URL
     from pacelc.review.engine import exit_code
 
-    loaded, result, config = _run_review(files, select, ignore, today, config_path, baseline_path)
+    loaded, result, config = _run_review(files, select, ignore, today, config_path, baseline_path, budget_s)
     fmt = fmt or config.format or "terminal"
     if fmt == "json":
         text = render_json(result)

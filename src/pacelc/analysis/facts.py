@@ -11,6 +11,7 @@ from functools import cached_property
 
 from pacelc.analysis.budgets import BudgetFacts, compute_budgets
 from pacelc.analysis.consistency.from_model import REVIEW_BOUNDS, REVIEW_BUDGET, DomainVerification, verify_model
+from pacelc.analysis.deadline import Deadline
 from pacelc.analysis.faulttrees import OperationAvailability, SinglePoint, analyse_operations, single_points
 from pacelc.analysis.flows import Flows
 from pacelc.analysis.graph import SystemGraph
@@ -24,8 +25,11 @@ from pacelc.model.schema import SystemModel
 class Facts:
     """Lazily computed facts about a model."""
 
-    def __init__(self, model: SystemModel, today: dt.date | None = None) -> None:
+    def __init__(self, model: SystemModel, today: dt.date | None = None, deadline: Deadline | None = None) -> None:
         self.model = model
+        # The whole review's time budget: the engines' own budgets are capped by it, and what it
+        # leaves no time for is unknown (named in the facts), never dropped.
+        self.deadline = deadline
         # The date risk-register expiry is judged against (fixed by the caller for reproducible reviews).
         self.today = today or dt.date.today()
         # Fingerprints of the ordinary rules' findings, set by the review before the risk-register
@@ -82,7 +86,7 @@ class Facts:
     @cached_property
     def availability(self) -> dict[str, OperationAvailability]:
         """Per operation: exact availability from its fault tree (BDD) and minimal cut sets of order ≤ 3."""
-        return analyse_operations(self.graph)
+        return analyse_operations(self.graph, deadline=self.deadline)
 
     @cached_property
     def single_points(self) -> dict[str, list[SinglePoint]]:
@@ -107,4 +111,5 @@ class Facts:
     @cached_property
     def consistency_checks(self) -> dict[str, DomainVerification]:
         """Per domain with a requirement: the model-checked verdict within the review bounds."""
-        return {v.domain: v for v in verify_model(self.model, bounds=REVIEW_BOUNDS, budget=REVIEW_BUDGET)}
+        found = verify_model(self.model, bounds=REVIEW_BOUNDS, budget=REVIEW_BUDGET, deadline=self.deadline)
+        return {v.domain: v for v in found}

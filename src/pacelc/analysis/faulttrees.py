@@ -23,9 +23,12 @@ estimates); they assume a failover completes.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from pacelc.analysis.deadline import Deadline
+from pacelc.analysis.fta.budget import Status
 from pacelc.analysis.fta.engine import FtaResult, analyze
 from pacelc.analysis.fta.tree import FaultTree, Gate, GateKind
 from pacelc.analysis.graph import CallNode, SystemGraph, degraded_fallback
@@ -246,10 +249,54 @@ def _subtree(builder: _Builder, name: str, top: str) -> FaultTree:
     return FaultTree(name=name, top=top, basic_events=events, gates=gates)
 
 
+def _unknown(tree: FaultTree, message: str, backend: str) -> FtaResult:
+    """The result of an analysis the review's deadline did not leave time for: unknown, named."""
+    return FtaResult(
+        tree=tree.name,
+        top=tree.top,
+        status=Status.TIME_BUDGET,
+        message=message,
+        probability=None,
+        rare_event=None,
+        mcub=None,
+        approximation_scope=None,
+        cut_set_count=None,
+        order=0,
+        distribution=None,
+        cut_sets=[],
+        coherent=True,
+        backend=backend,
+        bdd_nodes=None,
+        zbdd_nodes=None,
+        modules=None,
+    )
+
+
+def _analyze_within(
+    tree: FaultTree, what: str, deadline: Deadline | None, order: int, budget_s: float, backend: str
+) -> FtaResult:
+    """`analyze` with its budget capped by the review's deadline; a stop the deadline caused (or
+    no time left at all) is reported as the review budget's, naming `what` was not computed."""
+    if deadline is None:
+        return analyze(tree, order=order, budget_s=budget_s, backend=backend, count=False)
+    if deadline.expired():
+        return _unknown(tree, deadline.not_computed(what), backend)
+    capped = deadline.caps(budget_s)
+    result = analyze(tree, order=order, budget_s=deadline.cap(budget_s), backend=backend, count=False)
+    if capped and result.status is Status.TIME_BUDGET:
+        result = dataclasses.replace(result, message=deadline.not_computed(what))
+    return result
+
+
 def analyse_operations(
-    graph: SystemGraph, order: int = 3, budget_s: float = 10.0, backend: str = "cudd"
+    graph: SystemGraph,
+    order: int = 3,
+    budget_s: float = 10.0,
+    backend: str = "cudd",
+    deadline: Deadline | None = None,
 ) -> dict[str, OperationAvailability]:
-    """Exact availability and minimal cut sets (order ≤ `order`) of every operation."""
+    """Exact availability and minimal cut sets (order ≤ `order`) of every operation, each within
+    `budget_s` and all of them within `deadline` (what it leaves no time for is unknown)."""
     builder = _Builder(graph)
     tops = {op.id: _operation_trees(builder, op) for op in sorted(graph.model.operations, key=lambda o: o.id)}
     out = {}
@@ -259,15 +306,16 @@ def analyse_operations(
             continue  # entry service unknown: the loader rejects such models
         tree = _subtree(builder, f"operation {op.id}", top)
         # The full count of cut sets is not needed here and can be huge: count=False.
-        result = analyze(tree, order=order, budget_s=budget_s, backend=backend, count=False)
+        result = _analyze_within(tree, f"availability of operation {op.id}", deadline, order, budget_s, backend)
         impaired = None
         if impaired_top is not None:
-            impaired = analyze(
+            impaired = _analyze_within(
                 _subtree(builder, f"operation {op.id} (impaired)", impaired_top),
-                order=1,
-                budget_s=budget_s,
-                backend=backend,
-                count=False,
+                f"degraded availability of operation {op.id}",
+                deadline,
+                1,
+                budget_s,
+                backend,
             )
         out[op.id] = OperationAvailability(
             op.id,

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from pacelc import __version__
+from pacelc.analysis.deadline import DEFAULT_REVIEW_BUDGET_S, Deadline
 from pacelc.analysis.facts import Facts
 from pacelc.model.loader import LoadedModel
 from pacelc.review import checks, tables
@@ -35,6 +36,8 @@ class ReviewOptions:
     today: dt.date | None = None  # risk-register expiry is judged against this date
     baseline: frozenset[str] = frozenset()  # fingerprints accepted by a baseline
     retry_amplification_limit: float = 10.0  # FLR012's threshold
+    # Seconds for the whole review, shared by the engines; what it leaves undone is unknown.
+    budget_s: float | None = DEFAULT_REVIEW_BUDGET_S
 
 
 def _matches(code: str, patterns: Iterable[str]) -> bool:
@@ -70,7 +73,8 @@ def review(loaded: LoadedModel, options: ReviewOptions | None = None) -> ReviewO
     options = options or ReviewOptions()
     model = loaded.model
     today = options.today or dt.date.today()
-    facts = Facts(model, today=today)
+    deadline = Deadline.start(options.budget_s) if options.budget_s is not None else None
+    facts = Facts(model, today=today, deadline=deadline)
     facts.retry_amplification_limit = options.retry_amplification_limit
     rules = selected_rules(options)
     normal = [r for r in rules if r.code not in META_RULES]

@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from pacelc.analysis.deadline import Deadline
 from pacelc.model.schema import Domain, Store, SystemModel, Topic
 
 from .api import Settings, check_protocol
@@ -601,8 +602,9 @@ def _check(settings: Settings, requirement: str, bounds: Bounds, budget: Budget)
 
 
 def verify_domain(model: SystemModel, domain: Domain, bounds: Bounds = VERIFY_BOUNDS,
-                  budget: Budget = VERIFY_BUDGET) -> DomainVerification:
-    """The verdict for one domain (its ``consistency`` must be set)."""
+                  budget: Budget = VERIFY_BUDGET, deadline: Deadline | None = None) -> DomainVerification:
+    """The verdict for one domain (its ``consistency`` must be set); its time budget capped by a
+    review's ``deadline``, which marks the domain unknown when it leaves no time."""
     required = domain.consistency
     assert required is not None
     checked = REQUIREMENTS[required]
@@ -624,7 +626,18 @@ def verify_domain(model: SystemModel, domain: Domain, bounds: Bounds = VERIFY_BO
     if mapping.settings is None:
         return DomainVerification(**common, status=UNKNOWN, reason=f"unknown: {mapping.reason}")
     b = replace(bounds, replicas=mapping.replicas) if mapping.replicas else bounds
+    capped = False
+    if deadline is not None:
+        if deadline.expired():
+            return DomainVerification(**common, status=UNKNOWN,
+                                      reason="unknown: " + deadline.not_computed(f"model check of domain {domain.id}"))
+        capped = deadline.caps(budget.max_seconds)
+        budget = replace(budget, max_seconds=deadline.cap(budget.max_seconds))
     result, seconds = _check(mapping.settings, checked, b, budget)
+    if deadline is not None and capped and result.status == UNKNOWN and result.note.startswith("time budget"):
+        return DomainVerification(**common, protocol=result.protocol, bounds=result.bounds, states=result.states,
+                                  depth=result.depth, seconds=seconds, status=UNKNOWN,
+                                  reason="unknown: " + deadline.not_computed(f"model check of domain {domain.id}"))
     run = {"protocol": result.protocol, "bounds": result.bounds, "states": result.states, "depth": result.depth,
            "seconds": seconds}
     if result.status == VIOLATED:
@@ -650,7 +663,7 @@ def verify_domain(model: SystemModel, domain: Domain, bounds: Bounds = VERIFY_BO
 
 
 def verify_model(model: SystemModel, domain: str | Iterable[str] | None = None, bounds: Bounds = VERIFY_BOUNDS,
-                 budget: Budget = VERIFY_BUDGET) -> list[DomainVerification]:
+                 budget: Budget = VERIFY_BUDGET, deadline: Deadline | None = None) -> list[DomainVerification]:
     """Per data domain with a declared consistency requirement (sorted by id), the verdict.
 
     ``domain`` selects one domain id (or several); unknown ids raise ``KeyError``.
@@ -663,7 +676,7 @@ def verify_model(model: SystemModel, domain: str | Iterable[str] | None = None, 
         if unknown:
             raise KeyError(", ".join(unknown))
         domains = [d for d in domains if d.id in wanted]
-    return [verify_domain(model, d, bounds, budget) for d in domains]
+    return [verify_domain(model, d, bounds, budget, deadline) for d in domains]
 
 
 def verify_for_review(facts: Any) -> dict[str, DomainVerification]:
@@ -675,7 +688,8 @@ def verify_for_review(facts: Any) -> dict[str, DomainVerification]:
     key = "_pacelc_consistency_checks"
     found = facts.__dict__.get(key)
     if found is None:
-        found = {v.domain: v for v in verify_model(facts.model, bounds=REVIEW_BOUNDS, budget=REVIEW_BUDGET)}
+        found = {v.domain: v for v in verify_model(facts.model, bounds=REVIEW_BOUNDS, budget=REVIEW_BUDGET,
+                                                   deadline=getattr(facts, "deadline", None))}
         facts.__dict__.setdefault(key, found)
     return found
 
