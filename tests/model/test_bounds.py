@@ -3,6 +3,7 @@ largest (and smallest) values the schema accepts run through the whole review wi
 
 from __future__ import annotations
 
+import json
 import re
 import typing
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 
 from pacelc.model import ModelLoadError, load
 from pacelc.model import schema as s
+from pacelc.reporters import render_json, render_junit, render_markdown, render_sarif, render_terminal
 from pacelc.review.engine import review
 
 # A 400-digit integer: larger than any float, so float arithmetic on it overflows.
@@ -207,6 +209,16 @@ stores:
     replicas: 3
     replication: {{topology: single_leader, quorum: {{min_in_sync_replicas: 3}},
                   failover: {{mode: automatic, detector: {{kind: heartbeat, timeout_ms: {s.MIN_DURATION_MS}}}}}}}
+  - id: hb
+    kind: database
+    replicas: 2
+    replication:
+      topology: single_leader
+      mode: sync
+      failover:
+        mode: automatic
+        detector: {{kind: heartbeat, interval_ms: {s.MAX_DURATION_MS}, threshold: {s.MAX_DETECTOR_THRESHOLD}}}
+        promotion_s: 0
 topics:
   - id: events
     broker: log
@@ -221,7 +233,7 @@ operations:
   - {{id: op, entry: api, writes: [d, d2], sla: {{availability: 0.999999, p99_ms: {s.MIN_DURATION_MS}}}}}
   - {{id: op2, entry: api, sla: {{availability: 0.000001, p99_ms: {s.MAX_DURATION_MS}}}}}
 scenarios:
-  - {{id: lose-db, kind: failure, leader_loss: [db, log]}}
+  - {{id: lose-db, kind: failure, leader_loss: [db, log, hb, kv]}}
   - {{id: zone-a, kind: failure, fail: [a]}}
   - {{id: cut, kind: partition, sides: [[a], [b]]}}
 """
@@ -232,6 +244,10 @@ def test_the_extremes_the_schema_accepts_review_without_error(write, monkeypatch
     loaded = load(write("m.yaml", EXTREMES))
     result = review(loaded)
     assert result.findings  # a model this strange has findings; the point is that the review finished
+    # Ten-year durations times a thousand heartbeats, ×10 backoff over 100 attempts: every report prints them.
+    json.loads(render_json(result))
+    for render in (render_markdown, render_sarif, render_junit, render_terminal):
+        assert render(result)
 
 
 @pytest.mark.parametrize(
