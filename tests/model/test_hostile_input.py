@@ -101,6 +101,19 @@ def test_aliases_and_merge_keys_within_budget_load_with_their_locations(here, wr
     assert error.startswith("m.yaml:7:43: calls.timeout.read_ms: input should be a valid number"), error
 
 
+def test_many_values_stop_at_the_memory_budget_before_they_are_built(here, write) -> None:
+    # Values cost memory by their depth (a path tuple each): 2.6 GB for 3 million at depth 60 with
+    # no budget. 100,000 values against a 16 MB budget: deeper values are refused sooner.
+    counts = []
+    for depth in (2, 60):
+        values = ",".join(["1"] * 100_000)
+        text = SYSTEM + "x: " + "[" * depth + values + "]" * depth + "\n"
+        error = only_error(write("m.yaml", text), limits=Limits(max_memory_bytes=16 * 2**20))
+        assert "loading this file would take more than 16 MiB" in error, error
+        counts.append(int(re.search(r"\(([\d,]+) values so far", error).group(1).replace(",", "")))
+    assert 100_000 > counts[0] > counts[1] > 10_000, counts
+
+
 def test_a_merge_key_fills_only_the_keys_the_mapping_does_not_set() -> None:
     (doc,), errors = parse("base: &b {x: 1, y: 2}\nm: {<<: *b, y: 3}\nn: {<<: [{p: 1}, {p: 2, q: 3}]}\n", "m.yaml")
     assert errors == []
@@ -121,13 +134,13 @@ def test_both_parsers_read_yaml_1_2_the_same(monkeypatch, fast) -> None:
     assert str(doc.values[("runbooks", 0, "link")]) == "m.yaml:1:27"
 
 
-def test_file_size_nodes_and_depth_limits_are_configurable(here, write) -> None:
+def test_file_size_and_memory_limits_are_configurable(here, write) -> None:
     path = write("m.yaml", SYSTEM + "regions: []\n")
     error = only_error(path, limits=Limits(max_file_bytes=16))
     assert error == (
         "m.yaml: the file is 43 bytes, over the 16 bytes limit for one input file (raise it with --max-file-mb)"
     )
-    assert "values in one file" in only_error(path, limits=Limits(max_nodes=3))
+    assert "loading this file would take more than" in only_error(path, limits=Limits(max_memory_bytes=1000))
 
 
 # --------------------------------------------------------------------------- encodings and characters
