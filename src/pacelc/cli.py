@@ -83,7 +83,7 @@ def input_options(f):
     )(f)
 
 
-def _load_or_exit(files: tuple[str, ...]):
+def _load_or_exit(files: tuple[str, ...], nothing_done: str = "nothing reviewed"):
     import dataclasses
 
     from pacelc.model import ModelLoadError, load
@@ -99,7 +99,7 @@ def _load_or_exit(files: tuple[str, ...]):
     except ModelLoadError as exc:
         for error in exc.errors:
             click.echo(f"{error}", err=True)
-        click.echo(f"pacelc: {len(exc.errors)} error(s); nothing reviewed", err=True)
+        click.echo(f"pacelc: {len(exc.errors)} error(s); {nothing_done}", err=True)
         sys.exit(EXIT_USAGE)
 
 

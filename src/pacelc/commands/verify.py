@@ -19,7 +19,7 @@ import click
 
 from pacelc.analysis.consistency.checker import Budget
 from pacelc.analysis.consistency.from_model import VERIFY_BOUNDS, VERIFY_BUDGET, DomainVerification, verify_model
-from pacelc.model import ModelLoadError, load
+from pacelc.cli import _load_or_exit, input_options
 
 EXIT_OK, EXIT_VIOLATED, EXIT_USAGE = 0, 1, 2
 
@@ -35,6 +35,7 @@ def _text(results: list[DomainVerification], files: tuple[str, ...]) -> str:
 
 @click.command("verify")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
+@input_options
 @click.option("--domain", "domains", multiple=True, help="Check only this domain (repeatable).")
 @click.option("--max-ops", type=click.IntRange(1, 8), default=VERIFY_BOUNDS.ops, show_default=True,
               help="Client operations per history.")
@@ -54,13 +55,7 @@ def _text(results: list[DomainVerification], files: tuple[str, ...]) -> str:
 def verify(files: tuple[str, ...], domains: tuple[str, ...], max_ops: int, max_faults: int, max_states: int,
            budget_s: float, max_memory_mb: int, fmt: str, timings: bool) -> None:
     """Model-check each domain's consistency requirement; print the shortest counterexample."""
-    try:
-        loaded = load(list(files))
-    except ModelLoadError as exc:
-        for error in exc.errors:
-            click.echo(str(error), err=True)
-        click.echo(f"pacelc: {len(exc.errors)} error(s); nothing verified", err=True)
-        sys.exit(EXIT_USAGE)
+    loaded = _load_or_exit(files, "nothing verified")
     bounds = replace(VERIFY_BOUNDS, ops=max_ops, faults=max_faults)
     budget = Budget(max_states=max_states, max_seconds=budget_s, max_bytes=max_memory_mb * 2**20)
     t0 = time.perf_counter()
