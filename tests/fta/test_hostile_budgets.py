@@ -79,3 +79,23 @@ def test_a_time_budget_stops_a_large_k_of_n_gate_cleanly(tmp_path: Path) -> None
     assert "exceeded the time budget of 0.2 s" in result.output
     assert "Traceback" not in result.output
     assert read_mef(str(path)).tree.gates["top"].k == 2000
+
+
+def test_forked_workers_share_the_memory_budget() -> None:
+    # The budget is the command's: each of two workers compiles under half of it, and a manager the
+    # head start began (carried into the worker) is held to that half too. The job runs here
+    # unforked, so what it sets is visible.
+    from pacelc.analysis.fta import bdd
+    from pacelc.analysis.fta.budget import Budget
+    from pacelc.analysis.fta.modules import decompose
+
+    tree = _gate_tree(40, GateKind.ATLEAST, 20)
+    dec = decompose(tree)
+    budget = Budget(seconds=30, max_bytes=512 * 2**20).start()
+    carried = {"dfs-small": bdd._new_trial(dec, budget, "cudd", "dfs-small")}
+    job = bdd._one_after_another(dec, budget, "cudd", ["dfs-small"], carried, workers=2)
+    job()
+    assert budget.max_bytes == 256 * 2**20
+    native = carried["dfs-small"].native
+    if native is not None:  # the CUDD backend: its limit and the termination callback's both moved
+        assert native._max_memory[0] == 256 * 2**20

@@ -106,7 +106,7 @@ def _cut_set_lines(r: FtaResult) -> str:
     type=click.IntRange(64),
     default=DEFAULT_MAX_BYTES // 2**20,
     show_default=True,
-    help="Memory budget of each BDD manager in MiB, checked before CUDD allocates.",
+    help="Memory budget of the decision diagrams in MiB, checked before CUDD allocates; forked workers share it.",
 )
 @click.option(
     "--backend",

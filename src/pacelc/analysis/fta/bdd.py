@@ -946,7 +946,7 @@ def _compile_in_parallel(
     Neither worker races its candidates: a race pays for every candidate it runs, and on the
     measured traces of the Aralia models one order per core had the smaller total (docs/fta.md)."""
     groups = [[c for c in group if c not in failed] for group in PARALLEL_CANDIDATES]
-    jobs = [_one_after_another(dec, budget, backend, group, carried) for group in groups if group]
+    jobs = [_one_after_another(dec, budget, backend, group, carried, len(groups)) for group in groups if group]
     trials = list(carried.values())
 
     def release_here() -> None:
@@ -968,7 +968,12 @@ def _compile_in_parallel(
 
 
 def _one_after_another(
-    dec: Decomposition, budget: Budget, backend: str, candidates: Sequence[str], carried: dict[str, _Trial]
+    dec: Decomposition,
+    budget: Budget,
+    backend: str,
+    candidates: Sequence[str],
+    carried: dict[str, _Trial],
+    workers: int = 1,
 ) -> Callable[[], tuple[Any, ...]]:
     """A worker's job: compile `candidates` one after another (those in `carried` from where they
     are), the next one when the previous one exceeded the node budget (a time budget stops
@@ -977,6 +982,12 @@ def _one_after_another(
     first finished one's BDDs, as `_payload`."""
 
     def job() -> tuple[Any, ...]:
+        # In a forked worker: the memory budget is the command's, so each of `workers` processes
+        # gets its share, and the head start's managers it carries on are held to it too.
+        budget.max_bytes //= workers
+        for trial in carried.values():
+            if trial.native is not None:
+                trial.native.limit_memory(budget.max_bytes)
         last_error: BudgetExceeded | None = None
         lane = _Lane(candidates)
 

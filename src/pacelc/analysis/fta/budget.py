@@ -63,9 +63,10 @@ class BudgetExceeded(Exception):
 #: process (its unique table and cache included: das9701's dfs-large order peaks at 5.48M nodes in
 #: 1.0 GB), so this is ~1.4 GB per diagram; scram itself holds 5.6M vertices on das9701.
 DEFAULT_MAX_NODES = 8_000_000
-#: Default memory budget of each decision-diagram manager, in bytes: CUDD's own count of what it
-#: holds (unique tables, nodes, cache), a hard limit it checks before it allocates. With the
-#: Python side of a large tree (~150 MB for 200,000 events) a process stays under 2 GiB.
+#: Default memory budget of the decision diagrams, in bytes: CUDD's own count of what it holds
+#: (unique tables, nodes, cache), a hard limit it checks before it allocates. Forked workers share
+#: it (each gets its part), so with the Python side of a large tree (~150 MB for 200,000 events)
+#: the command stays under 2 GiB.
 DEFAULT_MAX_BYTES = 1536 * 2**20
 #: What one variable costs CUDD before any node (its unique subtable of 256 slots, its entries in
 #: the per-level arrays, its projection function): 2.4-2.7 KB measured (dd 0.6, 50,000-100,000
