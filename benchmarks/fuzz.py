@@ -265,6 +265,7 @@ def main() -> None:
         ap.error(f"unknown mutation classes: {', '.join(sorted(unknown))} (known: {', '.join(ALL)})")
 
     pool = Pool(args.jobs, classes, args.mem_mb).start()
+    folders = example_folders()
     codes: collections.Counter[str] = collections.Counter()
     failures: dict[str, tuple[int, dict]] = {}  # signature -> first seed, result
     slow: list[tuple[int, float]] = []
@@ -280,8 +281,10 @@ def main() -> None:
         codes[str(result["code"])] += 1
         sig = signature(result)
         if sig is not None and sig not in failures:
+            if not result.get("steps"):  # a killed worker sends nothing: regenerate what the input was
+                result = {**result, "steps": mutate(folders, random.Random(seed), classes).steps}
             failures[sig] = (seed, result)
-            print(f"  new failure {sig} at input {seed}: {'; '.join(result.get('steps', []))}", flush=True)
+            print(f"  new failure {sig} at input {seed}: {'; '.join(result['steps'])}", flush=True)
         if result["seconds"] > args.slow:
             slow.append((seed, result["seconds"]))
 
@@ -335,7 +338,6 @@ def main() -> None:
     print(f"inputs over {args.slow:g} s: {len(slow)}" + (f" (first: {slow[:5]})" if slow else ""))
     print(f"distinct failures (exit 3, timeout, died): {len(failures)}")
 
-    folders = example_folders()
     for sig, (seed, result) in list(failures.items())[: args.max_repro]:
         mutant = mutate(folders, random.Random(seed), classes)
         argv = command_for(seed)
