@@ -14,8 +14,8 @@ Two families of mutations:
   aliases, merge keys, integers past Python's 4,300-digit limit, very deep nesting, raw control
   characters, other encodings.
 
-`SAFE` are the classes the loader must handle today (the property test uses them); `ALL` adds the
-ones the loader work of issue 15 is about, for benchmarks/fuzz.py.
+`ALL` is every class (benchmarks/fuzz.py's default); `SAFE` leaves out `LOADER_GAPS`, the classes
+that still find loader defects, and is what the property test runs.
 """
 
 from __future__ import annotations
@@ -33,10 +33,25 @@ from ruamel.yaml import YAML
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
-DATA_CLASSES = ("scalar", "number", "bound", "delete", "duplicate", "swap", "rename", "transplant", "nest", "unicode")
+DATA_CLASSES = (
+    "scalar",
+    "number",
+    "bound",
+    "delete",
+    "duplicate",
+    "swap",
+    "rename",
+    "transplant",
+    "nest",
+    "unicode",
+    "surrogate",
+)
 TEXT_CLASSES = ("tag", "alias", "merge", "hugeint", "deep", "raw_char", "encoding")
-SAFE = DATA_CLASSES
 ALL = DATA_CLASSES + TEXT_CLASSES
+# Classes that still find loader defects (left to the loader's own tests until fixed): a lone
+# surrogate in an include path is a UnicodeEncodeError in include resolution.
+LOADER_GAPS = ("surrogate",)
+SAFE = tuple(c for c in ALL if c not in LOADER_GAPS)
 
 # Strings that have broken parsers, terminals and reports: line and paragraph separators, NUL,
 # escape sequences, bidi overrides, a BOM, combining marks, very long text.
@@ -187,7 +202,27 @@ def _scalar(value: Any) -> str:
         return str(value)
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
-    return json.dumps(str(value))  # a JSON string is a YAML double-quoted scalar
+    return _quoted(str(value))
+
+
+def _quoted(text: str) -> str:
+    """A YAML double-quoted scalar holding exactly `text`: printable characters as they are (emoji
+    too: JSON's surrogate-pair escapes would read back as two lone surrogates), the rest escaped."""
+    out = ['"']
+    for ch in text:
+        code = ord(ch)
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif 0x20 <= code < 0x7F or (code > 0xA0 and ch.isprintable() and not 0xD800 <= code <= 0xDFFF):
+            out.append(ch)
+        elif code <= 0xFF:
+            out.append(f"\\x{code:02x}")
+        elif code <= 0xFFFF:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(f"\\U{code:08x}")
+    out.append('"')
+    return "".join(out)
 
 
 def _block(node: Any, indent: int, out: list[str], prefix: str) -> None:
@@ -198,7 +233,7 @@ def _block(node: Any, indent: int, out: list[str], prefix: str) -> None:
         for key, value in node.items():
             lead = prefix if first else pad
             first = False
-            head = f"{lead}{_scalar(key) if not isinstance(key, str) else json.dumps(key)}:"
+            head = f"{lead}{_scalar(key)}:"
             if isinstance(value, (dict, list)) and value:
                 out.append(head)
                 _block(value, indent + 2, out, " " * (indent + 2))
@@ -339,8 +374,10 @@ def _mutate_data(data: Any, cls: str, rnd: random.Random) -> tuple[Any, str]:
             value = [value] if rnd.random() < 0.5 else {"x": value}
         container[key] = value
         where = f"at {key!r}, {depth} levels"
-    elif cls == "unicode":
-        odd = rnd.choice(ODD_TEXT[:-1])
+    elif cls in ("unicode", "surrogate"):
+        # A lone surrogate ("\\ud800" is valid YAML) only in its own class: paths with one crash the
+        # loader's include resolution today (UnicodeEncodeError), which the property test leaves out.
+        odd = rnd.choice(ODD_TEXT[:-1]) if cls == "unicode" else "\ud800"
         strings = [(c, k) for c, k in slots if isinstance(c[k], str)]
         if isinstance(container, dict) and rnd.random() < 0.3:
             container[str(key) + odd] = container.pop(key)
