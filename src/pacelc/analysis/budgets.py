@@ -36,8 +36,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pacelc.analysis.gcpause import gc_paused
 from pacelc.analysis.graph import CallNode, OperationTree, SystemGraph
+from pacelc.gcpause import gc_paused
 from pacelc.model.schema import Call
 
 Status = Literal["exact", "at_least", "unbounded", "unknown"]

@@ -21,7 +21,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..gcpause import gc_paused
+from pacelc.gcpause import gc_paused
+
 from .checkers import LINEARIZABLE, MODELS, NO_LOST_WRITES, SEQUENTIAL, Verdict, check
 from .counterexample import Counterexample, Step, classify
 from .history import APPEND, CAS, READ, History, history_from_events

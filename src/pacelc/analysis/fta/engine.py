@@ -8,7 +8,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..gcpause import gc_paused
+from pacelc.gcpause import gc_paused
+
 from .bdd import compile_tree, probability
 from .budget import DEFAULT_MAX_BYTES, DEFAULT_MAX_NODES, Budget, BudgetExceeded, Status
 from .mcs import CutSet, Zbdd, mcub, mcub_of, minimal_cut_sets, named, named_family

@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.parsers import expat
 
-from ..gcpause import gc_paused
+from pacelc.gcpause import gc_paused
+
 from .tree import CONSTANT_FALSE, CONSTANT_TRUE, FaultTree, FaultTreeError, Gate, GateKind
 
 _FORMULAS: dict[str, GateKind] = {
