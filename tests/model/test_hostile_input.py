@@ -162,6 +162,17 @@ def test_bad_bytes_are_located_at_their_line_and_column(here, data, expected) ->
     assert error.startswith(expected), error
 
 
+def test_an_escaped_lone_surrogate_is_a_located_error_not_a_crash(here, write) -> None:
+    # "\ud800" in a double-quoted string was a UnicodeEncodeError (exit 3) in include resolution and
+    # in every report that wrote it out.
+    text = SYSTEM + 'include: ["a\\ud800.yaml"]\nservices: [{id: "s\\udc00"}]\n'
+    errors = load_errors(write("m.yaml", text))
+    assert errors == [
+        "m.yaml:3:11: \\ud800 escapes half of a character (a lone surrogate)",
+        "m.yaml:4:17: \\udc00 escapes half of a character (a lone surrogate)",
+    ], errors
+
+
 def test_a_utf8_byte_order_mark_is_accepted(here) -> None:
     (here / "m.yaml").write_bytes(b"\xef\xbb\xbf" + SYSTEM.encode())
     assert load(here / "m.yaml").model.system.name == "demo"

@@ -103,6 +103,7 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "UTF-16"),
     (codecs.BOM_UTF16_BE, "UTF-16"),
 )
+_SURROGATE = re.compile("[\ud800-\udfff]")
 # Characters YAML forbids in a stream (YAML 1.2, 5.1), and what an editor never writes into a model.
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 
@@ -384,6 +385,7 @@ class _Builder:
                 and stack
                 and not self.skipping
                 and self.memory < max_memory
+                and (event.style != '"' or event.value.isascii() or not _SURROGATE.search(event.value))
             ):
                 top = stack[-1]
                 container, text, key = top.container, event.value, top.key
@@ -495,6 +497,14 @@ class _Builder:
         if not self._count(loc):
             return
         top = self.stack[-1] if self.stack else None
+        if event.style == '"' and (bad := _SURROGATE.search(event.value)):
+            # Only a "\ud800" escape makes one; it is no character, and no file or report can hold it.
+            self._error(loc, f"\\u{ord(bad.group()):04x} escapes half of a character (a lone surrogate)")
+            if self._in_key_position() and top is not None:
+                top.skip = True
+            else:
+                self._placed(None, None)
+            return
         if self._in_key_position():
             assert top is not None
             if event.tag is not None and event.tag not in _SCALAR_TAGS and event.tag != "!":
