@@ -49,10 +49,17 @@ def _signatures() -> dict[str, Signature]:
         "baseline": json_signature(
             ("pacelc_baseline",), lambda v: type(v) is int and v == BASELINE_FORMAT, "a pacelc baseline"
         ),
+        "draft": first_line_signature(_draft_signature(), "a pacelc import draft"),
         "schema": json_signature(
             ("$id",), lambda v: isinstance(v, str) and v.startswith(schema_ids), "a JSON Schema pacelc wrote"
         ),
     }
+
+
+def _draft_signature() -> str:
+    from pacelc.importers.draft import SIGNATURE
+
+    return SIGNATURE
 
 
 _INPUT_META = "pacelc.input"  # where the input options leave their values in click's context
@@ -95,12 +102,59 @@ def _load_or_exit(files: tuple[str, ...], nothing_done: str = "nothing reviewed"
     if given.get("max_file_mb"):
         limits = dataclasses.replace(limits, max_file_bytes=int(given["max_file_mb"] * 2**20))
     try:
+        imported = _import_sources(files, limits)
+        if imported is not None:
+            return imported
         return load(list(files), limits=limits, include_root=given.get("include_root"))
     except ModelLoadError as exc:
         for error in exc.errors:
             click.echo(f"{error}", err=True)
         click.echo(f"pacelc: {len(exc.errors)} error(s); {nothing_done}", err=True)
         sys.exit(EXIT_USAGE)
+
+
+def _import_sources(files: tuple[str, ...], limits):
+    """The model imported in memory when FILES are compose files (or folders), not pacelc models;
+    None when they are models (or unreadable: the loader names the problem)."""
+    from pacelc.importers import detect, import_paths
+    from pacelc.model import yamlfile
+    from pacelc.model.loader import ModelError, ModelLoadError, load_data
+
+    models, sources = [], []
+    for name in files:
+        path = Path(name)
+        if path.is_dir():
+            sources.append(name)
+            continue
+        text, errors = yamlfile.read_text(path, name, limits)
+        if text is None or detect.looks_like_model(text):
+            models.append(name)
+            continue
+        docs, errors = yamlfile.parse(text, name, limits, multi=True)
+        if errors or any(detect.classify(d.data) == "model" for d in docs):
+            models.append(name)  # a model, or a file the loader reports errors in
+        else:
+            sources.append(name)
+    if not sources:
+        return None
+    if models:
+        raise ModelLoadError(
+            [
+                ModelError(
+                    None,
+                    f"{models[0]} is a pacelc model and {sources[0]} is not: a model beside imported sources "
+                    "(an overlay) is not supported yet; review them separately",
+                )
+            ]
+        )
+    result = import_paths(sources, limits=limits)
+    if result.errors:
+        raise ModelLoadError(result.errors)
+    for skipped in result.skipped:
+        click.echo(f"pacelc: skipped {skipped.loc}: {skipped.reason}", err=True)
+    if not result.files:
+        raise ModelLoadError([ModelError(None, f"no compose file or pacelc model in {', '.join(sources)}")])
+    return load_data(result.data, result.sources, result.files)
 
 
 def _emit(
@@ -250,7 +304,7 @@ def _check_rule_codes(options) -> None:
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path())
 @click.option(
     "--format",
     "fmt",
@@ -332,7 +386,7 @@ def baseline(files, output, force, select, ignore, today, config_path) -> None:
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path())
 @input_options
 def validate(files) -> None:
     """Check FILES for syntax, type, reference and consistency errors (file:line:col each)."""
@@ -342,6 +396,41 @@ def validate(files) -> None:
         f"ok: {m.system.name}: {len(m.services)} services, {len(m.stores)} stores, {len(m.topics)} topics, "
         f"{len(m.domains)} domains, {len(m.operations)} operations ({len(loaded.files)} file(s))"
     )
+
+
+@cli.command(name="import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), help="Write the draft to this file (`-`: stdout, the default)."
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing file that is not a pacelc import draft.")
+def import_command(paths, output, force) -> None:
+    """Write a draft model from compose files (files or folders; each document recognised by its
+    content), with each element's source file:line and what the sources could not say."""
+    from pacelc.importers import import_paths
+    from pacelc.importers.draft import render_draft
+    from pacelc.model.loader import ModelLoadError, load_data
+
+    result = import_paths(paths)
+    errors = list(result.errors)
+    if not errors and not result.files:
+        click.echo(f"pacelc: no compose file in {', '.join(paths)}", err=True)
+        sys.exit(EXIT_USAGE)
+    if not errors:
+        try:
+            load_data(result.data, result.sources, result.files)  # the draft must validate
+        except ModelLoadError as exc:
+            errors = exc.errors
+    for error in errors:
+        click.echo(f"{error}", err=True)
+    if errors:
+        click.echo(f"pacelc: {len(errors)} error(s); nothing imported", err=True)
+        sys.exit(EXIT_USAGE)
+    for model in result.models:
+        click.echo(f"pacelc: {model} is a pacelc model: not imported", err=True)
+    for skipped in result.skipped:
+        click.echo(f"pacelc: skipped {skipped.loc}: {skipped.reason}", err=True)
+    _emit(render_draft(result), output, _signatures()["draft"], force, inputs=result.files)
 
 
 @cli.command()

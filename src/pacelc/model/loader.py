@@ -535,3 +535,14 @@ def _index_names(doc: Any, sources: SourceMap) -> None:
                 walk(item, (*index_path, index), named)
 
     walk(doc, (), ())
+
+
+def load_data(doc: dict[str, Any], sources: SourceMap, files: Sequence[str]) -> LoadedModel:
+    """Validate plain model data that an importer built, with the locations it recorded (in its
+    source files), by the same checks a model file goes through; errors raise `ModelLoadError`."""
+    merger = _Merger(yamlfile.DEFAULT_LIMITS, None)
+    merger.doc = {key: value for key, value in doc.items() if key != "pacelc"}
+    merger.sources = sources
+    merger.files = list(files)
+    with gc_paused():
+        return _finish(merger)

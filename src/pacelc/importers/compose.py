@@ -1,0 +1,524 @@
+"""The Compose Specification importer: compose services to pacelc services and stores.
+
+What a compose file says is taken as written; what it does not say stays unknown and is named in
+the element's unknowns (client timeouts and retries, replication, failure domains). Engine
+defaults come only from `engines.ENGINES`. Variables (`${VAR}`) are resolved only through their
+own `:-default`: pacelc reads neither `.env` files nor the environment, so that one file gives
+one draft on every machine.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pacelc.importers import engines
+from pacelc.model.loader import ModelError
+from pacelc.model.source import Loc, Path
+from pacelc.model.yamlfile import Parsed, excerpt
+
+SYSTEM = "(system)"  # the label of unknowns that belong to the whole project, not one element
+
+
+@dataclass
+class Element:
+    """One imported element: its model data, where it came from, and what the sources left open."""
+
+    section: str  # "services" or "stores"
+    id: str
+    data: dict[str, Any]
+    loc: Loc  # the compose service's name
+    locs: dict[Path, Loc] = field(default_factory=dict)  # paths inside `data` with a more precise place
+    unknowns: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # known from the sources, with no place in the model
+
+
+@dataclass
+class ComposeResult:
+    """The elements of every compose document, in file order, and the project-wide unknowns."""
+
+    elements: list[Element]
+    name: str | None  # the top-level `name:` of the first file that has one
+    system_unknowns: list[str]
+    errors: list[ModelError]
+
+
+# ----------------------------------------------------------------------------- values
+
+_VAR = re.compile(r"\$(?:\$|\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))")
+UNRESOLVED = "\0"  # stands for a variable's unknown value; no host name can contain it
+
+
+def interpolate(value: Any) -> str | None:
+    """A scalar as compose would see it, with `${VAR:-default}`/`${VAR-default}` taken as the
+    default and any other variable as UNRESOLVED; None for a missing value."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = str(value)
+
+    def substitute(match: re.Match[str]) -> str:
+        if match.group(0) == "$$":
+            return "$"
+        op, default = match.group(2), match.group(3)
+        if op in (":-", "-") and "$" not in (default or ""):
+            return default or ""
+        return UNRESOLVED
+
+    return _VAR.sub(substitute, text)
+
+
+def resolved(value: Any) -> str | None:
+    """The interpolated value when it holds no unresolved variable, else None."""
+    text = interpolate(value)
+    return None if text is None or UNRESOLVED in text else text
+
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(us|ms|s|m|h)")
+_UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
+
+
+def duration_ms(value: Any) -> float | None:
+    """A compose duration (`1m30s`, `500ms`) in milliseconds; None when it is not one."""
+    text = resolved(value)
+    if text is None or not text or _DURATION.sub("", text) != "":
+        return None
+    return sum(float(n) * _UNIT_MS[unit] for n, unit in _DURATION.findall(text))
+
+
+# Keys whose bare value (no port, no scheme) names a host.
+_HOST_KEYS = re.compile(
+    r"(HOST|HOSTNAME|HOSTS|ADDR|ADDRESS|SERVER|SERVERS|URL|URI|ENDPOINT|ENDPOINTS|BROKER|BROKERS|DSN)$", re.I
+)
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([^/?#\s]*)")
+_HOST_PORT = re.compile(r"^([A-Za-z0-9][A-Za-z0-9_.-]*):(\d{1,5})$")
+
+
+def hosts_in(key: str | None, value: str) -> list[str]:
+    """Host names a setting's value names: URL authorities (several for `a:1,b:2` lists, with
+    credentials dropped), `host:port` tokens, and the whole value when the key names a host."""
+    found: list[str] = []
+    for match in _URL.finditer(value):
+        for hostport in match.group(1).rsplit("@", 1)[-1].split(","):
+            found.append(hostport.rsplit(":", 1)[0] if ":" in hostport else hostport)
+    if found:
+        return found
+    for token in re.split(r"[\s,;]+", value):
+        m = _HOST_PORT.match(token)
+        if m:
+            found.append(m.group(1))
+    bare = value.strip()
+    if not found and key is not None and _HOST_KEYS.search(key) and _HOST_PORT.match(f"{bare}:1"):
+        found.append(bare)
+    return found
+
+
+# ----------------------------------------------------------------------------- the importer
+
+
+@dataclass
+class _Source:
+    shown: str
+    parsed: Parsed
+    name: str
+    entry: dict[str, Any]
+
+    def loc(self, *path: str | int) -> Loc | None:
+        full = ("services", self.name, *path)
+        return self.parsed.values.get(full) or self.parsed.keys.get(full)
+
+    @property
+    def key_loc(self) -> Loc:
+        return self.parsed.keys[("services", self.name)]
+
+
+def import_compose(documents: Iterable[tuple[str, Parsed]]) -> ComposeResult:
+    """Import compose documents (file shown name, parsed document) into pacelc elements."""
+    sources: dict[str, _Source] = {}
+    errors: list[ModelError] = []
+    name: str | None = None
+    volumes_top: dict[str, tuple[Any, Loc | None]] = {}
+    for shown, parsed in documents:
+        data = parsed.data
+        if name is None and resolved(data.get("name")):
+            name = resolved(data.get("name"))
+        for vol, spec in (data.get("volumes") or {}).items() if isinstance(data.get("volumes"), dict) else ():
+            volumes_top.setdefault(str(vol), (spec, parsed.keys.get(("volumes", vol))))
+        for svc, entry in data["services"].items():
+            svc = str(svc)
+            loc = parsed.keys[("services", svc)]
+            if not isinstance(entry, dict):
+                errors.append(ModelError(loc, f"service {excerpt(svc)}: a compose service must be a mapping"))
+                continue
+            if svc in sources:
+                first = sources[svc].key_loc
+                errors.append(
+                    ModelError(
+                        loc,
+                        f"service {excerpt(svc)} is also defined at {first}: merging compose files "
+                        "(override files) is not supported yet; give one of them",
+                    )
+                )
+                continue
+            sources[svc] = _Source(shown, parsed, svc, entry)
+
+    aliases = _aliases(sources)
+    elements: dict[str, Element] = {}
+    for svc, src in sources.items():
+        elements[svc] = _element(src, volumes_top)
+    for svc, src in sources.items():
+        _calls(src, elements[svc], elements, aliases)
+    system_unknowns = [
+        "failure domains unknown: a compose project names no hosts, zones or regions, so no element has a "
+        "placement (availability per zone or region cannot be derived); an overlay model would add them"
+    ]
+    return ComposeResult(list(elements.values()), name, system_unknowns, errors)
+
+
+def _aliases(sources: dict[str, _Source]) -> dict[str, str]:
+    """Every name another container may use to reach a service: its name, container_name,
+    hostname and network aliases."""
+    names: dict[str, str] = {}
+    for svc, src in sources.items():
+        names.setdefault(svc, svc)
+        for key in ("container_name", "hostname"):
+            value = resolved(src.entry.get(key))
+            if value:
+                names.setdefault(value, svc)
+        networks = src.entry.get("networks")
+        if isinstance(networks, dict):
+            for net in networks.values():
+                if isinstance(net, dict) and isinstance(net.get("aliases"), list):
+                    for alias in net["aliases"]:
+                        if resolved(alias):
+                            names.setdefault(str(resolved(alias)), svc)
+    return names
+
+
+def _image(src: _Source) -> tuple[str | None, str | None]:
+    """(image reference, raw text when it holds an unresolved variable)."""
+    raw = src.entry.get("image")
+    if raw is None:
+        return None, None
+    value = resolved(raw)
+    return (value, None) if value else (None, str(raw))
+
+
+def _element(src: _Source, volumes_top: dict[str, tuple[Any, Loc | None]]) -> Element:
+    image, unresolved_image = _image(src)
+    row = engines.lookup(image) if image else None
+    if row is None:
+        el = Element("services", src.name, {"id": src.name}, src.key_loc)
+        _service_replicas(src, el)
+        _healthcheck(src, el, as_detector=True)
+    else:
+        el = Element("stores", src.name, {"id": src.name, "kind": row.kind, "engine": row.engine}, src.key_loc)
+        _store(src, el, row, image or "", volumes_top)
+        _healthcheck(src, el, as_detector=False)
+    if unresolved_image is not None:
+        el.unknowns.append(
+            f"image unknown: {excerpt(unresolved_image)} holds a variable with no default (pacelc reads neither "
+            ".env files nor the environment); imported as a service"
+        )
+    elif image is None:
+        el.notes.append("built from source (build:, no image): imported as a service")
+    if row is None:
+        _stateful_unknown(src, el, image, volumes_top)
+    profiles = src.entry.get("profiles")
+    if isinstance(profiles, list) and profiles:
+        el.notes.append(f"runs only with profile(s) {', '.join(map(str, profiles))}")
+    return el
+
+
+def _replicas(src: _Source, el: Element) -> int | None:
+    """deploy.replicas (or the legacy `scale`); 1 when absent, as the Compose Specification says."""
+    deploy = src.entry.get("deploy")
+    if isinstance(deploy, dict) and deploy.get("mode") == "global":
+        el.unknowns.append("replicas unknown: deploy.mode global runs one per Swarm node; the nodes are not named")
+        return None
+    for path in (("deploy", "replicas"), ("scale",)):
+        node: Any = src.entry
+        for part in path:
+            node = node.get(part) if isinstance(node, dict) else None
+        if node is None:
+            continue
+        text = resolved(node)
+        if text is not None and text.isdigit() and int(text) >= 1:
+            el.locs[("replicas",)] = src.loc(*path) or el.loc
+            return int(text)
+        if text is not None and text.isdigit():  # replicas: 0 means the service is not started
+            el.notes.append(f"{'.'.join(path)}: {text}: not started by default")
+            return None
+        el.unknowns.append(f"replicas unknown: {'.'.join(path)} is {excerpt(str(node))} (unresolved)")
+        return None
+    el.notes.append("replicas: 1 container (no deploy.replicas: the Compose Specification's default)")
+    return 1
+
+
+def _service_replicas(src: _Source, el: Element) -> None:
+    replicas = _replicas(src, el)
+    if replicas is not None and replicas != 1:
+        el.data["replicas"] = replicas
+
+
+def _healthcheck(src: _Source, el: Element, *, as_detector: bool) -> None:
+    check = src.entry.get("healthcheck")
+    if not isinstance(check, dict) or check.get("disable") is True or check.get("test") in (["NONE"], "NONE"):
+        if as_detector:
+            el.unknowns.append("health check: none in the compose file (the image may define one)")
+        return
+    detector: dict[str, Any] = {"kind": "health_check"}
+    defaults = engines.HEALTHCHECK_DEFAULTS
+    for key, target in (("interval", "interval_ms"), ("timeout", "timeout_ms")):
+        if key in check:
+            value = duration_ms(check[key])
+            if value is None:
+                el.unknowns.append(f"health check {key} unknown: {excerpt(str(check[key]))}")
+                continue
+            detector[target] = value
+        else:
+            detector[target] = defaults[target]
+    if "retries" in check:
+        retries = resolved(check["retries"])
+        if retries is not None and retries.isdigit() and int(retries) >= 1:
+            detector["threshold"] = int(retries)
+        else:
+            el.unknowns.append(f"health check retries unknown: {excerpt(str(check['retries']))}")
+    else:
+        detector["threshold"] = defaults["retries"]
+    loc = src.loc("healthcheck") or el.loc
+    if as_detector:
+        el.data["failure_detector"] = detector
+        el.locs[("failure_detector",)] = loc
+        el.notes.append("failure_detector from the healthcheck (Docker's defaults where it sets none)")
+    else:
+        el.notes.append(
+            f"health check at {loc.file}:{loc.line}: known, unused (a store has no failure detector in the model)"
+        )
+
+
+@dataclass(frozen=True)
+class _Mount:
+    kind: str  # volume, bind, tmpfs, anonymous
+    source: str
+    target: str
+    read_only: bool
+    loc: Loc
+
+
+def _mounts(src: _Source) -> list[_Mount]:
+    out: list[_Mount] = []
+    volumes = src.entry.get("volumes")
+    for index, spec in enumerate(volumes if isinstance(volumes, list) else []):
+        loc = src.loc("volumes", index) or src.key_loc
+        if isinstance(spec, dict):
+            kind = str(spec.get("type", "volume"))
+            source = resolved(spec.get("source")) or ""
+            target = resolved(spec.get("target")) or ""
+            read_only = spec.get("read_only") is True
+            if kind == "volume" and not source:
+                kind = "anonymous"
+        else:
+            text = interpolate(spec) or ""
+            parts = text.split(":")
+            if len(parts) == 1:
+                kind, source, target, read_only = "anonymous", "", parts[0], False
+            else:
+                source, target = parts[0], parts[1]
+                read_only = len(parts) > 2 and "ro" in parts[2].split(",")
+                kind = "bind" if source.startswith((".", "/", "~")) or UNRESOLVED in source else "volume"
+        out.append(_Mount(kind, source, target, read_only, loc))
+    tmpfs = src.entry.get("tmpfs")
+    for index, target in enumerate([tmpfs] if isinstance(tmpfs, str) else tmpfs if isinstance(tmpfs, list) else []):
+        out.append(_Mount("tmpfs", "", str(target), False, src.loc("tmpfs", index) or src.loc("tmpfs") or src.key_loc))
+    return out
+
+
+def _volume_words(mount: _Mount, volumes_top: dict[str, tuple[Any, Loc | None]]) -> str:
+    if mount.kind == "bind":
+        return f"bind mount {excerpt(mount.source.replace(UNRESOLVED, '${?}'))} (a folder on one Docker host)"
+    if mount.kind == "tmpfs":
+        return f"tmpfs {mount.target} (memory: lost when the container stops)"
+    if mount.kind == "anonymous":
+        return f"anonymous volume {mount.target} (not reattached once the container is removed)"
+    spec = volumes_top.get(mount.source, (None, None))[0]
+    driver = "local"
+    if isinstance(spec, dict):
+        if spec.get("external"):
+            return f"external volume {excerpt(mount.source)} (managed outside this project: storage unknown)"
+        driver = str(spec.get("driver") or "local")
+        opts = spec.get("driver_opts")
+        if isinstance(opts, dict) and opts.get("type"):
+            return f"named volume {excerpt(mount.source)} (driver {driver}, type {opts['type']}: storage unknown)"
+    if driver == "local":
+        return f"named volume {excerpt(mount.source)} (driver local: on one Docker host)"
+    return f"named volume {excerpt(mount.source)} (driver {driver}: storage unknown)"
+
+
+_REPLICA_MARKERS = re.compile(
+    r"replicaof|slaveof|replset|replica_set|replication|primary_conninfo|initial[-_]cluster|zoo_servers|"
+    r"seed_hosts|bootstrap[-_]expect|retry[-_]join|--routes|galera|wsrep",
+    re.I,
+)
+
+
+def _replica_hint(src: _Source) -> Loc | None:
+    """Where the service's own command or environment mentions replica configuration, if anywhere."""
+    for key in ("command", "environment", "entrypoint"):
+        node = src.entry.get(key)
+        items: list[tuple[Path, Any]]
+        if isinstance(node, dict):
+            items = [((key, k), f"{k}={v}") for k, v in node.items()]
+        elif isinstance(node, list):
+            items = [((key, i), v) for i, v in enumerate(node)]
+        elif node is not None:
+            items = [((key,), node)]
+        else:
+            items = []
+        for path, value in items:
+            if _REPLICA_MARKERS.search(str(value)):
+                return src.loc(*path) or src.key_loc
+    return None
+
+
+def _store(
+    src: _Source, el: Element, row: engines.Engine, image: str, volumes_top: dict[str, tuple[Any, Loc | None]]
+) -> None:
+    _, tag = engines.split_image(image)
+    replicas = _replicas(src, el)
+    if replicas is not None and replicas > 1:
+        el.notes.append(
+            f"deploy.replicas: {replicas} starts {replicas} independent {row.engine} containers; with no replica "
+            "configuration they are not copies of one data set, so the store counts 1 replica"
+        )
+    el.notes.append(
+        f"engine defaults from the table row {row.engine} {row.version} (image tag {tag or 'none: latest'}): "
+        f"{row.source}"
+    )
+    hint = _replica_hint(src)
+    if hint is not None:
+        el.unknowns.append(
+            f"replication settings unknown: replica configuration at {hint.file}:{hint.line} is not read yet "
+            f"(image {image})"
+        )
+    else:
+        el.unknowns.append(
+            f"replication settings unknown: image {image}, no replica configuration found ({row.replication_note})"
+        )
+    durability: dict[str, Any] = {}
+    if row.fsync is not None:
+        durability["fsync"] = row.fsync
+        if row.fsync_interval_ms is not None:
+            durability["fsync_interval_ms"] = row.fsync_interval_ms
+        el.notes.append(f"fsync: {row.fsync}: {row.durability_note}")
+    else:
+        extra = f" ({row.durability_note})" if row.durability_note else ""
+        el.unknowns.append(f"fsync unknown: the engine table holds no fsync default for {row.engine}{extra}")
+    mounts = [m for m in _mounts(src) if not m.read_only]
+    kept = [m for m in mounts if m.kind in ("volume", "bind")]
+    if row.in_memory:
+        durability["persistent"] = False
+        el.locs[("durability",)] = el.loc
+        el.notes.append(f"persistent: false: {row.durability_note}")
+    elif kept:
+        durability["persistent"] = True
+        el.locs[("durability",)] = kept[0].loc
+        el.notes.extend(f"data on {_volume_words(m, volumes_top)}" for m in kept)
+        el.unknowns.append(
+            "data directory unknown: the mount target is not checked against the engine's data directory"
+        )
+    else:
+        durability["persistent"] = False
+        if mounts:
+            el.locs[("durability",)] = mounts[0].loc
+            el.notes.extend(f"persistent: false: data on {_volume_words(m, volumes_top)}" for m in mounts)
+        else:
+            el.locs[("durability",)] = el.loc
+            el.notes.append(
+                "persistent: false: no volume, so the data lives in the container (or an anonymous volume the "
+                "image declares) and is lost when the container is removed or recreated"
+            )
+    el.unknowns.append("backups unknown: compose does not describe backups")
+    el.data["durability"] = durability
+    for dep in _dependency_names(src):
+        el.notes.append(f"depends on {dep}: known, unused (the model has no calls from a store)")
+
+
+def _stateful_unknown(
+    src: _Source, el: Element, image: str | None, volumes_top: dict[str, tuple[Any, Loc | None]]
+) -> None:
+    """A service with a writable named volume may hold state: the model cannot tell."""
+    mounts = [m for m in _mounts(src) if not m.read_only]
+    for m in mounts:
+        if m.kind == "volume":
+            what = f"image {image}" if image else "built from source"
+            el.unknowns.append(
+                f"stateful unknown: writes to {_volume_words(m, volumes_top)} at {m.loc.file}:{m.loc.line}; "
+                f"{what} is not in the engine table, so it is imported as a service"
+            )
+        else:
+            el.notes.append(f"mounts {_volume_words(m, volumes_top)}")
+
+
+def _dependency_names(src: _Source) -> list[str]:
+    deps = src.entry.get("depends_on")
+    names = [str(d) for d in deps] if isinstance(deps, list | dict) else []
+    links = src.entry.get("links")
+    for link in links if isinstance(links, list) else []:
+        names.append(str(link).split(":", 1)[0])
+    return names
+
+
+def _calls(src: _Source, el: Element, elements: dict[str, Element], aliases: dict[str, str]) -> None:
+    """Calls of a service: to every compose service its environment names, that it depends on,
+    or links to. Nothing about the call itself (timeout, retry, mode) is in compose."""
+    if el.section != "services":
+        return
+    evidence: dict[str, tuple[int, Loc, str]] = {}  # target -> (rank, location, what)
+
+    def found(target: str | None, rank: int, loc: Loc | None, what: str) -> None:
+        if target is None or target == src.name or target not in elements:
+            return
+        loc = loc or src.key_loc
+        if target not in evidence or (rank, loc.line, loc.col) < (evidence[target][0], *evidence[target][1][1:]):
+            evidence[target] = (rank, loc, what)
+
+    env = src.entry.get("environment")
+    items: list[tuple[str | None, Any, Loc | None]] = []
+    if isinstance(env, dict):
+        items = [(str(k), v, src.loc("environment", k)) for k, v in env.items()]
+    elif isinstance(env, list):
+        for index, item in enumerate(env):
+            key, _, value = str(item).partition("=")
+            items.append((key, value, src.loc("environment", index)))
+    for key, value, loc in items:
+        text = interpolate(value)
+        if text:
+            for host in hosts_in(key, text):
+                found(aliases.get(host), 0, loc, f"environment {key}")
+    deps = src.entry.get("depends_on")
+    if isinstance(deps, list):
+        for index, dep in enumerate(deps):
+            found(str(dep), 1, src.loc("depends_on", index), "depends_on")
+    elif isinstance(deps, dict):
+        for dep in deps:
+            found(str(dep), 1, src.parsed.keys.get(("services", src.name, "depends_on", dep)), "depends_on")
+    links = src.entry.get("links")
+    for index, link in enumerate(links if isinstance(links, list) else []):
+        found(aliases.get(str(link).split(":", 1)[0]), 2, src.loc("links", index), "links")
+    if not evidence:
+        return
+    calls = []
+    for position, target in enumerate(sorted(evidence)):
+        calls.append({"to": target})
+        el.locs[("calls", position)] = evidence[target][1]
+        loc = evidence[target][1]
+        el.notes.append(f"call to {target} from {evidence[target][2]} ({loc.file}:{loc.line})")
+    el.data["calls"] = calls
+    el.unknowns.append(
+        f"calls to {', '.join(sorted(evidence))}: timeout, retry, mode (sync or async) and operation unknown: "
+        "compose does not configure clients (not set, never guessed)"
+    )

@@ -1,0 +1,34 @@
+"""Recognise a document by its content, never by its file name."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+Kind = Literal["model", "compose", "other"]
+
+# A top-level block key at column 1 (`pacelc:`, `system:`), for the quick look at a model file.
+_TOP_KEY = re.compile(r"^(pacelc|system)\s*:", re.MULTILINE)
+
+
+def classify(data: Any) -> Kind:
+    """model: a pacelc model (`pacelc:` or `system:` at the top); compose: a mapping whose
+    `services` is a mapping with at least one entry that has `image` or `build`; else other."""
+    if not isinstance(data, dict):
+        return "other"
+    if "pacelc" in data or "system" in data:
+        return "model"
+    services = data.get("services")
+    if isinstance(services, dict) and any(
+        isinstance(entry, dict) and ("image" in entry or "build" in entry) for entry in services.values()
+    ):
+        return "compose"
+    return "other"
+
+
+def looks_like_model(text: str) -> bool:
+    """A cheap look at the text, before any parse: a top-level `pacelc:`/`system:` key says
+    model (the loader then parses it once, so a large model is not parsed twice). False means
+    only "not obviously" (JSON models among them: a key's depth needs a parse), and the caller
+    parses and classifies."""
+    return bool(_TOP_KEY.search(text))
