@@ -91,7 +91,7 @@ def duration_ms(value: Any) -> float | None:
 
 # Keys whose bare value (no port, no scheme) names a host.
 _HOST_KEYS = re.compile(
-    r"(HOST|HOSTNAME|HOSTS|ADDR|ADDRESS|SERVER|SERVERS|URL|URI|ENDPOINT|ENDPOINTS|BROKER|BROKERS|DSN)$", re.I
+    r"(HOST|HOSTNAME|HOSTS|ADDR|ADDRESS|SERVER|SERVERS|URL|URI|ENDPOINT|ENDPOINTS|BROKER|BROKERS|DSN|SEEDS)$", re.I
 )
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([^/?#\s]*)")
 _HOST_PORT = re.compile(r"^([A-Za-z0-9][A-Za-z0-9_.-]*):(\d{1,5})$")
@@ -409,7 +409,14 @@ def _store(
             f"replication settings unknown: image {image}, no replica configuration found ({row.replication_note})"
         )
     durability: dict[str, Any] = {}
-    if row.fsync is not None:
+    row_major, tag_major = _major(row.version), _major(tag or "")
+    if row.fsync is not None and row_major and tag_major and row_major != tag_major:
+        # The row's defaults are documented for one major version: another one's are not known here.
+        el.unknowns.append(
+            f"fsync unknown: image tag {tag} is not the major version the engine table documents "
+            f"({row.engine} {row.version})"
+        )
+    elif row.fsync is not None:
         durability["fsync"] = row.fsync
         if row.fsync_interval_ms is not None:
             durability["fsync_interval_ms"] = row.fsync_interval_ms
@@ -447,6 +454,12 @@ def _store(
         el.notes.append(f"depends on {dep}: known, unused (the model has no calls from a store)")
 
 
+def _major(version: str) -> str:
+    """The leading number of a version or tag ("16" of "16.2-alpine", "" of "latest" or "8.x")."""
+    match = re.match(r"v?(\d+)", version)
+    return match.group(1) if match else ""
+
+
 def _stateful_unknown(
     src: _Source, el: Element, image: str | None, volumes_top: dict[str, tuple[Any, Loc | None]]
 ) -> None:
@@ -477,6 +490,11 @@ def _calls(src: _Source, el: Element, elements: dict[str, Element], aliases: dic
     or links to. Nothing about the call itself (timeout, retry, mode) is in compose."""
     if el.section != "services":
         return
+    env_files = src.entry.get("env_file")
+    env_files = [env_files] if isinstance(env_files, str | dict) else env_files if isinstance(env_files, list) else []
+    if env_files:
+        shown = ", ".join(str(f.get("path") if isinstance(f, dict) else f) for f in env_files)
+        el.unknowns.append(f"env_file {shown} not read (it may hold secrets): calls named only there are unknown")
     evidence: dict[str, tuple[int, Loc, str]] = {}  # target -> (rank, location, what)
 
     def found(target: str | None, rank: int, loc: Loc | None, what: str) -> None:
