@@ -71,6 +71,28 @@ def test_deep_nesting_is_refused_at_its_line_without_recursion(here, write) -> N
         assert error.startswith("m.yaml:3:73: nested more than 64 levels deep"), error
 
 
+def test_nesting_under_a_refused_tag_is_refused_at_the_depth_limit_too(here, write) -> None:
+    # The dropped node was walked to its end with no depth limit, then re-parsed by ruamel's parser
+    # (libyaml's syntax error at the end): 10,000 levels took 47-84 s.
+    depth = 10_000
+    error = load_errors(write("m.yaml", "- !!binary " + "[" * depth + "]" * depth + '"id": x\n'))
+    assert any("nested more than 64 levels deep" in e for e in error), error
+
+
+def test_libyaml_syntax_errors_other_than_yaml_1_2_stand_without_a_second_parse(monkeypatch) -> None:
+    from pacelc.model import yamlfile
+
+    calls = []
+    real = yamlfile._parse_with
+    monkeypatch.setattr(yamlfile, "_parse_with", lambda *a: calls.append(1) or real(*a))
+    _, errors = parse("a: [1, 2\nb: 3\n", "m.yaml")
+    assert len(calls) == 1 and errors[0].message.startswith("syntax error"), errors
+    calls.clear()
+    (doc,), errors = parse("a: {link: https://x/y}\n", "m.yaml")  # YAML 1.2 that libyaml refuses
+    assert doc.data == {"a": {"link": "https://x/y"}} and errors == []
+    assert len(calls) == (2 if yamlfile._c_parser() is not None else 1)
+
+
 def test_an_integer_beyond_what_python_converts_names_its_field(here, write) -> None:
     error = only_error(write("m.yaml", SYSTEM + "services:\n  - {id: a, replicas: 1" + "0" * 5000 + "}\n"))
     assert error == "m.yaml:4:23: replicas: an integer of 5,001 digits; refused"
@@ -162,15 +184,24 @@ def test_bad_bytes_are_located_at_their_line_and_column(here, data, expected) ->
     assert error.startswith(expected), error
 
 
-def test_an_escaped_lone_surrogate_is_a_located_error_not_a_crash(here, write) -> None:
+@pytest.mark.parametrize("fast", [True, False], ids=["libyaml", "pure-python"])
+def test_an_escaped_lone_surrogate_is_a_located_error_not_a_crash(here, write, monkeypatch, fast) -> None:
     # "\ud800" in a double-quoted string was a UnicodeEncodeError (exit 3) in include resolution and
-    # in every report that wrote it out.
+    # in every report that wrote it out. libyaml refuses the escape itself; ruamel's parser reads it,
+    # and the reader refuses the half character.
+    from pacelc.model import yamlfile
+
+    if not fast:
+        monkeypatch.setattr(yamlfile, "_c_parser", lambda: None)
     text = SYSTEM + 'include: ["a\\ud800.yaml"]\nservices: [{id: "s\\udc00"}]\n'
     errors = load_errors(write("m.yaml", text))
-    assert errors == [
-        "m.yaml:3:11: \\ud800 escapes half of a character (a lone surrogate)",
-        "m.yaml:4:17: \\udc00 escapes half of a character (a lone surrogate)",
-    ], errors
+    if fast and yamlfile._c_parser() is not None:
+        assert errors == ["m.yaml:3:15: syntax error: found invalid Unicode character escape code"], errors
+    else:
+        assert errors == [
+            "m.yaml:3:11: \\ud800 escapes half of a character (a lone surrogate)",
+            "m.yaml:4:17: \\udc00 escapes half of a character (a lone surrogate)",
+        ], errors
 
 
 def test_a_utf8_byte_order_mark_is_accepted(here) -> None:

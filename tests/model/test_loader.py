@@ -107,7 +107,7 @@ def test_include_errors_point_into_the_included_file(write, monkeypatch, tmp_pat
     write("parts/services.yaml", "services:\n  - id: a\n    replicas: -1\n")
     main = write("main.yaml", "system: {name: x}\ninclude: [parts/services.yaml]\n")
     (error,) = errors_of([main])
-    assert error.startswith("parts/services.yaml:3:15: replicas: input should be greater than or equal to 1")
+    assert error.startswith("parts/services.yaml:3:15: replicas: must be ≥ 1 (got -1)")
 
 
 def test_include_cycle_and_missing_include(write, monkeypatch, tmp_path) -> None:

@@ -404,10 +404,33 @@ def _pydantic_errors(exc: ValidationError, prefix: Path, sources: SourceMap) -> 
             where = ".".join(str(p) for p in loc_parts if isinstance(p, str)) or "value"
             got = err.get("input")
             got_text = "" if isinstance(got, (dict, list)) else f" (got {yamlfile.excerpt(repr(got))[1:-1]})"
-            msg = f"{where}: {err['msg'][0].lower()}{err['msg'][1:]}{got_text}"
+            said = _bound_text(kind, err.get("ctx") or {}) or err["msg"][0].lower() + err["msg"][1:]
+            msg = f"{where}: {said}{got_text}"
             loc = sources.nearest(path)
         out.append(ModelError(loc, msg))
     return out
+
+
+# pydantic's numeric-bound errors, said the way the schema's bounds read: "must be ≤ 10,000".
+_BOUNDS = {
+    "less_than_equal": ("le", "≤"),
+    "less_than": ("lt", "<"),
+    "greater_than_equal": ("ge", "≥"),
+    "greater_than": ("gt", ">"),
+}
+
+
+def _bound_text(kind: str, ctx: dict[str, Any]) -> str | None:
+    if kind == "finite_number":
+        return "must be a finite number"
+    if kind not in _BOUNDS:
+        return None
+    key, sign = _BOUNDS[kind]
+    bound = ctx.get(key)
+    if isinstance(bound, bool) or not isinstance(bound, (int, float)):
+        return None
+    whole = isinstance(bound, int) or (bound.is_integer() and abs(bound) >= 1)
+    return f"must be {sign} {int(bound):,}" if whole else f"must be {sign} {bound:g}"
 
 
 def _model_at(prefix: Path, loc_parts: Sequence[str | int]) -> type[BaseModel] | None:

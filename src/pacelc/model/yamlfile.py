@@ -216,14 +216,15 @@ def parse(
     """Parse YAML or JSON text into documents. With `multi=False` a stream of more than one
     document is an error (a model is one document); Kubernetes manifests use `multi=True`.
 
-    libyaml (ruamel.yaml.clib) parses first, ten times faster than ruamel's pure-Python parser.
-    libyaml follows YAML 1.1 and refuses some YAML 1.2 that ruamel accepts (a URL inside a flow
-    mapping, `{link: https://x}`), so a syntax error from libyaml is settled by ruamel's parser:
-    a file means the same with or without the C parser installed."""
+    libyaml (ruamel.yaml.clib) parses, ten times faster than ruamel's pure-Python parser. libyaml
+    follows YAML 1.1 and refuses a little YAML 1.2 (a ':' in a plain scalar inside a flow mapping,
+    `{link: https://x}`; a tab in a block scalar's indentation): when its syntax error is of that
+    kind, ruamel's parser settles it. Where no libyaml wheel exists, ruamel's parser does all the
+    work; it is stricter about tabs used as separators (`a:<tab>1`), which libyaml accepts."""
     fast = _c_parser()
     if fast is not None:
         docs, errors, syntax = _parse_with(fast(text), shown, limits, multi)
-        if not syntax:
+        if not syntax or not _yaml_1_1_only(errors[-1].message):
             return docs, errors
     from ruamel.yaml.loader import SafeLoader
 
@@ -252,6 +253,14 @@ def _parse_with(
         error = YamlError(builder.document_starts[1], "a model file holds one YAML document; found a second one")
         return [], [error], False
     return docs, [], False
+
+
+def _yaml_1_1_only(problem: str) -> bool:
+    """Whether libyaml's syntax error may be YAML 1.2 that YAML 1.1 lacks, which ruamel's parser
+    settles: a ':' inside a plain scalar in a flow collection (`{link: https://x}`), a tab in a
+    block scalar's indentation. Any other error stands: ruamel's parser would only find it again,
+    ten times slower (and in time that grows with the depth of flow nesting)."""
+    return "':'" in problem or "tab" in problem
 
 
 @functools.cache
@@ -340,6 +349,8 @@ class _Builder:
         if self.skipping:
             if isinstance(event, MappingStartEvent | SequenceStartEvent):
                 self.skipping += 1
+                if len(self.stack) + self.skipping > self.limits.max_depth:  # a dropped node is no excuse
+                    self._fatal(self._loc(event), f"nested more than {self.limits.max_depth} levels deep; refused")
             elif isinstance(event, MappingEndEvent | SequenceEndEvent):
                 self.skipping -= 1
                 if self.skipping == 0:
