@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from pacelc.analysis.fta.budget import Status
@@ -99,3 +100,23 @@ def test_forked_workers_share_the_memory_budget() -> None:
     native = carried["dfs-small"].native
     if native is not None:  # the CUDD backend: its limit and the termination callback's both moved
         assert native._max_memory[0] == 256 * 2**20
+
+
+def test_at_least_k_of_n_is_exact_counted_from_either_side() -> None:
+    # k-of-n is built by counting the true arguments, or, when fewer need to be false (k > (n+1)/2,
+    # a service of 700 replicas that needs 3 up fails when 698 are down), by counting the false ones
+    # and negating: 3n ITEs instead of 698n. Both against a brute-force sum over every state.
+    import itertools
+
+    for n in range(1, 7):
+        probabilities = [0.1 + 0.13 * i for i in range(n)]
+        for k in range(1, n + 1):
+            events = {f"e{i}": p for i, p in enumerate(probabilities)}
+            tree = FaultTree.build("k", "top", events, [Gate("top", GateKind.ATLEAST, tuple(events), k)])
+            exact = 0.0
+            for state in itertools.product((0, 1), repeat=n):
+                if sum(state) >= k:
+                    exact += math.prod(p if s else 1 - p for p, s in zip(probabilities, state, strict=True))
+            for backend in ("cudd", "python"):
+                got = analyze(tree, backend=backend, workers=1).probability
+                assert got == pytest.approx(exact, rel=1e-12), (n, k, backend)

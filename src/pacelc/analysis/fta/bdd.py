@@ -1282,6 +1282,15 @@ def _gate(b: Backend, kind: GateKind, k: int | None, args: list[Any]) -> Any:
         assert k is not None
         # at[j] = "at least j of the arguments seen so far are true", j = 0..k; process the
         # arguments one by one with at'[j] = ite(a, at[j-1], at[j]): n*k ITEs, no blow-up.
+        # At least k of n true = not (at least n-k+1 of n false): count whichever is smaller, so
+        # a service of 700 replicas needing 3 (698-of-700) costs 3n ITEs, not 698n.
+        m = len(args) - k + 1
+        if m < k:
+            at = [b.true()] + [b.false()] * m
+            for a in args:
+                for j in range(m, 0, -1):
+                    at[j] = b.ite(a, at[j], at[j - 1])  # a false moves the count of false ones up
+            return b.not_(at[m])
         at = [b.true()] + [b.false()] * k
         for a in args:
             for j in range(k, 0, -1):
