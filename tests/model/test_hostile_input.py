@@ -156,6 +156,14 @@ def test_both_parsers_read_yaml_1_2_the_same(monkeypatch, fast) -> None:
     assert str(doc.values[("runbooks", 0, "link")]) == "m.yaml:1:27"
 
 
+def test_merged_keys_keep_the_order_they_are_written_in() -> None:
+    # They were added in a set's order, which changes with the hash seed: reports must not.
+    keys = [f"k{i:02d}" for i in range(20)]
+    text = "base: &b {" + ", ".join(f"{k}: {i}" for i, k in enumerate(keys)) + "}\nm: {<<: *b, k05: own}\n"
+    (doc,), errors = parse(text, "m.yaml")
+    assert errors == [] and list(doc.data["m"]) == ["k05", *(k for k in keys if k != "k05")]
+
+
 def test_file_size_and_memory_limits_are_configurable(here, write) -> None:
     path = write("m.yaml", SYSTEM + "regions: []\n")
     error = only_error(path, limits=Limits(max_file_bytes=16))

@@ -4,7 +4,7 @@ Every file pacelc reads as YAML (models today, manifests and compose files for t
 goes through here. The reader builds plain dicts, lists and scalars straight from the parser's
 event stream instead of using a YAML constructor, for three reasons:
 
-- **Bounded work on hostile input.** Nesting depth, node count, alias expansion and file size are
+- **Bounded work on hostile input.** Nesting depth, memory, alias expansion and file size are
   budgeted while the events arrive, so an alias bomb or a 10,000-level list stops at the first
   event over budget (a 445-byte bomb took 75 s and 5.75 GB through the round-trip loader).
 - **Only what a model needs.** The YAML 1.2 core schema: tags other than its own are refused,
@@ -191,7 +191,6 @@ _CORE = "tag:yaml.org,2002:"
 _STR = f"{_CORE}str"
 _INT = f"{_CORE}int"
 _SCALAR_TAGS = {f"{_CORE}{name}" for name in ("str", "int", "float", "bool", "null")}
-_MERGE_TAG = f"{_CORE}merge"
 # YAML 1.2 core schema (`yes` is a string, `012` is twelve): ruamel's own patterns by first character.
 # Read once and matched here, because its resolve() looks the version up on every call (a third of
 # the load time of a large model).
@@ -449,12 +448,11 @@ class _Builder:
         return True
 
     def _tag_allowed(self, tag: str | None, kind: str, loc: Loc) -> bool:
+        """A mapping or list may carry no tag, the non-specific `!`, or its own (`!!map`, `!!seq`)."""
         if tag is None or tag == "!" or tag == f"{_CORE}{kind}":
             return True
-        shown_tag = tag.replace(_CORE, "!!")
-        if kind == "str" and tag in _SCALAR_TAGS:
-            return True
-        self._error(loc, f"YAML tag {excerpt(shown_tag)} is not allowed here; a model uses plain YAML values")
+        shown_tag = excerpt(tag.replace(_CORE, "!!"))
+        self._error(loc, f"YAML tag {shown_tag} is not allowed here; a model uses plain YAML values")
         return False
 
     def _child_path(self, loc: Loc) -> DocPath | None:
@@ -681,13 +679,14 @@ class _Builder:
         target = done.container
         for source, start, end, source_path in done.merges:
             cut = len(source_path)
-            added = {key for key in source if key not in target}
+            added = [key for key in source if key not in target]  # the source's order, not a set's
             for key in added:
                 target[key] = source[key]
+            merged = set(added)
             self.records.extend(
                 ((*done.path, *p[cut:]), is_key, at)
                 for p, is_key, at in self.records[start:end]
-                if len(p) > cut and p[cut] in added
+                if len(p) > cut and p[cut] in merged
             )
 
     def _placed(self, value: Any, path: DocPath | None, record_start: int = 0) -> None:
