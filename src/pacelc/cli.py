@@ -114,8 +114,8 @@ def _load_or_exit(files: tuple[str, ...], nothing_done: str = "nothing reviewed"
 
 
 def _import_sources(files: tuple[str, ...], limits):
-    """The model imported in memory when FILES are compose files (or folders), not pacelc models;
-    None when they are models (or unreadable: the loader names the problem)."""
+    """The model imported in memory when FILES are compose files or Kubernetes manifests (or
+    folders), not pacelc models; None when they are models (or unreadable: the loader names the problem)."""
     from pacelc.importers import detect, import_paths
     from pacelc.model import yamlfile
     from pacelc.model.loader import ModelError, ModelLoadError, load_data
@@ -153,7 +153,8 @@ def _import_sources(files: tuple[str, ...], limits):
     for skipped in result.skipped:
         click.echo(f"pacelc: skipped {skipped.loc}: {skipped.reason}", err=True)
     if not result.files:
-        raise ModelLoadError([ModelError(None, f"no compose file or pacelc model in {', '.join(sources)}")])
+        found = "no compose file, Kubernetes manifest or pacelc model"
+        raise ModelLoadError([ModelError(None, f"{found} in {', '.join(sources)}")])
     return load_data(result.data, result.sources, result.files)
 
 
@@ -405,8 +406,9 @@ def validate(files) -> None:
 )
 @click.option("--force", is_flag=True, help="Overwrite an existing file that is not a pacelc import draft.")
 def import_command(paths, output, force) -> None:
-    """Write a draft model from compose files (files or folders; each document recognised by its
-    content), with each element's source file:line and what the sources could not say."""
+    """Write a draft model from compose files or rendered Kubernetes manifests (files or folders;
+    each document recognised by its content), with each element's source file:line and what the
+    sources could not say."""
     from pacelc.importers import import_paths
     from pacelc.importers.draft import render_draft
     from pacelc.model.loader import ModelLoadError, load_data
@@ -414,7 +416,7 @@ def import_command(paths, output, force) -> None:
     result = import_paths(paths)
     errors = list(result.errors)
     if not errors and not result.files:
-        click.echo(f"pacelc: no compose file in {', '.join(paths)}", err=True)
+        click.echo(f"pacelc: no compose file or Kubernetes manifest in {', '.join(paths)}", err=True)
         sys.exit(EXIT_USAGE)
     if not errors:
         try:

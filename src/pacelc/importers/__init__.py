@@ -1,10 +1,13 @@
 """Importers: turn what a repository already holds into a pacelc model, keeping provenance.
 
 `import_paths` reads files and folders, recognises each document by its content (`detect`),
-imports compose projects (`compose`), and returns the plain model data with a `SourceMap` whose
-locations point into the source files, so that a finding on an imported element names the
-compose line to change. Kubernetes, mesh and Structurizr importers are later slices: each adds
-a module here and a branch in `detect.classify`.
+imports compose projects (`compose`) and rendered Kubernetes manifests (`kubernetes`), and
+returns the plain model data with a `SourceMap` whose locations point into the source files, so
+that a finding on an imported element names the compose or manifest line to change. Mesh and
+Structurizr importers are later slices: each adds a module here and a branch in
+`detect.classify`. Compose files and Kubernetes manifests are not mixed in one import (refused,
+with both places named). A Helm chart is not rendered here: the import stops with the
+`helm template` command that renders it.
 """
 
 from __future__ import annotations
@@ -15,8 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
 
-from pacelc.importers import detect
+from pacelc.importers import detect, engines
 from pacelc.importers.compose import SYSTEM, Element, import_compose
+from pacelc.importers.kubernetes import DEFAULTS_USED, Resource, import_kubernetes, resources_of
 from pacelc.model import yamlfile
 from pacelc.model.loader import ModelError
 from pacelc.model.source import Loc, Path, SourceMap
@@ -46,6 +50,8 @@ class ImportResult:
     skipped: list[Skipped] = field(default_factory=list)
     models: tuple[str, ...] = ()  # pacelc model files found among the paths (not imported)
     errors: list[ModelError] = field(default_factory=list)
+    source_kind: str = "compose file"  # what the sources are, in the draft's words
+    defaults: tuple[str, ...] = (engines.COMPOSE_SPEC, engines.HEALTHCHECK_SPEC)  # platform defaults applied
 
 
 def _display(path: FsPath) -> str:
@@ -55,33 +61,60 @@ def _display(path: FsPath) -> str:
         return str(path)
 
 
-def _expand(paths: Sequence[str | os.PathLike[str]]) -> list[FsPath]:
-    """Files as given, and the YAML/JSON files under each folder (sorted, hidden ones left out)."""
+def _expand(paths: Sequence[str | os.PathLike[str]], charts: list[FsPath]) -> list[FsPath]:
+    """Files as given, and the YAML/JSON files under each folder (sorted, hidden ones left out).
+    A folder holding a `Chart.yaml` is a Helm chart: added to `charts`, its files not read."""
     out: list[FsPath] = []
     for given in paths:
         path = FsPath(given)
         if path.is_dir():
             for root, dirs, names in os.walk(path):
+                if "Chart.yaml" in names:
+                    charts.append(FsPath(root))
+                    dirs[:] = []
+                    continue
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 out.extend(FsPath(root) / n for n in sorted(names) if n.endswith(_SUFFIXES) and not n.startswith("."))
+        elif path.name == "Chart.yaml":
+            charts.append(path.parent)
         else:
             out.append(path)
     return out
 
 
+def _helm_error(chart: FsPath, loc: Loc) -> ModelError:
+    shown = _display(chart)
+    return ModelError(
+        loc,
+        f"{shown} is a Helm chart: pacelc reads rendered manifests only; render it first with "
+        f"`helm template NAME {shown} > rendered.yaml` and give rendered.yaml",
+    )
+
+
 def import_paths(
     paths: Sequence[str | os.PathLike[str]], *, limits: yamlfile.Limits = yamlfile.DEFAULT_LIMITS
 ) -> ImportResult:
-    """Import every compose document under `paths`; errors of one file do not stop the others."""
+    """Import every compose document or Kubernetes manifest under `paths`; errors of one file do
+    not stop the others."""
     errors: list[ModelError] = []
     skipped: list[Skipped] = []
     models: list[str] = []
     compose_docs: list[tuple[str, yamlfile.Parsed]] = []
+    k8s: list[Resource] = []
+    first_of: dict[str, Loc] = {}  # kind of source -> its first document, to name a refused mix
     files: list[str] = []
-    for path in _expand(paths):
+    charts: list[FsPath] = []
+    found = _expand(paths, charts)
+    for chart in charts:
+        errors.append(_helm_error(chart, Loc(_display(chart / "Chart.yaml"), 1, 1)))
+    for path in found:
         shown = _display(path)
         text, read_errors = yamlfile.read_text(path, shown, limits)
         docs: list[yamlfile.Parsed] = []
+        if text is not None and detect.helm_template(path, text):
+            line = text[: text.index("{{")].count("\n") + 1
+            errors.append(_helm_error(path.parent.parent, Loc(shown, line, 1)))
+            continue
         if text is not None:
             docs, read_errors = yamlfile.parse(text, shown, limits, multi=True)
         if read_errors:
@@ -93,23 +126,46 @@ def import_paths(
             first = min(doc.keys.values(), default=Loc(shown, 1, 1), key=lambda loc: (loc.line, loc.col))
             if kind == "compose":
                 compose_docs.append((shown, doc))
+                first_of.setdefault("compose", first)
+                used = True
+            elif kind == "kubernetes":
+                k8s.extend(resources_of(shown, doc))
+                first_of.setdefault("kubernetes", first)
                 used = True
             elif kind == "model":
                 models.append(shown)
             else:
-                skipped.append(Skipped(first, "not a compose file or a pacelc model"))
+                skipped.append(Skipped(first, "not a compose file, a Kubernetes manifest or a pacelc model"))
         if used:
             files.append(shown)
-    result = import_compose(compose_docs)
-    errors.extend(result.errors)
-    data: dict[str, Any] = {"pacelc": 1, "system": {"name": result.name or _default_name(files)}}
+    if len(first_of) > 1:
+        # Ids of the two would be matched by name only; refused until an import can tell them apart.
+        errors.append(
+            ModelError(
+                first_of["kubernetes"],
+                f"Kubernetes manifests and compose files (first at {first_of['compose']}) in one import are not "
+                "supported yet: import them separately",
+            )
+        )
+    name: str | None = None
+    if "kubernetes" in first_of and "compose" not in first_of:
+        k8s_result = import_kubernetes(k8s)
+        errors.extend(k8s_result.errors)
+        skipped.extend(Skipped(loc, reason) for loc, reason in k8s_result.skipped)
+        elements, system_unknowns, name = k8s_result.elements, k8s_result.system_unknowns, k8s_result.name
+        extra: dict[str, Any] = {"source_kind": "Kubernetes manifest", "defaults": DEFAULTS_USED}
+    else:
+        result = import_compose(compose_docs)
+        errors.extend(result.errors)
+        elements, system_unknowns, name, extra = result.elements, result.system_unknowns, result.name, {}
+    data: dict[str, Any] = {"pacelc": 1, "system": {"name": name or _default_name(files)}}
     sources = SourceMap()
     top = Loc(files[0], 1, 1) if files else Loc("<none>", 1, 1)
     for key in ("pacelc", "system"):
         sources.keys[(key,)] = sources.values[(key,)] = top
     sources.values[("system", "name")] = top
     unknowns: dict[str, list[str]] = {}
-    for el in result.elements:
+    for el in elements:
         section = data.setdefault(el.section, [])
         base: Path = (el.section, len(section))
         section.append(el.data)
@@ -117,15 +173,16 @@ def import_paths(
         sources.keys.setdefault((el.section,), el.loc)
         if el.unknowns:
             unknowns[el.id] = list(el.unknowns)
-    if result.elements:
-        unknowns[SYSTEM] = list(result.system_unknowns)
+    if elements:
+        unknowns[SYSTEM] = list(system_unknowns)
     return ImportResult(
-        data, sources, tuple(files), result.elements, unknowns, skipped, tuple(dict.fromkeys(models)), errors
+        data, sources, tuple(files), elements, unknowns, skipped, tuple(dict.fromkeys(models)), errors, **extra
     )
 
 
 def _default_name(files: list[str]) -> str:
-    """Compose's own default project name: the folder of the first compose file."""
+    """Compose's own default project name: the folder of the first source file (for manifests
+    too: they have no system name)."""
     if not files:
         return "imported"
     return FsPath(files[0]).resolve().parent.name or "imported"

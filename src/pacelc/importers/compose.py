@@ -409,21 +409,7 @@ def _store(
             f"replication settings unknown: image {image}, no replica configuration found ({row.replication_note})"
         )
     durability: dict[str, Any] = {}
-    row_major, tag_major = _major(row.version), _major(tag or "")
-    if row.fsync is not None and row_major and tag_major and row_major != tag_major:
-        # The row's defaults are documented for one major version: another one's are not known here.
-        el.unknowns.append(
-            f"fsync unknown: image tag {tag} is not the major version the engine table documents "
-            f"({row.engine} {row.version})"
-        )
-    elif row.fsync is not None:
-        durability["fsync"] = row.fsync
-        if row.fsync_interval_ms is not None:
-            durability["fsync_interval_ms"] = row.fsync_interval_ms
-        el.notes.append(f"fsync: {row.fsync}: {row.durability_note}")
-    else:
-        extra = f" ({row.durability_note})" if row.durability_note else ""
-        el.unknowns.append(f"fsync unknown: the engine table holds no fsync default for {row.engine}{extra}")
+    engine_fsync(el, row, tag, durability)
     mounts = [m for m in _mounts(src) if not m.read_only]
     kept = [m for m in mounts if m.kind in ("volume", "bind")]
     if row.in_memory:
@@ -452,6 +438,25 @@ def _store(
     el.data["durability"] = durability
     for dep in _dependency_names(src):
         el.notes.append(f"depends on {dep}: known, unused (the model has no calls from a store)")
+
+
+def engine_fsync(el: Element, row: engines.Engine, tag: str | None, durability: dict[str, Any]) -> None:
+    """The table row's fsync default into `durability`, only for the major version it documents."""
+    row_major, tag_major = _major(row.version), _major(tag or "")
+    if row.fsync is not None and row_major and tag_major and row_major != tag_major:
+        # The row's defaults are documented for one major version: another one's are not known here.
+        el.unknowns.append(
+            f"fsync unknown: image tag {tag} is not the major version the engine table documents "
+            f"({row.engine} {row.version})"
+        )
+    elif row.fsync is not None:
+        durability["fsync"] = row.fsync
+        if row.fsync_interval_ms is not None:
+            durability["fsync_interval_ms"] = row.fsync_interval_ms
+        el.notes.append(f"fsync: {row.fsync}: {row.durability_note}")
+    else:
+        extra = f" ({row.durability_note})" if row.durability_note else ""
+        el.unknowns.append(f"fsync unknown: the engine table holds no fsync default for {row.engine}{extra}")
 
 
 def _major(version: str) -> str:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any, Literal
 
-Kind = Literal["model", "compose", "other"]
+Kind = Literal["model", "compose", "kubernetes", "other"]
 
 # A top-level block key at column 1 (`pacelc:`, `system:`), for the quick look at a model file.
 _TOP_KEY = re.compile(r"^(pacelc|system)\s*:", re.MULTILINE)
@@ -13,7 +14,9 @@ _TOP_KEY = re.compile(r"^(pacelc|system)\s*:", re.MULTILINE)
 
 def classify(data: Any) -> Kind:
     """model: a pacelc model (`pacelc:` or `system:` at the top); compose: a mapping whose
-    `services` is a mapping with at least one entry that has `image` or `build`; else other."""
+    `services` is a mapping with at least one entry that has `image` or `build`; kubernetes: a
+    mapping with a string `apiVersion` and `kind` (a rendered manifest, `kind: List` included);
+    else other."""
     if not isinstance(data, dict):
         return "other"
     if "pacelc" in data or "system" in data:
@@ -23,7 +26,15 @@ def classify(data: Any) -> Kind:
         isinstance(entry, dict) and ("image" in entry or "build" in entry) for entry in services.values()
     ):
         return "compose"
+    if isinstance(data.get("apiVersion"), str) and isinstance(data.get("kind"), str):
+        return "kubernetes"
     return "other"
+
+
+def helm_template(path: Path, text: str) -> bool:
+    """A Helm template: a file under a `templates` folder whose text holds `{{` (a rendered
+    manifest never does there; a ConfigMap elsewhere may, e.g. alert templates)."""
+    return "templates" in path.parts[:-1] and "{{" in text
 
 
 def looks_like_model(text: str) -> bool:

@@ -8,7 +8,7 @@ import json
 import re
 from typing import Any
 
-from pacelc.importers import ImportResult, engines
+from pacelc.importers import ImportResult
 from pacelc.model.yamlfile import _resolve
 
 # The draft's first line: `pacelc import -o` replaces a file only when its first line is this one
@@ -65,9 +65,9 @@ def render_draft(result: ImportResult) -> str:
     """The draft model text for an import."""
     out = [SIGNATURE]
     out.append(f"# Sources: {_comment(', '.join(result.files))}")
-    out.append("# A draft: check it, then add what no compose file says (zones and regions, data domains,")
+    out.append(f"# A draft: check it, then add what no {result.source_kind} says (zones and regions, data domains,")
     out.append("# operations and their SLAs) here or in an overlay model. Unknowns are listed at the end.")
-    out.append(f"# Defaults used: {engines.COMPOSE_SPEC}; {engines.HEALTHCHECK_SPEC}")
+    out.append(f"# Defaults used: {'; '.join(_comment(d) for d in result.defaults)}")
     out.append("pacelc: 1")
     out.append("system:")
     out.append(f"  name: {_scalar(result.data['system']['name'])}")

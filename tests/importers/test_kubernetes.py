@@ -1,0 +1,214 @@
+"""The Kubernetes importer, end to end: draft, round trip, review located in the manifests."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pacelc.cli import cli
+from pacelc.importers import SYSTEM, import_paths
+from pacelc.importers.draft import render_draft
+from pacelc.importers.kubernetes import K8S_DEFAULTS
+from pacelc.model import load
+from pacelc.model.loader import load_data
+
+SHOP = Path(__file__).parent / "fixtures" / "k8s-shop"
+GOLDEN = Path(__file__).parent / "golden" / "k8s-shop.yaml"
+SECRETS = ("hunter2-never-printed", "YW1xcDovL2d1ZXN0OnNlY3JldEBicm9rZXI6NTY3Mg==", "guest:secret")
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def in_shop(monkeypatch):
+    monkeypatch.chdir(SHOP)
+
+
+def line_of(path: Path, needle: str, after: str | None = None) -> int:
+    lines = path.read_text().splitlines()
+    start = next(n for n, text in enumerate(lines) if after in text) if after else 0
+    return next(n for n, text in enumerate(lines[start:], start + 1) if needle in text)
+
+
+def loaded():
+    result = import_paths(["."])
+    return result, load_data(result.data, result.sources, result.files)
+
+
+def test_draft_is_golden(in_shop) -> None:
+    """Regenerate after an intended change: PACELC_REGEN=1 python -m pytest tests/importers."""
+    draft = render_draft(import_paths(["."]))
+    if os.environ.get("PACELC_REGEN"):
+        GOLDEN.write_text(draft, encoding="utf-8")
+    assert draft == GOLDEN.read_text(encoding="utf-8")
+    assert render_draft(import_paths(["."])) == draft  # deterministic
+
+
+def test_draft_round_trips_to_the_same_model(in_shop, tmp_path) -> None:
+    result, in_memory = loaded()
+    draft = tmp_path / "draft.yaml"
+    draft.write_text(render_draft(result), encoding="utf-8")
+    assert load(draft).model == in_memory.model
+
+
+def test_what_is_read(in_shop) -> None:
+    result, model_and_sources = loaded()
+    model = model_and_sources.model
+    services = {s.id: s for s in model.services}
+    stores = {s.id: s for s in model.stores}
+    assert model.system.name == "shop"  # the one namespace
+    assert sorted(services) == ["api", "frontend", "log-agent", "worker"]
+    assert {k: (s.kind, s.engine) for k, s in stores.items()} == {
+        "orders-db": ("database", "postgres"),
+        "cache": ("cache", "redis"),
+        "broker": ("queue", "rabbitmq"),
+    }
+    # spec.replicas; the HPA's floor; Kubernetes' documented default 1
+    assert (services["frontend"].replicas, services["api"].replicas, services["worker"].replicas) == (2, 3, 1)
+    assert K8S_DEFAULTS["replicas"][0] == 1 and "kubernetes.io/docs" in K8S_DEFAULTS["replicas"][1]
+    # Services resolved through their selectors: FQDN, svc.ns, a StatefulSet pod's DNS name, a ConfigMap
+    # value, a connection string, an argument
+    assert [c.to for c in services["frontend"].calls] == ["api"]
+    assert [c.to for c in services["api"].calls] == ["cache", "orders-db"]
+    assert [c.to for c in services["worker"].calls] == ["broker", "orders-db"]
+    for service in services.values():
+        for call in service.calls:
+            assert call.timeout is None and call.retry is None
+    # probe defaults from the documented table where the manifest sets none
+    detector = services["frontend"].failure_detector
+    assert detector is not None and (detector.interval_ms, detector.timeout_ms, detector.threshold) == (5000, 1000, 3)
+    # volumes: a claim template is persistent, emptyDir is not, hostPath is node-local (said)
+    assert stores["orders-db"].durability.persistent is True
+    assert stores["cache"].durability.persistent is False
+    assert stores["broker"].durability.persistent is True and stores["broker"].replicas == 1
+    notes = {el.id: el.notes for el in result.elements}
+    assert any("storage class ssd, access ReadWriteOnce" in n for n in notes["orders-db"])
+    assert any("node-local" in n for n in notes["broker"])
+    assert any("ephemeral" in n for n in notes["cache"])
+    assert any(n.startswith("PodDisruptionBudget api (minAvailable 2)") for n in notes["api"])
+    # zone spread said only where the manifest says it; no zone is ever named
+    assert any(n.startswith("spread across zones: topologySpreadConstraints") for n in notes["frontend"])
+    assert any(n.startswith("spread across zones: podAntiAffinity") for n in notes["api"])
+    assert not any("spread across zones" in n for n in notes["worker"])
+    assert model.regions == [] and all(s.placement is None for s in model.services)
+    assert any(u.startswith("replicas unknown: a DaemonSet") for u in result.unknowns["log-agent"])
+    assert any(u.startswith("failure domains unknown") for u in result.unknowns[SYSTEM])
+
+
+def test_replicas_are_located_at_the_line_to_change(in_shop) -> None:
+    _, got = loaded()
+    replicas = {s.id: got.sources.locate(("services", s.id, "replicas")) for s in got.model.services}
+    assert (replicas["frontend"].file, replicas["frontend"].line) == (
+        "base/frontend.yaml",
+        line_of(SHOP / "base/frontend.yaml", "replicas: 2"),
+    )
+    assert replicas["api"].line == line_of(SHOP / "base/api.yaml", "minReplicas: 3")
+    # absent spec.replicas: the Deployment's metadata.name line
+    assert (replicas["worker"].file, replicas["worker"].line) == (
+        "base/worker.yaml",
+        line_of(SHOP / "base/worker.yaml", "name: worker"),
+    )
+
+
+def test_review_locates_findings_in_the_manifests(in_shop) -> None:
+    code, out, err = run("review", ".", "--format", "json")
+    assert code == 0, err
+    findings = {f["fingerprint"]: f for f in json.loads(out)["findings"]}
+    frontend_api = findings["FLR001@frontend@api"]
+    assert (frontend_api["location"]["file"], frontend_api["location"]["line"]) == (
+        "base/frontend.yaml",
+        line_of(SHOP / "base/frontend.yaml", "http://api.shop.svc.cluster.local"),
+    )
+    # a value from a ConfigMap: the env entry that takes it
+    api_cache = findings["FLR001@api@cache"]
+    assert api_cache["location"]["line"] == line_of(SHOP / "base/api.yaml", "- name: CACHE_ADDR")
+    assert run("review", ".", "--fail-on", "medium")[0] == 1
+
+
+def test_secret_values_never_appear(in_shop) -> None:
+    draft = render_draft(import_paths(["."]))
+    outputs = [draft, *(run("review", ".", "--format", fmt)[1] for fmt in ("terminal", "json", "markdown"))]
+    for text in outputs:
+        for secret in SECRETS:
+            assert secret not in text
+    assert "env DB_PASSWORD from Secret api-secrets (not read)" in draft
+
+
+def test_skipped_kinds_are_listed_once(in_shop) -> None:
+    result = import_paths(["."])
+    reasons = [s.reason for s in result.skipped]
+    assert "kind Role (2 objects): not used by pacelc" in reasons
+    assert {r.split(" ")[1].rstrip(":") for r in reasons} == {
+        "CustomResourceDefinition",
+        "Ingress",
+        "NetworkPolicy",
+        "Role",
+        "RoleBinding",
+        "ServiceAccount",
+    }
+    code, _, err = run("import", ".")
+    assert code == 0 and err.count("kind Role (2 objects)") == 1 and err.count("kind Ingress") == 1
+
+
+DEPLOYMENT = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {name}
+spec:
+  selector: {{matchLabels: {{app: {name}}}}}
+  template:
+    metadata: {{labels: {{app: {name}}}}}
+    spec:
+      containers:
+        - name: main
+          image: example/{name}:1
+"""
+
+
+def test_syntax_error_is_located_exits_2_and_other_files_are_read(write, tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    write("k8s/good.yaml", DEPLOYMENT.format(name="good"))
+    write("k8s/bad.yaml", DEPLOYMENT.format(name="bad") + "---\nkind: Service\nmetadata: {name: [oops\n")
+    result = import_paths(["k8s"])
+    assert len(result.errors) == 1 and result.errors[0].loc.file == "k8s/bad.yaml"
+    assert result.files == ("k8s/good.yaml",)
+    for command in ("review", "import"):
+        code, _, err = run(command, "k8s")
+        assert code == 2 and "Traceback" not in err
+        assert err.splitlines()[0].startswith("k8s/bad.yaml:16:"), err
+
+
+def test_a_helm_chart_stops_with_the_render_command(write, tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    write("chart/Chart.yaml", "apiVersion: v2\nname: shop\nversion: 0.1.0\n")
+    write("chart/templates/deployment.yaml", "kind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n")
+    write("tpl/templates/svc.yaml", 'apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ include "x" . }}\n')
+    for path, shown in (("chart", "chart"), ("tpl", "tpl")):
+        for command in ("import", "review"):
+            code, _, err = run(command, path)
+            assert code == 2 and "Traceback" not in err, err
+            assert f"`helm template NAME {shown} > rendered.yaml`" in err
+
+
+def test_compose_beside_manifests_is_refused(write, tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    write("docker-compose.yml", "services:\n  api:\n    image: nginx\n")
+    write("k8s.yaml", DEPLOYMENT.format(name="api"))
+    code, _, err = run("review", ".")
+    assert code == 2 and "not supported yet" in err and "docker-compose.yml:1:1" in err
+
+
+def test_same_name_in_two_namespaces_is_a_located_error(write, tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    one = DEPLOYMENT.format(name="api").replace("  name: api\n", "  name: api\n  namespace: a\n")
+    two = DEPLOYMENT.format(name="api").replace("  name: api\n", "  name: api\n  namespace: b\n")
+    write("k8s.yaml", one + "---\n" + two)
+    code, _, err = run("import", "k8s.yaml")
+    assert code == 2 and err.startswith("k8s.yaml:18:") and "k8s.yaml:4" in err
