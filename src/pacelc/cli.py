@@ -102,7 +102,7 @@ def _load_or_exit(files: tuple[str, ...], nothing_done: str = "nothing reviewed"
     if given.get("max_file_mb"):
         limits = dataclasses.replace(limits, max_file_bytes=int(given["max_file_mb"] * 2**20))
     try:
-        imported = _import_sources(files, limits)
+        imported = _import_sources(files, limits, given.get("include_root"))
         if imported is not None:
             return imported
         return load(list(files), limits=limits, include_root=given.get("include_root"))
@@ -113,9 +113,10 @@ def _load_or_exit(files: tuple[str, ...], nothing_done: str = "nothing reviewed"
         sys.exit(EXIT_USAGE)
 
 
-def _import_sources(files: tuple[str, ...], limits):
+def _import_sources(files: tuple[str, ...], limits, include_root=None):
     """The model imported in memory when FILES are compose files or Kubernetes manifests (or
-    folders), not pacelc models; None when they are models (or unreadable: the loader names the problem)."""
+    folders), not pacelc models, with the one pacelc model among them merged over it as an overlay;
+    None when they are all models (or unreadable: the loader names the problem)."""
     from pacelc.importers import detect, import_paths
     from pacelc.model import yamlfile
     from pacelc.model.loader import ModelError, ModelLoadError, load_data
@@ -131,22 +132,13 @@ def _import_sources(files: tuple[str, ...], limits):
             models.append(name)
             continue
         docs, errors = yamlfile.parse(text, name, limits, multi=True)
-        if errors or any(detect.classify(d.data) == "model" for d in docs):
+        if errors or any(detect.classify(d.data) == "model" or _overlay_sections(d.data) for d in docs):
             models.append(name)  # a model, or a file the loader reports errors in
         else:
             sources.append(name)
     if not sources:
         return None
-    if models:
-        raise ModelLoadError(
-            [
-                ModelError(
-                    None,
-                    f"{models[0]} is a pacelc model and {sources[0]} is not: a model beside imported sources "
-                    "(an overlay) is not supported yet; review them separately",
-                )
-            ]
-        )
+    overlay = _the_overlay(models, sources[0], limits, include_root)
     result = import_paths(sources, limits=limits)
     if result.errors:
         raise ModelLoadError(result.errors)
@@ -155,7 +147,38 @@ def _import_sources(files: tuple[str, ...], limits):
     if not result.files:
         found = "no compose file, Kubernetes manifest or pacelc model"
         raise ModelLoadError([ModelError(None, f"{found} in {', '.join(sources)}")])
-    return load_data(result.data, result.sources, result.files)
+    if overlay is None:
+        return load_data(result.data, result.sources, result.files)
+    from pacelc.model.overlay import load_overlay
+
+    return load_overlay(result.data, result.sources, result.files, overlay, limits=limits, include_root=include_root)
+
+
+def _overlay_sections(data: object) -> bool:
+    """A file given by name holding only pacelc sections is a model even without `pacelc:` or
+    `system:` (an overlay need not repeat them); in a folder it would still be skipped, as any
+    file that is not a source is."""
+    from pacelc.model.loader import TOP_KEYS
+
+    return isinstance(data, dict) and bool(data) and all(key in TOP_KEYS for key in data)
+
+
+def _the_overlay(models: list[str], source: str, limits, include_root) -> str | None:
+    """The one model given beside sources (the overlay): several are refused (which one would win?)
+    unless one includes all the others, which then are part of it."""
+    from pacelc.model.overlay import files_read, overlay_error
+
+    if len(models) <= 1:
+        return models[0] if models else None
+    read = {name: files_read(name, limits=limits, include_root=include_root) for name in models}
+    tops = [m for m in models if not any(m != o and Path(m).resolve() in read[o] for o in models)]
+    if len(tops) == 1:
+        return tops[0]
+    tops = tops or models  # models that include each other: a cycle, refused as two models
+    raise overlay_error(
+        f"{tops[0]} and {tops[1]} are both pacelc models beside the imported {source}: one overlay model "
+        "is merged over imported sources; include one from the other, or give one"
+    )
 
 
 def _emit(
@@ -411,10 +434,20 @@ def import_command(paths, output, force) -> None:
     sources could not say."""
     from pacelc.importers import import_paths
     from pacelc.importers.draft import render_draft
-    from pacelc.model.loader import ModelLoadError, load_data
+    from pacelc.model.loader import ModelError, ModelLoadError, load_data
 
     result = import_paths(paths)
     errors = list(result.errors)
+    found_models = {Path(model).resolve() for model in result.models}
+    for name in paths:  # a model found inside a given folder is only named below, not an error
+        if not Path(name).is_dir() and Path(name).resolve() in found_models:
+            errors.append(
+                ModelError(
+                    None,
+                    f"{name} is a pacelc model: `pacelc import` reads compose files and manifests only; "
+                    f"give it beside the sources to `pacelc review` or `pacelc validate` (an overlay)",
+                )
+            )
     if not errors and not result.files:
         click.echo(f"pacelc: no compose file or Kubernetes manifest in {', '.join(paths)}", err=True)
         sys.exit(EXIT_USAGE)

@@ -137,13 +137,6 @@ def test_other_files_are_read_when_one_is_broken(write, tmp_path, monkeypatch) -
     assert result.files == ("b/compose.yaml",)
 
 
-def test_a_model_beside_compose_is_refused_with_a_clear_message(in_shop, tmp_path) -> None:
-    model = tmp_path / "overlay.yaml"
-    model.write_text("system: {name: x}\nservices: [{id: api}]\n")
-    code, _, err = run("review", "docker-compose.yml", str(model))
-    assert code == 2 and "overlay" in err and "not supported yet" in err
-
-
 def test_import_output_replaces_only_its_own_draft(in_shop, tmp_path) -> None:
     target = tmp_path / "draft.yaml"
     assert run("import", "docker-compose.yml", "-o", str(target))[0] == 0

@@ -70,6 +70,9 @@ class LoadedModel:
     model: SystemModel
     sources: SourceMap
     files: tuple[str, ...]
+    # Where values came from when an overlay model was merged over imported sources, in words
+    # the report shows as they are (empty for a model read from its own files).
+    provenance: tuple[str, ...] = ()
 
 
 # Top-level sections other than the element lists.
@@ -79,6 +82,7 @@ _SINGLE_SECTIONS: dict[str, type[BaseModel]] = {
     "readiness": Readiness,
 }
 _TOP_KEYS = ("pacelc", "include", *_SINGLE_SECTIONS, *ELEMENT_SECTIONS, "risks")
+TOP_KEYS = _TOP_KEYS  # what a model file may hold at its top: an overlay is told by its sections
 # Lists inside `readiness` that several files may each contribute to.
 _READINESS_LISTS = ("runbooks", "chaos", "alarms")
 

@@ -31,6 +31,8 @@ def render_terminal(review: ReviewOut, console: Console | None = None, color: bo
     r = review
     s = r.summary
     console.print(Text(f"pacelc review: {r.system.name}", style="bold"))
+    for note in r.system.sources:  # only when an overlay was merged over imported sources
+        console.print(Text(f"Sources: {note}"))
     console.print(
         f"{s.active} active findings ("
         + ", ".join(f"{n} {sev}" for sev, n in s.by_severity.items() if n)

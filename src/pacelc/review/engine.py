@@ -127,7 +127,11 @@ def review(loaded: LoadedModel, options: ReviewOptions | None = None) -> ReviewO
     return ReviewOut(
         tool={"name": "pacelc", "version": __version__},
         system=SystemOut(
-            name=model.system.name, description=model.system.description, files=list(loaded.files), counts=counts
+            name=model.system.name,
+            description=model.system.description,
+            files=list(loaded.files),
+            sources=list(loaded.provenance),
+            counts=counts,
         ),
         summary=SummaryOut(
             by_severity={s: sum(1 for f in active if f.severity == s) for s in reversed(SEVERITIES)},

@@ -88,6 +88,11 @@ class SystemOut(_Out):
     name: str = Field(..., description="System name.")
     description: str | None = Field(None, description="System description.")
     files: list[str] = Field(..., description="Model files read.")
+    sources: list[str] = Field(
+        default_factory=list,
+        description="Where values came from when an overlay model was merged over imported sources: the "
+        "imported files, what the overlay added and which imported values it overrode (with its lines).",
+    )
     counts: dict[str, int] = Field(..., description="Elements per kind.")
 
 
