@@ -143,6 +143,13 @@ def test_an_unknown_overlay_field_is_an_error_at_the_overlay_line(in_shop, tmp_p
     assert "2 error(s)" in err
 
 
+def test_a_malformed_overlay_element_is_an_error_not_a_crash(in_shop, tmp_path) -> None:
+    overlay = tmp_path / "overlay.yaml"
+    overlay.write_text("stores:\n  - id: [orders-db]\n  - 3\n")
+    code, _, err = run("review", "docker-compose.yml", str(overlay))
+    assert code == 2 and "Traceback" not in err and f"{overlay}:2:" in err and f"{overlay}:3:" in err
+
+
 def test_an_overlay_reference_error_is_located_in_the_overlay(in_shop, tmp_path) -> None:
     overlay = tmp_path / "overlay.yaml"
     overlay.write_text("operations:\n  - id: pay\n    entry: nowhere\n")

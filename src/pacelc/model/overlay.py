@@ -94,7 +94,9 @@ def _merge_document(target: dict[str, Any], overlay: dict[str, Any], state: _Ove
                 state.heads.append(path)
             by_id = {item["id"]: i for i, item in enumerate(existing) if isinstance(item, dict) and "id" in item}
             for index, item in enumerate(value):
-                at = by_id.pop(item.get("id"), None) if isinstance(item, dict) else None
+                # Only a string id can match (a list or mapping id is a validation error, not a crash).
+                key_id = item.get("id") if isinstance(item, dict) else None
+                at = by_id.pop(key_id, None) if isinstance(key_id, str) else None
                 if at is None:
                     state.added[key] = state.added.get(key, 0) + 1
                     state.moves.append(((key, index), (key, len(existing))))
