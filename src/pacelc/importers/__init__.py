@@ -3,8 +3,9 @@
 `import_paths` reads files and folders, recognises each document by its content (`detect`),
 imports compose projects (`compose`) and rendered Kubernetes manifests (`kubernetes`), and
 returns the plain model data with a `SourceMap` whose locations point into the source files, so
-that a finding on an imported element names the compose or manifest line to change. Mesh and
-Structurizr importers are later slices: each adds a module here and a branch in
+that a finding on an imported element names the compose or manifest line to change. Istio and
+Linkerd rules among the manifests refine the imported calls (`istio`, `linkerd`, with the mesh
+defaults of `mesh_defaults`). Structurizr is a later slice: a module here and a branch in
 `detect.classify`. Compose files and Kubernetes manifests are not mixed in one import (refused,
 with both places named). A Helm chart is not rendered here: the import stops with the
 `helm template` command that renders it.
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
 
-from pacelc.importers import detect, engines
+from pacelc.importers import detect, engines, istio
 from pacelc.importers.compose import SYSTEM, Element, import_compose
 from pacelc.importers.kubernetes import DEFAULTS_USED, Resource, import_kubernetes, resources_of
 from pacelc.model import yamlfile
@@ -149,11 +150,17 @@ def import_paths(
         )
     name: str | None = None
     if "kubernetes" in first_of and "compose" not in first_of:
-        k8s_result = import_kubernetes(k8s)
+        # Mesh rules are read after the workloads and their calls: they only refine those calls.
+        k8s_result = import_kubernetes([r for r in k8s if not istio.is_mesh_rule(r)])
+        mesh = istio.apply_mesh(k8s, k8s_result.elements)
         errors.extend(k8s_result.errors)
+        errors.extend(mesh.errors)
         skipped.extend(Skipped(loc, reason) for loc, reason in k8s_result.skipped)
         elements, system_unknowns, name = k8s_result.elements, k8s_result.system_unknowns, k8s_result.name
-        extra: dict[str, Any] = {"source_kind": "Kubernetes manifest", "defaults": DEFAULTS_USED}
+        extra: dict[str, Any] = {
+            "source_kind": "Kubernetes manifest",
+            "defaults": DEFAULTS_USED + tuple(d.cite() for d in mesh.used),
+        }
     else:
         result = import_compose(compose_docs)
         errors.extend(result.errors)
