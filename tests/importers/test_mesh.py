@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from pacelc.cli import cli
-from pacelc.importers import import_paths
+from pacelc.importers import SYSTEM, import_paths
 from pacelc.importers import mesh_defaults as md
 from pacelc.importers.draft import render_draft
 from pacelc.importers.istio import duration_ms
@@ -167,3 +167,19 @@ def test_bad_mesh_values_are_located_all_at_once(tmp_path, monkeypatch) -> None:
 def test_durations() -> None:
     assert duration_ms("1.5s") == 1500 and duration_ms("300ms") == 300 and duration_ms("1m30s") == 90_000
     assert duration_ms("10") is None and duration_ms("s") is None and duration_ms(True) is None
+
+
+def test_a_rule_that_governs_no_call_is_said_once_and_empty_documents_are_not_skipped(tmp_path, monkeypatch) -> None:
+    (tmp_path / "app.yaml").write_text((MESH / "istio" / "workloads.yaml").read_text() + "---\n")
+    (tmp_path / "dr.yaml").write_text(
+        "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n  name: frontend\n  namespace: shop\n"
+        "spec:\n  host: frontend\n  trafficPolicy:\n    outlierDetection:\n      maxEjectionPercent: 50\n---\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    result = import_paths(["."])
+    said = [u for u in result.unknowns[SYSTEM] if "governs no imported call" in u]
+    assert said == [
+        "DestinationRule frontend at dr.yaml:4 governs no imported call: no env, ConfigMap or argument in the "
+        "manifests names its host, so its settings are not applied"
+    ]
+    assert result.skipped == [] or all("not a compose file" not in s.reason for s in result.skipped)

@@ -123,6 +123,8 @@ def import_paths(
             continue
         used = False
         for doc in docs:
+            if doc.data is None:
+                continue  # an empty document (a trailing `---`, as most rendered manifests have): nothing to say
             kind = detect.classify(doc.data)
             first = min(doc.keys.values(), default=Loc(shown, 1, 1), key=lambda loc: (loc.line, loc.col))
             if kind == "compose":
@@ -156,7 +158,8 @@ def import_paths(
         errors.extend(k8s_result.errors)
         errors.extend(mesh.errors)
         skipped.extend(Skipped(loc, reason) for loc, reason in k8s_result.skipped)
-        elements, system_unknowns, name = k8s_result.elements, k8s_result.system_unknowns, k8s_result.name
+        elements, name = k8s_result.elements, k8s_result.name
+        system_unknowns = [*k8s_result.system_unknowns, *mesh.system_notes]
         extra: dict[str, Any] = {
             "source_kind": "Kubernetes manifest",
             "defaults": DEFAULTS_USED + tuple(d.cite() for d in mesh.used),

@@ -86,6 +86,8 @@ class MeshContext:
     elements: list[Element]
     errors: list[ModelError] = field(default_factory=list)
     used: list[md.MeshDefault] = field(default_factory=list)
+    applied: set[int] = field(default_factory=set)  # id() of the rules that governed an imported call
+    system_notes: list[str] = field(default_factory=list)  # rules that governed nothing, and why
 
     def __post_init__(self) -> None:
         self.services = [r for r in self.resources if r.kind == "Service"]
@@ -198,7 +200,12 @@ def _apply_istio(ctx: MeshContext, mesh_at: Loc) -> None:
     for vs in (r for r in rules if r.kind == "VirtualService"):
         gateways = vs.get("spec", "gateways")
         if isinstance(gateways, list) and gateways and "mesh" not in gateways:
-            continue  # applies at the gateways only, not to calls between workloads
+            ctx.applied.add(id(vs))
+            ctx.system_notes.append(
+                f"VirtualService {vs.name} at {vs.where('metadata', 'name')} applies at gateways "
+                f"{', '.join(map(str, gateways))} only (no `mesh`): not to calls between workloads"
+            )
+            continue
         for i, route in enumerate(vs.get("spec", "http") or []):
             if not isinstance(route, dict):
                 continue
@@ -222,6 +229,7 @@ def _apply_istio(ctx: MeshContext, mesh_at: Loc) -> None:
             routes = sorted(routed.get((el.id, index), []), key=lambda vi: "match" in vi[0].get("spec", "http", vi[1]))
             if routes:
                 vs, i = routes[0]
+                ctx.applied.update(id(other) for other, _ in routes)
                 _route(ctx, gov, vs, i)
                 for other, j in routes[1:]:
                     gov.note(
@@ -243,6 +251,19 @@ def _apply_istio(ctx: MeshContext, mesh_at: Loc) -> None:
                     "ports are not named http/grpc (Istio's HTTP defaults apply only to traffic it detects as HTTP)"
                 )
             _destination_rules(ctx, gov, rules)
+    _unused(ctx, rules)
+
+
+def _unused(ctx: MeshContext, rules: list[Resource]) -> None:
+    """A rule that governs no imported call is said once: usually the calls are made from code with
+    host names the manifests do not show, so the rule's values have nothing to land on."""
+    for rule in rules:
+        if id(rule) in ctx.applied:
+            continue
+        ctx.system_notes.append(
+            f"{rule.kind} {rule.name} at {rule.where('metadata', 'name')} governs no imported call: no env, "
+            "ConfigMap or argument in the manifests names its host, so its settings are not applied"
+        )
 
 
 def _route(ctx: MeshContext, gov: Governed, vs: Resource, i: int) -> None:
@@ -355,6 +376,7 @@ def _destination_rules(ctx: MeshContext, gov: Governed, rules: list[Resource]) -
                     f"{dr.where('spec', 'subsets', i, 'trafficPolicy')}: not applied (subsets are not modelled)"
                 )
         if not isinstance(policy, dict):
+            ctx.applied.add(id(dr))  # subsets only: nothing the model holds
             continue
         if isinstance(policy.get("portLevelSettings"), list):
             gov.note(
@@ -363,6 +385,7 @@ def _destination_rules(ctx: MeshContext, gov: Governed, rules: list[Resource]) -
             )
         _outlier(ctx, gov, dr, name, policy.get("outlierDetection"), (*base, "outlierDetection"))
         _pool(gov, dr, name, policy.get("connectionPool"), (*base, "connectionPool"))
+        ctx.applied.add(id(dr))
         return  # Istio uses one DestinationRule per host
 
 

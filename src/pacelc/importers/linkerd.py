@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from pacelc.importers import mesh_defaults as md
-from pacelc.importers.istio import Governed, MeshContext, duration_ms, is_mesh_rule
+from pacelc.importers.istio import Governed, MeshContext, _unused, duration_ms, is_mesh_rule
 from pacelc.importers.kubernetes import Resource
 from pacelc.model.loader import ModelError
 
@@ -34,7 +34,9 @@ def apply_linkerd(ctx: MeshContext) -> None:
                 gov.note(f"ServiceProfile {sp.name} at {sp.where('metadata', 'name')} not applied: an Istio rule is")
                 continue
             done.add((gov.el.id, gov.index))
+            ctx.applied.add(id(sp))
             _profile(ctx, gov, sp)
+    _unused(ctx, profiles)
 
 
 def _profile(ctx: MeshContext, gov: Governed, sp: Resource) -> None:
