@@ -1249,7 +1249,7 @@ class _Trial:
 # CUDD's recursive walks (cuddNodeArray, Cudd_DagSize, the DDDMP dump) go one C frame down per
 # level: a 200,000-level chain overflowed the 8 MB stack. Deeper diagrams are exported in Python.
 C_WALK_MAX_LEVELS = 20_000
-WIDE_GATE = 256  # AND/OR gates with more arguments fold them bottom-up (see `_gate`)
+WIDE_GATE = 256  # AND/OR/k-of-n gates with more arguments fold them bottom-up (see `_gate`)
 _LEVEL = operator.attrgetter("level")
 
 
@@ -1258,11 +1258,16 @@ def _gate(b: Backend, kind: GateKind, k: int | None, args: list[Any]) -> Any:
         return args[0]
     if kind is GateKind.NOT:
         return b.not_(args[0])
-    if len(args) > WIDE_GATE and kind in (GateKind.AND, GateKind.NAND, GateKind.OR, GateKind.NOR):
+    if len(args) > WIDE_GATE and kind in (GateKind.AND, GateKind.NAND, GateKind.OR, GateKind.NOR, GateKind.ATLEAST):
         # Lowest top variable first: each next argument then sits above the result so far, and
         # the fold is linear (an OR of 200,000 events in level order rebuilt the whole chain at
-        # every step: quadratic). Narrow gates keep their order, which the tuned runs measured.
-        args = sorted(args, key=_LEVEL, reverse=True)
+        # every step: quadratic; so did the counters of a k-of-n over 10,000 replicas, 1.6 ms an
+        # ITE). Narrow gates keep their order, which the tuned runs measured.
+        # A k-of-n's ties (replicas whose zone's event is on top) go last argument first: the
+        # orders place each argument's own events in argument order, so that is the deepest first
+        # too (10,000 replicas in three zones: over 20 s, now 0.8 s for the BDD).
+        ties_last_first = args[::-1] if kind is GateKind.ATLEAST else args
+        args = sorted(ties_last_first, key=_LEVEL, reverse=True)
     if kind in (GateKind.AND, GateKind.NAND):
         r = args[0]
         for a in args[1:]:
