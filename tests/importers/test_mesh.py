@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -183,3 +184,16 @@ def test_a_rule_that_governs_no_call_is_said_once_and_empty_documents_are_not_sk
         "manifests names its host, so its settings are not applied"
     ]
     assert result.skipped == [] or all("not a compose file" not in s.reason for s in result.skipped)
+
+
+def test_review_with_an_overlay_points_at_the_mesh_lines(monkeypatch) -> None:
+    monkeypatch.chdir(MESH / "istio")
+    result = CliRunner().invoke(cli, ["review", ".", "../istio-overlay.yaml", "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    located = {
+        f["fingerprint"]: (f["location"]["file"], f["location"]["line"])
+        for f in json.loads(result.stdout)["findings"]
+        if f.get("location")
+    }
+    assert located["FLR011@frontend@checkout"] == ("networking.yaml", line_of(NET, "timeout: 1s"))
+    assert located["FLR017@checkout@payment"] == ("networking.yaml", line_of(NET, "maxEjectionPercent: 100"))
