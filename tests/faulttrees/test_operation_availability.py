@@ -203,3 +203,29 @@ def test_single_points_name_the_element_and_the_path() -> None:
     assert [(p.culprit, p.events, p.path) for p in points] == [
         ("db", ("store:db#1", "zone:b"), ("api", "core", "db")),
     ]
+
+
+def test_operations_keeping_different_calls_below_one_hop_get_their_own_trees() -> None:
+    """Two operations through web → api whose `uses` keep different calls of api: each tree holds
+    its own stores (the hop's gate was once shared, so the second operation got the first's)."""
+    from pacelc.model import loads
+
+    model = loads(
+        """
+pacelc: 1
+system: {name: shop}
+services:
+  - {id: web, calls: [{to: api}]}
+  - {id: api, calls: [{to: cart-db}, {to: orders-db}]}
+stores:
+  - {id: cart-db, kind: cache}
+  - {id: orders-db, kind: database}
+operations:
+  - {id: add-to-cart, entry: web, uses: [web.api, api.cart-db]}
+  - {id: checkout, entry: web, uses: [web.api, api.orders-db]}
+"""
+    ).model
+    out = analyse_operations(SystemGraph(model))
+    spof = {op: {out[op].element_of.get(e, e) for e in out[op].single_points_of_failure()} for op in out}
+    assert "cart-db" in spof["add-to-cart"] and "orders-db" not in spof["add-to-cart"]
+    assert "orders-db" in spof["checkout"] and "cart-db" not in spof["checkout"]

@@ -173,7 +173,7 @@ class _Builder:
             deps = [g for child in node.children if child.sync and (g := self.dependency(child)) is not None]
             if not deps:
                 return own
-            return self.gate(f"path:{node.name}", GateKind.OR, [own, *deps])
+            return self.gate(self._path_name(node.name, [own, *deps]), GateKind.OR, [own, *deps])
         if node.target_kind == "store":
             write = node.call.operation in ("write", "read_write")
             return self.store_down(self.graph.stores[target], write)
@@ -181,6 +181,16 @@ class _Builder:
             broker = self.graph.stores.get(self.graph.topics[target].broker)
             return self.store_down(broker, True) if broker else None
         return None
+
+    def _path_name(self, name: str, args: list[str]) -> str:
+        """The gate name of a call path: operations whose `uses` keep different calls below the same
+        hop get different gates (one name per set of arguments), never each other's."""
+        base = f"path:{name}"
+        candidate, n = base, 1
+        while candidate in self.gates and set(self.gates[candidate].args) != set(args):
+            n += 1
+            candidate = f"{base}#{n}"
+        return candidate
 
     def dependency(self, node: CallNode) -> str | None:
         """A call's contribution to unavailability: none when a fallback covers it."""
