@@ -51,6 +51,8 @@ def here(tmp_path, monkeypatch) -> Path:
         ("{x: 1}: 2\n", "m.yaml:3:1: a mapping key must be a plain value, not a mapping"),
         ("regions: &r [*r]\n", "m.yaml:3:14: alias *r refers to the node that contains it (a recursive alias)"),
         ("a: &x 1\nb: &x 2\n", "m.yaml:4:4: anchor &x is defined twice (first at line 3)"),
+        # found by the fuzzer: the inner one closed the outer's record (KeyError, exit 3)
+        ("a: &x {b: &x [1]}\n", "m.yaml:3:11: anchor &x is defined twice; give each anchor its own name"),
         ("regions: *nowhere\n", "m.yaml:3:10: alias *nowhere names no anchor defined before it"),
         ("---\nregions: []\n", "m.yaml:3:1: a model file holds one YAML document"),
         ("regions: !!int abc\n", "m.yaml:3:10: 'abc' is not a valid !!int"),

@@ -669,7 +669,10 @@ class _Builder:
 
     def _close_anchor(self, name: str, value: Any, path: DocPath, record_start: int) -> None:
         self.open_anchors.discard(name)
-        loc, nodes_before = self.anchor_starts.pop(name)
+        started = self.anchor_starts.pop(name, None)
+        if started is None:  # the same name opened again inside itself: reported as defined twice
+            return
+        loc, nodes_before = started
         start = record_start if isinstance(value, dict | list) else len(self.records)
         self.anchors[name] = _Anchor(value, path, start, len(self.records), self.nodes - nodes_before, loc)
 
