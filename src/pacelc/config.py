@@ -35,7 +35,7 @@ class Config(BaseModel):
     )
     rule_docs_url: str | None = Field(None, description="Base URL of the rule docs (SARIF helpUri).")
     retry_amplification_limit: float = Field(
-        10, gt=1, description="Calls per request to a failing dependency above which FLR012 reports a retry storm."
+        10.0, gt=1, description="Calls per request to a failing dependency above which FLR012 reports a retry storm."
     )
     budget_s: float = Field(
         120, gt=0, le=86_400, description="Seconds for a whole review; what is not done in time is reported unknown."

@@ -139,3 +139,18 @@ def test_findings_point_at_the_line_to_change() -> None:
     result = review(loads(MODEL_WITH_RISKS, "m.yaml"), ReviewOptions(today=TODAY, select=("CAP001",)))
     locations = {f.fingerprint: (f.location.line, f.location.col) for f in result.findings}
     assert locations == {"CAP001@orders": (5, 5), "CAP001@carts": (6, 5)}
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLE_FILES))
+def test_the_command_writes_the_golden_report(name: str, monkeypatch) -> None:
+    """`pacelc review --format markdown` gives the committed report byte for byte: the command's
+    defaults (the configuration's) are the engine's (FLR012's limit printed 10 against 10.0)."""
+    from click.testing import CliRunner
+
+    from pacelc.cli import cli
+
+    monkeypatch.chdir(REPO)
+    args = ["review", str(EXAMPLE_FILES[name].relative_to(REPO)), "--format", "markdown", "--today", TODAY.isoformat()]
+    result = CliRunner().invoke(cli, args)  # the repository has no pacelc configuration: the defaults
+    assert result.exit_code in (0, 1), result.output
+    assert result.stdout == (GOLDEN / f"{name}.md").read_text(encoding="utf-8")
