@@ -394,11 +394,57 @@ def _store(
             f"deploy.replicas: {replicas} starts {replicas} independent {row.engine} containers; with no replica "
             "configuration they are not copies of one data set, so the store counts 1 replica"
         )
+    hint = _replica_hint(src)
+    mounts = [
+        StoreMount(m.loc, _volume_words(m, volumes_top), m.kind in ("volume", "bind"))
+        for m in _mounts(src)
+        if not m.read_only
+    ]
+    engine_store_facts(
+        el,
+        row,
+        image,
+        tag,
+        hint,
+        mounts,
+        mount_word="target",
+        no_volume="no volume, so the data lives in the container (or an anonymous volume the image declares) "
+        "and is lost when the container is removed or recreated",
+        backups="compose does not describe backups",
+    )
+    for dep in _dependency_names(src):
+        el.notes.append(f"depends on {dep}: known, unused (the model has no calls from a store)")
+
+
+@dataclass(frozen=True)
+class StoreMount:
+    """Somewhere a store's container writes, as an importer found it: where, in words, and whether
+    the data outlives the container (a named volume, a bind mount, a persistent volume claim)."""
+
+    loc: Loc
+    words: str
+    kept: bool
+
+
+def engine_store_facts(
+    el: Element,
+    row: engines.Engine,
+    image: str,
+    tag: str | None,
+    hint: Loc | None,
+    mounts: list[StoreMount],
+    *,
+    mount_word: str,
+    no_volume: str,
+    backups: str,
+) -> None:
+    """What the engine table and the mounts say of a store, for every importer: the table row used,
+    replication unknown (or where its configuration was seen), fsync for the documented major
+    version, and whether the data outlives its container."""
     el.notes.append(
         f"engine defaults from the table row {row.engine} {row.version} (image tag {tag or 'none: latest'}): "
         f"{row.source}"
     )
-    hint = _replica_hint(src)
     if hint is not None:
         el.unknowns.append(
             f"replication settings unknown: replica configuration at {hint.file}:{hint.line} is not read yet "
@@ -410,8 +456,7 @@ def _store(
         )
     durability: dict[str, Any] = {}
     engine_fsync(el, row, tag, durability)
-    mounts = [m for m in _mounts(src) if not m.read_only]
-    kept = [m for m in mounts if m.kind in ("volume", "bind")]
+    kept = [m for m in mounts if m.kept]
     if row.in_memory:
         durability["persistent"] = False
         el.locs[("durability",)] = el.loc
@@ -419,25 +464,20 @@ def _store(
     elif kept:
         durability["persistent"] = True
         el.locs[("durability",)] = kept[0].loc
-        el.notes.extend(f"data on {_volume_words(m, volumes_top)}" for m in kept)
+        el.notes.extend(f"data on {m.words}" for m in kept)
         el.unknowns.append(
-            "data directory unknown: the mount target is not checked against the engine's data directory"
+            f"data directory unknown: the mount {mount_word} is not checked against the engine's data directory"
         )
     else:
         durability["persistent"] = False
         if mounts:
             el.locs[("durability",)] = mounts[0].loc
-            el.notes.extend(f"persistent: false: data on {_volume_words(m, volumes_top)}" for m in mounts)
+            el.notes.extend(f"persistent: false: data on {m.words}" for m in mounts)
         else:
             el.locs[("durability",)] = el.loc
-            el.notes.append(
-                "persistent: false: no volume, so the data lives in the container (or an anonymous volume the "
-                "image declares) and is lost when the container is removed or recreated"
-            )
-    el.unknowns.append("backups unknown: compose does not describe backups")
+            el.notes.append(f"persistent: false: {no_volume}")
+    el.unknowns.append(f"backups unknown: {backups}")
     el.data["durability"] = durability
-    for dep in _dependency_names(src):
-        el.notes.append(f"depends on {dep}: known, unused (the model has no calls from a store)")
 
 
 def engine_fsync(el: Element, row: engines.Engine, tag: str | None, durability: dict[str, Any]) -> None:

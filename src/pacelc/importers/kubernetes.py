@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pacelc.importers import engines
-from pacelc.importers.compose import _REPLICA_MARKERS, Element, engine_fsync, hosts_in
+from pacelc.importers.compose import _REPLICA_MARKERS, Element, StoreMount, engine_store_facts, hosts_in
 from pacelc.model.loader import ModelError
 from pacelc.model.source import Loc, Path
 from pacelc.model.yamlfile import Parsed, excerpt
@@ -363,45 +363,19 @@ class _Context:
                 f"{replicas} pods of {row.engine} with no replica configuration: not copies of one data set, so the "
                 "store counts 1 replica"
             )
-        el.notes.append(
-            f"engine defaults from the table row {row.engine} {row.version} (image tag {tag or 'none: latest'}): "
-            f"{row.source}"
+        mounts = [StoreMount(m.loc, m.words, m.persistent) for m in self.mounts(res, [container])]
+        engine_store_facts(
+            el,
+            row,
+            image,
+            tag,
+            hint,
+            mounts,
+            mount_word="path",
+            no_volume="no volume mounted, so the data lives in the container and is lost when the pod is "
+            "deleted or rescheduled",
+            backups="manifests do not describe backups",
         )
-        if hint is not None:
-            el.unknowns.append(
-                f"replication settings unknown: replica configuration at {hint.file}:{hint.line} is not read yet "
-                f"(image {image})"
-            )
-        else:
-            el.unknowns.append(
-                f"replication settings unknown: image {image}, no replica configuration found ({row.replication_note})"
-            )
-        durability: dict[str, Any] = {}
-        engine_fsync(el, row, tag, durability)
-        mounts = self.mounts(res, [container])
-        kept = [m for m in mounts if m.persistent]
-        if row.in_memory:
-            durability["persistent"] = False
-            el.notes.append(f"persistent: false: {row.durability_note}")
-        elif kept:
-            durability["persistent"] = True
-            el.locs[("durability",)] = kept[0].loc
-            el.notes.extend(f"data on {m.words}" for m in kept)
-            el.unknowns.append(
-                "data directory unknown: the mount path is not checked against the engine's data directory"
-            )
-        else:
-            durability["persistent"] = False
-            if mounts:
-                el.locs[("durability",)] = mounts[0].loc
-                el.notes.extend(f"persistent: false: data on {m.words}" for m in mounts)
-            else:
-                el.notes.append(
-                    "persistent: false: no volume mounted, so the data lives in the container and is lost when the "
-                    "pod is deleted or rescheduled"
-                )
-        el.unknowns.append("backups unknown: manifests do not describe backups")
-        el.data["durability"] = durability
 
     def replica_hint(self, res: Resource, container: dict[str, Any]) -> Loc | None:
         base = ("spec", "template", "spec", "containers")
