@@ -5,21 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from click.testing import CliRunner
-
-from pacelc.cli import cli
-from tests.helpers import EXAMPLES
+from tests.helpers import EXAMPLES, run
 from tests.model.test_loader import THREE_MISTAKES
 
 CLEAN = """\
 system: {name: clean}
 services: [{id: api}]
 """
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 def test_validate_three_mistakes_exits_2_with_three_located_errors(write, monkeypatch, tmp_path) -> None:

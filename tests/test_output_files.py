@@ -10,22 +10,15 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 import pacelc.io
-from pacelc.cli import cli
-from tests.helpers import EXAMPLES
+from tests.helpers import EXAMPLES, run
 
 CLEAN = """\
 system: {name: clean}
 services: [{id: api}]
 """
 CHECKOUT = str(EXAMPLES / "checkout" / "system.yaml")
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 def run_process(*args: str, cwd: Path, timeout: float = 30) -> subprocess.CompletedProcess[str]:

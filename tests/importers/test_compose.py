@@ -6,32 +6,22 @@ import os
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from pacelc.cli import cli
 from pacelc.importers import SYSTEM, import_paths
 from pacelc.importers.compose import hosts_in, interpolate, resolved
 from pacelc.importers.draft import SIGNATURE, render_draft
 from pacelc.importers.engines import ENGINES, lookup
 from pacelc.model import load
 from pacelc.model.loader import load_data
+from tests.helpers import line_of, run
 
 SHOP = Path(__file__).parent / "fixtures" / "shop"
 GOLDEN = Path(__file__).parent / "golden" / "shop.yaml"
 
 
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
-
-
 @pytest.fixture
 def in_shop(monkeypatch):
     monkeypatch.chdir(SHOP)
-
-
-def line_of(path: Path, needle: str) -> int:
-    return next(n for n, text in enumerate(path.read_text().splitlines(), 1) if needle in text)
 
 
 def test_draft_is_golden(in_shop) -> None:

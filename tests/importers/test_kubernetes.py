@@ -7,34 +7,22 @@ import os
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from pacelc.cli import cli
 from pacelc.importers import SYSTEM, import_paths
 from pacelc.importers.draft import render_draft
 from pacelc.importers.kubernetes import K8S_DEFAULTS
 from pacelc.model import load
 from pacelc.model.loader import load_data
+from tests.helpers import line_of, run
 
 SHOP = Path(__file__).parent / "fixtures" / "k8s-shop"
 GOLDEN = Path(__file__).parent / "golden" / "k8s-shop.yaml"
 SECRETS = ("hunter2-never-printed", "YW1xcDovL2d1ZXN0OnNlY3JldEBicm9rZXI6NTY3Mg==", "guest:secret")
 
 
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
-
-
 @pytest.fixture
 def in_shop(monkeypatch):
     monkeypatch.chdir(SHOP)
-
-
-def line_of(path: Path, needle: str, after: str | None = None) -> int:
-    lines = path.read_text().splitlines()
-    start = next(n for n, text in enumerate(lines) if after in text) if after else 0
-    return next(n for n, text in enumerate(lines[start:], start + 1) if needle in text)
 
 
 def loaded():

@@ -18,15 +18,10 @@ from pacelc.model import load
 from pacelc.model.loader import load_data
 from pacelc.model.source import Loc
 from pacelc.review.engine import review
+from tests.helpers import line_of
 
 MESH = Path(__file__).parent / "fixtures" / "k8s-mesh"
 GOLDEN = Path(__file__).parent / "golden"
-
-
-def line_of(path: Path, needle: str, after: str | None = None) -> int:
-    lines = path.read_text().splitlines()
-    start = next(n for n, text in enumerate(lines) if after in text) if after else 0
-    return next(n for n, text in enumerate(lines[start:], start + 1) if needle in text)
 
 
 def calls_of(result, service: str) -> dict[str, dict]:

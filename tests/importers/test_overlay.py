@@ -6,29 +6,17 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from pacelc.cli import cli
+from tests.helpers import line_of, run
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SHOP = FIXTURES / "shop"
 OVERLAY = FIXTURES / "overlay"
 
 
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
-
-
 @pytest.fixture
 def in_shop(monkeypatch):
     monkeypatch.chdir(SHOP)
-
-
-def line_of(path: Path, needle: str, after: str | None = None) -> int:
-    lines = path.read_text().splitlines()
-    start = next(n for n, text in enumerate(lines) if after in text) if after else 0
-    return next(n for n, text in enumerate(lines[start:], start + 1) if needle in text)
 
 
 def review_json(*paths: str) -> dict:
