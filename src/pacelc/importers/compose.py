@@ -387,7 +387,6 @@ def _replica_hint(src: _Source) -> Loc | None:
 def _store(
     src: _Source, el: Element, row: engines.Engine, image: str, volumes_top: dict[str, tuple[Any, Loc | None]]
 ) -> None:
-    _, tag = engines.split_image(image)
     replicas = _replicas(src, el)
     if replicas is not None and replicas > 1:
         el.notes.append(
@@ -404,7 +403,6 @@ def _store(
         el,
         row,
         image,
-        tag,
         hint,
         mounts,
         mount_word="target",
@@ -430,7 +428,6 @@ def engine_store_facts(
     el: Element,
     row: engines.Engine,
     image: str,
-    tag: str | None,
     hint: Loc | None,
     mounts: list[StoreMount],
     *,
@@ -441,6 +438,7 @@ def engine_store_facts(
     """What the engine table and the mounts say of a store, for every importer: the table row used,
     replication unknown (or where its configuration was seen), fsync for the documented major
     version, and whether the data outlives its container."""
+    _, tag = engines.split_image(image)
     el.notes.append(
         f"engine defaults from the table row {row.engine} {row.version} (image tag {tag or 'none: latest'}): "
         f"{row.source}"

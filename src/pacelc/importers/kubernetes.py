@@ -351,7 +351,6 @@ class _Context:
         container: dict[str, Any],
         replicas: int | None,
     ) -> None:
-        _, tag = engines.split_image(image)
         hint = self.replica_hint(res, container)
         if replicas is not None and replicas > 1 and hint is not None:
             # The pods are members of one cluster only when their configuration says so.
@@ -368,7 +367,6 @@ class _Context:
             el,
             row,
             image,
-            tag,
             hint,
             mounts,
             mount_word="path",
