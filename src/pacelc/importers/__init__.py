@@ -23,7 +23,7 @@ from pacelc.importers import detect, engines, istio
 from pacelc.importers.compose import SYSTEM, Element, import_compose
 from pacelc.importers.kubernetes import DEFAULTS_USED, Resource, import_kubernetes, resources_of
 from pacelc.model import yamlfile
-from pacelc.model.loader import ModelError
+from pacelc.model.loader import ModelError, shown_path
 from pacelc.model.source import Loc, Path, SourceMap
 
 __all__ = ["SYSTEM", "ImportResult", "Skipped", "import_paths"]
@@ -55,13 +55,6 @@ class ImportResult:
     defaults: tuple[str, ...] = (engines.COMPOSE_SPEC, engines.HEALTHCHECK_SPEC)  # platform defaults applied
 
 
-def _display(path: FsPath) -> str:
-    try:
-        return str(path.resolve().relative_to(FsPath.cwd().resolve()))
-    except (ValueError, OSError):
-        return str(path)
-
-
 def _expand(paths: Sequence[str | os.PathLike[str]], charts: list[FsPath]) -> list[FsPath]:
     """Files as given, and the YAML/JSON files under each folder (sorted, hidden ones left out).
     A folder holding a `Chart.yaml` is a Helm chart: added to `charts`, its files not read."""
@@ -84,7 +77,7 @@ def _expand(paths: Sequence[str | os.PathLike[str]], charts: list[FsPath]) -> li
 
 
 def _helm_error(chart: FsPath, loc: Loc) -> ModelError:
-    shown = _display(chart)
+    shown = shown_path(chart)
     return ModelError(
         loc,
         f"{shown} is a Helm chart: pacelc reads rendered manifests only; render it first with "
@@ -107,9 +100,9 @@ def import_paths(
     charts: list[FsPath] = []
     found = _expand(paths, charts)
     for chart in charts:
-        errors.append(_helm_error(chart, Loc(_display(chart / "Chart.yaml"), 1, 1)))
+        errors.append(_helm_error(chart, Loc(shown_path(chart / "Chart.yaml"), 1, 1)))
     for path in found:
-        shown = _display(path)
+        shown = shown_path(path)
         text, read_errors = yamlfile.read_text(path, shown, limits)
         docs: list[yamlfile.Parsed] = []
         if text is not None and detect.helm_template(path, text):

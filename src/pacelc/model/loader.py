@@ -134,7 +134,7 @@ def loads(text: str, name: str = "<string>", *, limits: yamlfile.Limits = yamlfi
 # --------------------------------------------------------------------------- parsing
 
 
-def _display(path: FsPath) -> str:
+def shown_path(path: FsPath) -> str:
     """The path as the user should see it: relative to the working directory when inside it."""
     try:
         return str(path.resolve().relative_to(FsPath.cwd().resolve()))
@@ -214,7 +214,7 @@ class _Merger:
         self._add_file(path, (), None, root)
 
     def _add_file(self, path: FsPath, include_chain: tuple[FsPath, ...], at: Loc | None, root: FsPath) -> None:
-        shown = _display(path)
+        shown = shown_path(path)
         real = path.resolve()
         if real in include_chain:
             self.errors.append(
