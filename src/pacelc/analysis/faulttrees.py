@@ -361,7 +361,9 @@ def analyse_operations(
             continue  # entry service unknown: the loader rejects such models
         tree = _subtree(builder, f"operation {op.id}", top)
         # The full count of cut sets is not needed here and can be huge: count=False.
-        result = _analyze_within(builder, tree, f"availability of operation {op.id}", deadline, order, budget_s, backend)
+        result = _analyze_within(
+            builder, tree, f"availability of operation {op.id}", deadline, order, budget_s, backend
+        )
         impaired = None
         if impaired_top is not None:
             impaired = _analyze_within(
