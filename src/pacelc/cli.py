@@ -246,6 +246,9 @@ def main() -> None:
     """Entry point: the command group, with internal errors reported without a traceback."""
     import os
 
+    from pacelc.gcpause import freeze_survivors
+
+    freeze_survivors()  # one command, then exit
     try:
         cli(standalone_mode=True)
     except SystemExit:

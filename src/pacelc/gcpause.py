@@ -6,6 +6,20 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+_freeze_survivors = False
+
+
+def freeze_survivors() -> None:
+    """From now on, what a paused block leaves alive is frozen (kept out of the collector's scans).
+
+    For a process that runs one command and exits (`pacelc.cli.main`): a block's survivors (the
+    loaded model, the facts) then live until the exit anyway. Without it, the first allocation after
+    the pause makes the collector scan every object the block left (a 10,000-service model: 1 s of
+    its 5.5 s load). Not for long-lived processes: frozen cyclic garbage is never collected.
+    """
+    global _freeze_survivors
+    _freeze_survivors = True
+
 
 @contextmanager
 def gc_paused() -> Iterator[None]:
@@ -23,4 +37,6 @@ def gc_paused() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
+            if _freeze_survivors:
+                gc.freeze()
             gc.enable()
