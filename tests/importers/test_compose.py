@@ -72,6 +72,13 @@ def test_what_is_read(in_shop) -> None:
     assert stores["orders-db"].durability.persistent and stores["orders-db"].durability.fsync == "always"
     assert stores["cache"].durability.persistent and stores["cache"].durability.fsync is None  # table: unknown
     assert stores["broker"].durability.persistent is False
+    # where the data lives: a named volume of the local driver and a bind mount are on the Docker host;
+    # no volume is the container's own (ephemeral)
+    assert [stores[s].durability.storage for s in ("orders-db", "cache", "broker")] == [
+        "node_local",
+        "node_local",
+        "ephemeral",
+    ]
     # what stays unknown is named per element
     assert any(u.startswith("replication settings unknown: image postgres:16") for u in result.unknowns["orders-db"])
     assert any(u.startswith("fsync unknown") for u in result.unknowns["cache"])

@@ -80,7 +80,15 @@ def test_what_is_read(in_shop) -> None:
     assert any("storage class ssd, access ReadWriteOnce" in n for n in notes["orders-db"])
     assert any("node-local" in n for n in notes["broker"])
     assert any("ephemeral" in n for n in notes["cache"])
-    assert any(n.startswith("PodDisruptionBudget api (minAvailable 2)") for n in notes["api"])
+    # where the data lives: emptyDir, hostPath; a claim whose StorageClass is not among the manifests is unknown
+    assert stores["cache"].durability.storage == "ephemeral"
+    assert stores["broker"].durability.storage == "node_local"
+    assert stores["orders-db"].durability.storage is None
+    assert any(u.startswith("storage unknown: volumeClaimTemplate data") for u in result.unknowns["orders-db"])
+    # disruption budgets: the PDB that selects the pods, `none` where none does, nothing for a DaemonSet
+    assert services["api"].disruption_budget.min_available == 2
+    assert services["frontend"].disruption_budget == "none"
+    assert services["log-agent"].disruption_budget is None
     # zone spread said only where the manifest says it; no zone is ever named
     assert any(n.startswith("spread across zones: topologySpreadConstraints") for n in notes["frontend"])
     assert any(n.startswith("spread across zones: podAntiAffinity") for n in notes["api"])
@@ -200,3 +208,94 @@ def test_same_name_in_two_namespaces_is_a_located_error(write, tmp_path, monkeyp
     write("k8s.yaml", one + "---\n" + two)
     code, _, err = run("import", "k8s.yaml")
     assert code == 2 and err.startswith("k8s.yaml:18:") and "k8s.yaml:4" in err
+
+
+POSTGRES = """apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: {name}
+spec:
+  replicas: {replicas}
+  selector: {{matchLabels: {{app: {name}}}}}
+  template:
+    metadata: {{labels: {{app: {name}}}}}
+    spec:
+      containers:
+        - name: db
+          image: postgres:16
+          volumeMounts: [{{name: data, mountPath: /var/lib/postgresql/data}}]
+  volumeClaimTemplates:
+    - metadata: {{name: data}}
+      spec: {{accessModes: [ReadWriteOnce]{storage_class}}}
+"""
+
+STORAGE_CLASSES = """apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: local-path
+  annotations: {storageclass.kubernetes.io/is-default-class: "true"}
+provisioner: rancher.io/local-path
+---
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata: {name: regional}
+provisioner: pd.csi.storage.gke.io
+parameters: {type: pd-ssd, replication-type: regional-pd}
+---
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata: {name: mystery}
+provisioner: example.com/own-driver
+"""
+
+
+def test_storage_comes_from_the_storage_class_among_the_manifests(write, tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    dbs = [
+        POSTGRES.format(name="default-db", replicas=1, storage_class=""),
+        POSTGRES.format(name="regional-db", replicas=1, storage_class=", storageClassName: regional"),
+        POSTGRES.format(name="mystery-db", replicas=1, storage_class=", storageClassName: mystery"),
+    ]
+    write("k8s/dbs.yaml", "---\n".join(dbs))
+    write("k8s/classes.yaml", STORAGE_CLASSES)
+    result, loaded_model = loaded()
+    stores = {s.id: s for s in loaded_model.model.stores}
+    # no class named: the class annotated as the default, a node-local provisioner
+    assert stores["default-db"].durability.storage == "node_local"
+    assert stores["regional-db"].durability.storage == "replicated"
+    assert stores["mystery-db"].durability.storage is None
+    assert any("example.com/own-driver is not in pacelc's table" in u for u in result.unknowns["mystery-db"])
+    # the storage is located at the claim template that asks for the class
+    loc = loaded_model.sources.locate(("stores", "default-db", "durability", "storage"))
+    assert loc is not None and (loc.file, loc.line) == ("k8s/dbs.yaml", 16)
+
+
+PDB = """apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {{name: {name}}}
+spec:
+  {key}: {value}
+  selector: {{matchLabels: {{app: {name}}}}}
+"""
+
+
+def test_disruption_budget_percentages_round_up_to_replicas(write, tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    web = DEPLOYMENT.format(name="web").replace("spec:\n  selector", "spec:\n  replicas: 3\n  selector", 1)
+    api = DEPLOYMENT.format(name="api").replace("spec:\n  selector", "spec:\n  replicas: 3\n  selector", 1)
+    odd = DEPLOYMENT.format(name="odd").replace("spec:\n  selector", "spec:\n  replicas: 2\n  selector", 1)
+    write("k8s/apps.yaml", "---\n".join([web, api, odd]))
+    pdbs = [
+        PDB.format(name="web", key="maxUnavailable", value='"50%"'),
+        PDB.format(name="api", key="minAvailable", value='"100%"'),
+        PDB.format(name="odd", key="minAvailable", value="most"),
+    ]
+    write("k8s/pdbs.yaml", "---\n".join(pdbs))
+    result, loaded_model = loaded()
+    services = {s.id: s for s in loaded_model.model.services}
+    assert services["web"].disruption_budget.max_unavailable == 2  # 50% of 3, rounded up
+    assert services["api"].disruption_budget.min_available == 3
+    assert services["odd"].disruption_budget is None  # a budget that says nothing usable: unknown, not `none`
+    assert any(u.startswith("disruption budget unknown: minAvailable 'most'") for u in result.unknowns["odd"])
+    loc = loaded_model.sources.locate(("services", "web", "disruption_budget", "max_unavailable"))
+    assert loc is not None and (loc.file, loc.line) == ("k8s/pdbs.yaml", 5)

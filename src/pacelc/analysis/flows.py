@@ -11,9 +11,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Literal
 
 from pacelc.analysis.graph import SystemGraph
-from pacelc.model.schema import Consumer, Domain, Idempotency, Operation, Producer, Store, SystemModel, Topic
+from pacelc.model.schema import (
+    Consumer,
+    DisruptionBudget,
+    Domain,
+    Idempotency,
+    Operation,
+    Producer,
+    Store,
+    SystemModel,
+    Topic,
+)
 
 # Consistency models that need more than eventual convergence from the read path: a session
 # guarantee (read-your-writes and its siblings) or anything stronger.
@@ -44,6 +55,36 @@ def replicated(store: Store) -> bool:
 def single_copy(store: Store) -> bool:
     rep = store.replication
     return store.replicas == 1 or (rep is not None and rep.topology == "none")
+
+
+# What takes the data of a single-copy store with it, by where its data directory lives.
+LOST_WITH = {
+    "ephemeral": "each time its pod or container is removed (a reschedule, a drain, a recreate)",
+    "node_local": "when its host fails or is replaced",
+}
+
+
+def storage_loss(store: Store) -> str | None:
+    """What loses a store's data for good when its storage is ephemeral or node-local and it keeps
+    one copy (when, in words); None when another copy survives (replication),
+    the storage outlives a host, or the model does not say where the data lives. One fact for the
+    rule that reports the storage (SYN010) and the rule that then leaves the store to it (SYN009)."""
+    durability = store.durability
+    if durability is None or durability.storage not in LOST_WITH or not single_copy(store):
+        return None
+    return LOST_WITH[durability.storage]
+
+
+def evictable_at_once(replicas: int, budget: DisruptionBudget | Literal["none"] | None) -> bool:
+    """Whether voluntary disruptions may take every one of `replicas` (at least two) down at once:
+    the platform evicts with no budget (`none`), or the budget allows all of them."""
+    if replicas < 2 or budget is None:
+        return False
+    if budget == "none":
+        return True
+    if budget.min_available is not None:
+        return budget.min_available == 0
+    return budget.max_unavailable is not None and budget.max_unavailable >= replicas
 
 
 def safe(idempotency: Idempotency | None) -> bool:

@@ -337,25 +337,30 @@ def _mounts(src: _Source) -> list[_Mount]:
     return out
 
 
-def _volume_words(mount: _Mount, volumes_top: dict[str, tuple[Any, Loc | None]]) -> str:
+def _volume_words(mount: _Mount, volumes_top: dict[str, tuple[Any, Loc | None]]) -> tuple[str, str | None]:
+    """A mount in words, and the storage it gives (the model's durability.storage; None: unknown)."""
     if mount.kind == "bind":
-        return f"bind mount {excerpt(mount.source.replace(UNRESOLVED, '${?}'))} (a folder on one Docker host)"
+        source = excerpt(mount.source.replace(UNRESOLVED, "${?}"))
+        return f"bind mount {source} (a folder on one Docker host)", "node_local"
     if mount.kind == "tmpfs":
-        return f"tmpfs {mount.target} (memory: lost when the container stops)"
+        return f"tmpfs {mount.target} (memory: lost when the container stops)", "ephemeral"
     if mount.kind == "anonymous":
-        return f"anonymous volume {mount.target} (not reattached once the container is removed)"
+        return f"anonymous volume {mount.target} (not reattached once the container is removed)", "ephemeral"
     spec = volumes_top.get(mount.source, (None, None))[0]
     driver = "local"
     if isinstance(spec, dict):
         if spec.get("external"):
-            return f"external volume {excerpt(mount.source)} (managed outside this project: storage unknown)"
+            return f"external volume {excerpt(mount.source)} (managed outside this project: storage unknown)", None
         driver = str(spec.get("driver") or "local")
         opts = spec.get("driver_opts")
         if isinstance(opts, dict) and opts.get("type"):
-            return f"named volume {excerpt(mount.source)} (driver {driver}, type {opts['type']}: storage unknown)"
+            kind = str(opts["type"])
+            if driver == "local" and kind in ("nfs", "nfs4", "cifs"):
+                return f"named volume {excerpt(mount.source)} (driver local, type {kind}: a network share)", "network"
+            return f"named volume {excerpt(mount.source)} (driver {driver}, type {kind}: storage unknown)", None
     if driver == "local":
-        return f"named volume {excerpt(mount.source)} (driver local: on one Docker host)"
-    return f"named volume {excerpt(mount.source)} (driver {driver}: storage unknown)"
+        return f"named volume {excerpt(mount.source)} (driver local: on one Docker host)", "node_local"
+    return f"named volume {excerpt(mount.source)} (driver {driver}: storage unknown)", None
 
 
 _REPLICA_MARKERS = re.compile(
@@ -394,11 +399,11 @@ def _store(
             "configuration they are not copies of one data set, so the store counts 1 replica"
         )
     hint = _replica_hint(src)
-    mounts = [
-        StoreMount(m.loc, _volume_words(m, volumes_top), m.kind in ("volume", "bind"))
-        for m in _mounts(src)
-        if not m.read_only
-    ]
+    mounts = []
+    for m in _mounts(src):
+        if not m.read_only:
+            words, storage = _volume_words(m, volumes_top)
+            mounts.append(StoreMount(m.loc, words, m.kind in ("volume", "bind"), storage))
     engine_store_facts(
         el,
         row,
@@ -422,6 +427,7 @@ class StoreMount:
     loc: Loc
     words: str
     kept: bool
+    storage: str | None = None  # the model's durability.storage; None: unknown
 
 
 def engine_store_facts(
@@ -466,13 +472,19 @@ def engine_store_facts(
         el.unknowns.append(
             f"data directory unknown: the mount {mount_word} is not checked against the engine's data directory"
         )
+        if kept[0].storage is not None:
+            durability["storage"] = kept[0].storage
+            el.locs[("durability", "storage")] = kept[0].loc
+        else:
+            el.unknowns.append(f"storage unknown: {kept[0].words}")
     else:
         durability["persistent"] = False
+        durability["storage"] = "ephemeral"
         if mounts:
-            el.locs[("durability",)] = mounts[0].loc
+            el.locs[("durability",)] = el.locs[("durability", "storage")] = mounts[0].loc
             el.notes.extend(f"persistent: false: data on {m.words}" for m in mounts)
         else:
-            el.locs[("durability",)] = el.loc
+            el.locs[("durability",)] = el.locs[("durability", "storage")] = el.loc
             el.notes.append(f"persistent: false: {no_volume}")
     el.unknowns.append(f"backups unknown: {backups}")
     el.data["durability"] = durability
@@ -512,11 +524,11 @@ def _stateful_unknown(
         if m.kind == "volume":
             what = f"image {image}" if image else "built from source"
             el.unknowns.append(
-                f"stateful unknown: writes to {_volume_words(m, volumes_top)} at {m.loc.file}:{m.loc.line}; "
+                f"stateful unknown: writes to {_volume_words(m, volumes_top)[0]} at {m.loc.file}:{m.loc.line}; "
                 f"{what} is not in the engine table, so it is imported as a service"
             )
         else:
-            el.notes.append(f"mounts {_volume_words(m, volumes_top)}")
+            el.notes.append(f"mounts {_volume_words(m, volumes_top)[0]}")
 
 
 def _dependency_names(src: _Source) -> list[str]:

@@ -20,7 +20,9 @@ from typing import Any
 
 from pacelc.importers import engines
 from pacelc.importers.compose import _REPLICA_MARKERS, Element, StoreMount, engine_store_facts, hosts_in
+from pacelc.importers.storage import class_storage
 from pacelc.model.loader import ModelError
+from pacelc.model.schema import MAX_REPLICAS
 from pacelc.model.source import Loc, Path
 from pacelc.model.yamlfile import Parsed, excerpt
 
@@ -33,6 +35,7 @@ USED = (
     "Secret",
     "HorizontalPodAutoscaler",
     "PodDisruptionBudget",
+    "StorageClass",
     "PersistentVolumeClaim",
 )
 
@@ -362,7 +365,7 @@ class _Context:
                 f"{replicas} pods of {row.engine} with no replica configuration: not copies of one data set, so the "
                 "store counts 1 replica"
             )
-        mounts = [StoreMount(m.loc, m.words, m.persistent) for m in self.mounts(res, [container])]
+        mounts = [StoreMount(m.loc, m.words, m.persistent, m.storage) for m in self.mounts(res, [container])]
         engine_store_facts(
             el,
             row,
@@ -392,6 +395,22 @@ class _Context:
         words: str
         persistent: bool  # survives the container's restart
         loc: Loc
+        storage: str | None = None  # the model's durability.storage; None: unknown
+
+    def claim_storage(self, spec: dict[str, Any]) -> tuple[str | None, str]:
+        """The storage a claim's class gives, when the StorageClass is among the manifests (a claim
+        with no class gets the one annotated as the default); else unknown."""
+        wanted = spec.get("storageClassName")
+        for sc in self.by_kind.get("StorageClass", []):
+            annotations = sc.get("metadata", "annotations") or {}
+            default = (
+                isinstance(annotations, dict)
+                and str(annotations.get("storageclass.kubernetes.io/is-default-class", "")).lower() == "true"
+            )
+            if (wanted and sc.name == wanted) or (not wanted and default):
+                storage, why = class_storage(sc.data)
+                return storage, f"StorageClass {sc.name} at {sc.where('metadata', 'name')}: {why}"
+        return None, f"StorageClass {wanted or '(the cluster default)'} is not in the manifests: storage unknown"
 
     def mounts(self, res: Resource, containers: list[dict[str, Any]]) -> list[_Context.Mount]:
         """Writable volumes the containers mount, described; in mount order."""
@@ -415,11 +434,13 @@ class _Context:
                 if name in templates:
                     i, tmpl = templates[name]
                     spec = tmpl.get("spec") or {}
+                    storage, why = self.claim_storage(spec if isinstance(spec, dict) else {})
                     out.append(
                         self.Mount(
-                            f"volumeClaimTemplate {name} at {path} ({_claim_words(spec)}; one claim per pod)",
+                            f"volumeClaimTemplate {name} at {path} ({_claim_words(spec)}; one claim per pod; {why})",
                             True,
                             res.loc("spec", "volumeClaimTemplates", i, "metadata", "name") or mloc,
+                            storage,
                         )
                     )
                     continue
@@ -433,17 +454,27 @@ class _Context:
                     )
                     extra = ", in memory" if medium == "Memory" else ""
                     out.append(
-                        self.Mount(f"emptyDir {name} at {path} (ephemeral{extra}: lost with the pod)", False, vloc)
+                        self.Mount(
+                            f"emptyDir {name} at {path} (ephemeral{extra}: lost with the pod)", False, vloc, "ephemeral"
+                        )
                     )
                 elif isinstance(vol.get("persistentVolumeClaim"), dict):
                     claim = str(vol["persistentVolumeClaim"].get("claimName"))
                     pvc = self.claims.get((res.namespace, claim))
-                    words = _claim_words(pvc.get("spec") or {}) if pvc else "not in the manifests: storage unknown"
-                    out.append(self.Mount(f"PersistentVolumeClaim {claim} at {path} ({words})", True, vloc))
+                    storage: str | None = None
+                    if pvc:
+                        spec = pvc.get("spec") or {}
+                        storage, why = self.claim_storage(spec if isinstance(spec, dict) else {})
+                        words = f"{_claim_words(spec)}; {why}"
+                    else:
+                        words = "not in the manifests: storage unknown"
+                    out.append(self.Mount(f"PersistentVolumeClaim {claim} at {path} ({words})", True, vloc, storage))
                 elif "hostPath" in vol or "local" in vol:
                     what = "hostPath" if "hostPath" in vol else "local"
                     out.append(
-                        self.Mount(f"{what} volume {name} at {path} (node-local: lost with the node)", True, vloc)
+                        self.Mount(
+                            f"{what} volume {name} at {path} (node-local: lost with the node)", True, vloc, "node_local"
+                        )
                     )
                 elif any(k in vol for k in ("configMap", "secret", "projected", "downwardAPI")):
                     continue  # configuration, not data
@@ -486,14 +517,35 @@ class _Context:
             )
 
     def disruption_budgets(self, res: Resource, el: Element) -> None:
+        """The PodDisruptionBudget that selects the workload's pods, in replica counts, or `none`
+        when no budget among the manifests selects them (the eviction API then takes any number).
+        DaemonSet pods are not evicted by a drain, so they get no value."""
+        if res.kind == "DaemonSet":
+            return
+        replicas = el.data.get("replicas", 1)
         for pdb in self.by_kind.get("PodDisruptionBudget", []):
-            if pdb.namespace == res.namespace and _matches(pdb.get("spec", "selector"), self.pod_labels(res)):
-                spec = pdb.get("spec") or {}
-                budget = ", ".join(f"{k} {spec[k]}" for k in ("minAvailable", "maxUnavailable") if k in spec)
-                el.notes.append(
-                    f"PodDisruptionBudget {pdb.name} ({budget or 'no budget'}) at {pdb.where('metadata', 'name')}: "
-                    "known, unused (the model has no place for voluntary-disruption budgets)"
-                )
+            if pdb.namespace != res.namespace or not _matches(pdb.get("spec", "selector"), self.pod_labels(res)):
+                continue
+            spec = pdb.get("spec") or {}
+            budget: dict[str, int] = {}
+            for key, field_name in (("minAvailable", "min_available"), ("maxUnavailable", "max_unavailable")):
+                count = _budget_count(spec.get(key), replicas) if key in spec else None
+                if count is not None:
+                    budget[field_name] = count
+                    el.locs[("disruption_budget", field_name)] = pdb.loc("spec", key) or pdb.name_loc
+                elif key in spec:
+                    el.unknowns.append(
+                        f"disruption budget unknown: {key} {excerpt(str(spec.get(key)))} at {pdb.where('spec', key)} "
+                        "is neither a count nor a percentage"
+                    )
+            if budget:
+                el.data["disruption_budget"] = budget
+                el.locs[("disruption_budget",)] = pdb.name_loc
+                el.notes.append(f"PodDisruptionBudget {pdb.name} at {pdb.where('metadata', 'name')}")
+            return
+        el.data["disruption_budget"] = "none"
+        el.locs[("disruption_budget",)] = res.name_loc
+        el.notes.append("disruption_budget: none: no PodDisruptionBudget among the manifests selects its pods")
 
     # ------------------------------------------------------------------------- calls
 
@@ -606,6 +658,19 @@ def _hosts(key: str, value: str) -> list[str]:
     for match in _KEYED_HOST.finditer(value):
         found.append(match.group(1).split(":", 1)[0])
     return found
+
+
+def _budget_count(value: Any, replicas: int) -> int | None:
+    """A PodDisruptionBudget's minAvailable/maxUnavailable as a replica count: an integer as it is,
+    a percentage of the replicas rounded up (as the disruption controller scales both); else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 0 <= value <= MAX_REPLICAS else None
+    text = str(value).strip()
+    if text.endswith("%") and text[:-1].isdigit() and int(text[:-1]) <= 100:
+        return -(-int(text[:-1]) * replicas // 100)
+    return None
 
 
 def _claim_words(spec: dict[str, Any]) -> str:

@@ -133,6 +133,25 @@ class Placement(Strict):
     )
 
 
+class DisruptionBudget(Strict):
+    """How many replicas a voluntary disruption (a node drain, a cluster upgrade) may take at once:
+    a Kubernetes PodDisruptionBudget, with percentages already turned into replica counts."""
+
+    min_available: int | None = Field(
+        None, ge=0, le=MAX_REPLICAS, description="Replicas that must stay up during a voluntary disruption."
+    )
+    max_unavailable: int | None = Field(
+        None, ge=0, le=MAX_REPLICAS, description="Replicas a voluntary disruption may take down at once."
+    )
+
+
+DISRUPTION_BUDGET_DESCRIPTION = (
+    "What voluntary disruptions (node drains, upgrades) may take down at once: a budget, or `none` when the "
+    "platform evicts replicas with no budget (Kubernetes without a PodDisruptionBudget); omitted when "
+    "unknown or the platform has no evictions."
+)
+
+
 # --------------------------------------------------------------------------- calls
 
 
@@ -302,6 +321,9 @@ class Service(Strict):
         None, ge=1, le=MAX_REPLICAS, description="Replicas needed to serve the load; fewer means the service is down."
     )
     placement: Placement | None = Field(None, description="Where the replicas run.")
+    disruption_budget: DisruptionBudget | Literal["none"] | None = Field(
+        None, description=DISRUPTION_BUDGET_DESCRIPTION
+    )
     replica_availability: Probability | None = Field(
         None, description="Overrides the default availability of one replica."
     )
@@ -406,6 +428,15 @@ class Durability(Strict):
     )
     fsync_interval_ms: PositiveMs | None = Field(None, description="Flush interval when periodic.")
     persistent: bool = Field(True, description="False for in-memory stores that lose data on restart.")
+    storage: Literal["ephemeral", "node_local", "network", "replicated"] | None = Field(
+        None,
+        description=(
+            "Where the data directory lives. ephemeral: lost when the pod or container is removed (emptyDir, a "
+            "container's own layer); node_local: lost with the host (hostPath, local volumes, a compose volume on "
+            "its docker host); network: network-attached block storage, which outlives a host; replicated: "
+            "storage that keeps copies across hosts or zones. Omitted: unknown."
+        ),
+    )
     backups: Backups | None = Field(None, description="Backups.")
 
 
@@ -452,6 +483,9 @@ class Store(Strict):
     engine: str | None = Field(None, description="Product or engine: postgres, cassandra, kafka, etcd, ...")
     replicas: int = Field(1, ge=1, le=MAX_REPLICAS, description="Number of replicas (or members).")
     placement: Placement | None = Field(None, description="Where the replicas run.")
+    disruption_budget: DisruptionBudget | Literal["none"] | None = Field(
+        None, description=DISRUPTION_BUDGET_DESCRIPTION
+    )
     replica_availability: Probability | None = Field(
         None, description="Overrides the default availability of one replica."
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pacelc.analysis.facts import Facts
-from pacelc.analysis.flows import single_copy
+from pacelc.analysis.flows import single_copy, storage_loss
 from pacelc.model.schema import SystemModel
 from pacelc.rules.base import Finding, lower, rule
 
@@ -48,7 +48,8 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
         For each domain with `rpo_s`, the store holding it; when it is a single copy: no
         `durability.backups` fires, `backups.interval_s` > `rpo_s` fires (continuous archiving, e.g.
         WAL shipping every 60 s, counts as an interval of 60 s), no `durability` at all is unknown.
-        Replicated stores are judged by their replication (SYN006).
+        Replicated stores are judged by their replication (SYN006); a store on ephemeral or
+        node-local storage by SYN010, which names its backups too.
 
     False positives:
         Continuous backup with a point-in-time restore (WAL archiving, binlog streaming) modelled as a
@@ -62,6 +63,8 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
         store = flows.store_of(domain)
         if domain.rpo_s is None or store is None or not single_copy(store):
             continue
+        if storage_loss(store) is not None:
+            continue  # its storage dies with a pod or host: SYN010 reports it, with the backups
         dur = store.durability
         backups = dur.backups if dur else None
         if backups is not None and backups.interval_s <= domain.rpo_s:
