@@ -134,3 +134,42 @@ def test_rules_listing_shows_what_the_config_disables(write, monkeypatch, tmp_pa
     assert code == 0
     assert lines["OPS001"].endswith("disabled") and lines["FLR001"].endswith("enabled")
     assert " critical " in lines["FLR001"]
+
+
+def _flr_review():
+    from pacelc.model import load
+
+    return review(load([EXAMPLES / "checkout" / "system.yaml"]), ReviewOptions(today=TODAY, select=("FLR",)))
+
+
+def test_junit_and_sarif_list_only_the_rules_that_ran() -> None:
+    from pacelc.rules.base import all_rules
+
+    flr = {r.code for r in all_rules() if r.code.startswith("FLR")}
+    result = _flr_review()
+    assert {r.code for r in result.rules} == flr
+    root = ET.fromstring(render_junit(result))
+    classnames = {c.get("classname") for c in root.iter("testcase") if c.get("classname") != "quality"}
+    assert classnames == {f"FLR.{code}" for code in flr}  # every FLR rule, and nothing else
+    assert [s.get("name") for s in root.iter("testsuite")] == ["step 3: Failure handling", "quality checks"]
+    driver = json.loads(render_sarif(result))["runs"][0]["tool"]["driver"]
+    assert {r["id"] for r in driver["rules"]} == flr
+
+
+def test_junit_and_sarif_read_the_review_not_the_rule_registry(monkeypatch) -> None:
+    import ast
+    import inspect
+
+    import pacelc.rules.base as base
+    from pacelc.reporters import junit, sarif
+
+    for module in (junit, sarif):
+        tree = ast.parse(inspect.getsource(module))
+        imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        assert not {m for m in imported if m and m.startswith("pacelc.rules")}, module.__name__
+    result = _flr_review()
+    before = render_junit(result), render_sarif(result)
+    monkeypatch.setattr(base, "REGISTRY", {})
+    monkeypatch.setattr(base, "all_rules", lambda: [])
+    assert (render_junit(result), render_sarif(result)) == before

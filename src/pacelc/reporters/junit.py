@@ -1,29 +1,33 @@
-"""JUnit XML for CI dashboards: one suite per review step plus the quality checks.
+"""JUnit XML for CI dashboards: one suite per review step that ran rules, plus the quality checks.
 
-A rule with no finding is a passing test case; each active finding is a failing one; each
-suppressed finding is skipped with its reason.
+A rule the review ran with no finding is a passing test case; each active finding is a failing one;
+each suppressed finding is skipped with its reason. Rules are those the Review lists as run (a rule
+left out by --select or --ignore did not pass, it was not tested), never the rule registry.
 """
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from pacelc.review.report import ReviewOut
-from pacelc.rules.base import STEPS, all_rules
+from pacelc.review.report import FindingOut, ReviewOut
 
 
 def render_junit(review: ReviewOut) -> str:
+    """The review as JUnit XML (see the module docstring)."""
     root = ET.Element("testsuites", name=f"pacelc review: {review.system.name}")
-    by_rule: dict[str, list] = {}
+    by_rule: dict[str, list[FindingOut]] = {}
     for f in review.findings:
         by_rule.setdefault(f.rule, []).append(f)
+    unlisted = sorted(set(by_rule) - {r.code for r in review.rules})
+    if unlisted:  # a finding must never vanish from CI because its rule is missing from the list
+        raise ValueError(f"findings of rules the review does not list as run: {', '.join(unlisted)}")
     total = failures = skipped = 0
-    for step, (prefix, title) in STEPS.items():
-        suite = ET.SubElement(root, "testsuite", name=f"step {step}: {title}")
+    for step in sorted({r.step for r in review.rules}):
+        step_rules = sorted((r for r in review.rules if r.step == step), key=lambda r: r.code)
+        suite = ET.SubElement(root, "testsuite", name=f"step {step}: {step_rules[0].step_title}")
         s_tests = s_fail = s_skip = 0
-        for rule in all_rules():
-            if rule.step != step:
-                continue
+        for rule in step_rules:
+            prefix = rule.code[:3]
             findings = sorted(by_rule.get(rule.code, []), key=lambda x: x.fingerprint)
             if not findings:
                 ET.SubElement(suite, "testcase", classname=f"{prefix}.{rule.code}", name=rule.name)

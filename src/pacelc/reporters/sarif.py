@@ -1,26 +1,28 @@
-"""SARIF 2.1.0: findings as results, the rule registry as the driver's rules, locations at model lines."""
+"""SARIF 2.1.0: findings as results, the rules the review ran as the driver's rules, locations at model lines.
+
+The rule descriptors come from the Review (which rules ran, with their documentation), never from
+the rule registry: a SARIF log of `--select FLR` describes the FLR rules only.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from pacelc.review.report import ReviewOut
-from pacelc.rules.base import Rule, all_rules
-from pacelc.rules.docs import render_rule
+from pacelc.review.report import ReviewOut, RuleOut
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 DEFAULT_RULE_DOCS_URL = "https://pacelc.dev/rules/"
 _LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
 
 
-def _rule_descriptor(rule: Rule, docs_url: str) -> dict[str, Any]:
+def _rule_descriptor(rule: RuleOut, docs_url: str) -> dict[str, Any]:
     return {
         "id": rule.code,
         "name": rule.name,
-        "shortDescription": {"text": rule.doc.summary},
-        "fullDescription": {"text": rule.doc.sections.get("What it does", rule.doc.summary)},
-        "help": {"text": rule.doc.sections.get("Fix", ""), "markdown": render_rule(rule)},
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": rule.description},
+        "help": {"text": rule.fix, "markdown": rule.help_markdown},
         "helpUri": f"{docs_url}{rule.code}.md",
         "defaultConfiguration": {"level": _LEVEL[rule.severity]},
         "properties": {"tags": [f"step-{rule.step}"], "pacelc-severity": rule.severity},
@@ -28,7 +30,8 @@ def _rule_descriptor(rule: Rule, docs_url: str) -> dict[str, Any]:
 
 
 def render_sarif(review: ReviewOut, docs_url: str = DEFAULT_RULE_DOCS_URL) -> str:
-    rules = all_rules()
+    """The review as a SARIF 2.1.0 log (see the module docstring)."""
+    rules = review.rules
     index = {r.code: i for i, r in enumerate(rules)}
     results = []
     for f in review.findings:

@@ -16,11 +16,13 @@ from pacelc.review.report import (
     FindingOut,
     LocationOut,
     ReviewOut,
+    RuleOut,
     SummaryOut,
     SuppressionOut,
     SystemOut,
 )
-from pacelc.rules.base import SEVERITIES, SEVERITY_RANK, Rule, Severity, all_rules
+from pacelc.rules.base import SEVERITIES, SEVERITY_RANK, STEPS, Rule, Severity, all_rules
+from pacelc.rules.docs import render_rule
 
 # Rules that judge the other rules' findings (the risk register); they run last.
 META_RULES = ("OPS901", "OPS902", "OPS903")
@@ -49,6 +51,21 @@ def selected_rules(options: ReviewOptions) -> list[Rule]:
     if options.select:
         rules = [r for r in rules if _matches(r.code, options.select)]
     return [r for r in rules if not _matches(r.code, options.ignore)]
+
+
+def _rule_out(rule: Rule) -> RuleOut:
+    """What the reporters say of a rule that ran: they read the Review, never the registry."""
+    return RuleOut(
+        code=rule.code,
+        name=rule.name,
+        step=rule.step,
+        step_title=STEPS[rule.step][1],
+        severity=rule.severity,
+        summary=rule.doc.summary,
+        description=rule.doc.sections.get("What it does", rule.doc.summary),
+        fix=rule.doc.sections.get("Fix", ""),
+        help_markdown=render_rule(rule),
+    )
 
 
 def _suppression(fingerprint: str, model_risks, today: dt.date, baseline: frozenset[str]) -> SuppressionOut | None:
@@ -143,6 +160,7 @@ def review(loaded: LoadedModel, options: ReviewOptions | None = None) -> ReviewO
         findings=findings,
         tables=tables.build_tables(model, facts),
         quality_checks=quality,
+        rules=[_rule_out(r) for r in rules],
     )
 
 

@@ -52,6 +52,22 @@ class FindingOut(_Out):
     suppressed: SuppressionOut | None = Field(None, description="Present when the finding is suppressed.")
 
 
+class RuleOut(_Out):
+    """A rule the review ran (selected, not ignored), with the documentation its reporters show."""
+
+    code: str = Field(..., description="Rule code, e.g. FLR001.")
+    name: str = Field(..., description="Rule name.")
+    step: int = Field(..., ge=1, le=6, description="Review step (1 CAP … 6 operational readiness).")
+    step_title: str = Field(..., description="Title of the review step, e.g. Failure handling.")
+    severity: Literal["info", "low", "medium", "high", "critical"] = Field(
+        ..., description="Default severity (a finding may carry another)."
+    )
+    summary: str = Field(..., description="One-line summary from the rule's docstring.")
+    description: str = Field(..., description="The docstring's 'What it does' section.")
+    fix: str = Field(..., description="The docstring's 'Fix' section.")
+    help_markdown: str = Field(..., description="The rule's documentation page, as `pacelc explain` prints it.")
+
+
 class TableOut(_Out):
     """A table of the review."""
 
@@ -106,3 +122,4 @@ class ReviewOut(_Out):
     findings: list[FindingOut] = Field(..., description="Findings, most severe first.")
     tables: list[TableOut] = Field(..., description="The review tables.")
     quality_checks: list[CheckOut] = Field(..., description="The quality checks.")
+    rules: list[RuleOut] = Field(..., description="The rules that ran, by code; one with no finding passed.")
