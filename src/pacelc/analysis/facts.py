@@ -16,6 +16,7 @@ from pacelc.analysis.faulttrees import OperationAvailability, SinglePoint, analy
 from pacelc.analysis.flows import Flows
 from pacelc.analysis.graph import SystemGraph
 from pacelc.analysis.guarantees import DomainDecision, Guarantee, decide, derive_all
+from pacelc.analysis.isolation import SharedCapacity, shared_capacity
 from pacelc.analysis.partitions import PartitionOutcome, all_partitions
 from pacelc.analysis.scenarios import ScenarioOutcome, all_outcomes
 from pacelc.analysis.topology import Spread, required_elements, spread_of
@@ -107,6 +108,12 @@ class Facts:
     def budgets(self) -> BudgetFacts:
         """Timeout, retry, amplification and latency budgets of every operation."""
         return compute_budgets(self.graph)
+
+    @cached_property
+    def shared_capacity(self) -> dict[str, SharedCapacity]:
+        """Per sync call reached by an operation: the operations that make it, and those its caller
+        also serves that would be starved when its target hangs."""
+        return shared_capacity(self.budgets)
 
     @cached_property
     def consistency_checks(self) -> dict[str, DomainVerification]:
