@@ -5,9 +5,9 @@ imports compose projects (`compose`) and rendered Kubernetes manifests (`kuberne
 returns the plain model data with a `SourceMap` whose locations point into the source files, so
 that a finding on an imported element names the compose or manifest line to change. Istio and
 Linkerd rules among the manifests refine the imported calls (`istio`, `linkerd`, with the mesh
-defaults of `mesh_defaults`). Structurizr is a later slice: a module here and a branch in
-`detect.classify`. Compose files and Kubernetes manifests are not mixed in one import (refused,
-with both places named). A Helm chart is not rendered here: the import stops with the
+defaults of `mesh_defaults`). A Structurizr workspace, DSL (`structurizr_dsl`) or JSON export,
+is imported by `structurizr`. Compose files, Kubernetes manifests and Structurizr workspaces are
+not mixed in one import (refused, with both places named). A Helm chart is not rendered here: the import stops with the
 `helm template` command that renders it.
 """
 
@@ -22,13 +22,20 @@ from typing import Any
 from pacelc.importers import detect, engines, istio
 from pacelc.importers.compose import SYSTEM, Element, import_compose
 from pacelc.importers.kubernetes import DEFAULTS_USED, Resource, import_kubernetes, resources_of
+from pacelc.importers.structurizr import Workspace, build, read_json
 from pacelc.model import yamlfile
 from pacelc.model.loader import ModelError, shown_path
 from pacelc.model.source import Loc, Path, SourceMap
 
 __all__ = ["SYSTEM", "ImportResult", "Skipped", "import_paths"]
 
-_SUFFIXES = (".yml", ".yaml", ".json")
+# What a Structurizr import relies on besides the workspace (named in the draft's "Defaults used").
+STRUCTURIZR_DEFAULTS = (
+    "the engine table (pacelc.importers.engines) for a store whose technology names an engine; "
+    "an element with no instance in the deployment environment keeps the model's default of 1 replica"
+)
+
+_SUFFIXES = (".yml", ".yaml", ".json", ".dsl")
 
 
 @dataclass(frozen=True)
@@ -56,7 +63,7 @@ class ImportResult:
 
 
 def _expand(paths: Sequence[str | os.PathLike[str]], charts: list[FsPath]) -> list[FsPath]:
-    """Files as given, and the YAML/JSON files under each folder (sorted, hidden ones left out).
+    """Files as given, and the YAML/JSON/DSL files under each folder (sorted, hidden ones left out).
     A folder holding a `Chart.yaml` is a Helm chart: added to `charts`, its files not read."""
     out: list[FsPath] = []
     for given in paths:
@@ -95,6 +102,8 @@ def import_paths(
     models: list[str] = []
     compose_docs: list[tuple[str, yamlfile.Parsed]] = []
     k8s: list[Resource] = []
+    workspaces: list[Workspace] = []
+    dsl_fragments: list[tuple[str, Loc]] = []  # .dsl files that are not workspaces: skipped unless included
     first_of: dict[str, Loc] = {}  # kind of source -> its first document, to name a refused mix
     files: list[str] = []
     charts: list[FsPath] = []
@@ -105,6 +114,16 @@ def import_paths(
         shown = shown_path(path)
         text, read_errors = yamlfile.read_text(path, shown, limits)
         docs: list[yamlfile.Parsed] = []
+        if text is not None and detect.structurizr_dsl(text):
+            from pacelc.importers.structurizr_dsl import read_dsl  # lark is loaded only for a workspace
+
+            workspaces.append(read_dsl(path, shown, text))
+            first_of.setdefault("structurizr", Loc(shown, 1, 1))
+            files.append(shown)
+            continue
+        if text is not None and path.suffix == ".dsl":
+            dsl_fragments.append((shown, Loc(shown, 1, 1)))
+            continue
         if text is not None and detect.helm_template(path, text):
             line = text[: text.index("{{")].count("\n") + 1
             errors.append(_helm_error(path.parent.parent, Loc(shown, line, 1)))
@@ -128,13 +147,42 @@ def import_paths(
                 k8s.extend(resources_of(shown, doc))
                 first_of.setdefault("kubernetes", first)
                 used = True
+            elif kind == "structurizr":
+                workspaces.append(read_json(shown, doc))
+                first_of.setdefault("structurizr", first)
+                used = True
             elif kind == "model":
                 models.append(shown)
             else:
                 skipped.append(Skipped(first, "not a compose file, a Kubernetes manifest or a pacelc model"))
         if used:
             files.append(shown)
-    if len(first_of) > 1:
+    included = {name for ws in workspaces for name in ws.included}
+    skipped.extend(
+        Skipped(loc, "a Structurizr DSL file with no `workspace`: read only through a workspace's !include")
+        for shown, loc in dsl_fragments
+        if shown not in included
+    )
+    files.extend(name for name in dict.fromkeys(included) if name not in files)
+    if "structurizr" in first_of and len(first_of) > 1:
+        other = next(kind for kind in first_of if kind != "structurizr")
+        words = {"compose": "compose files", "kubernetes": "Kubernetes manifests"}[other]
+        errors.append(
+            ModelError(
+                first_of["structurizr"],
+                f"a Structurizr workspace and {words} (first at {first_of[other]}) in one import are not supported: "
+                "import them separately",
+            )
+        )
+    elif len(workspaces) > 1:
+        # Two workspaces' ids would clash, and which one's deployment holds is not for pacelc to pick.
+        errors.append(
+            ModelError(
+                workspaces[1].name_loc,
+                f"a second Structurizr workspace (the first is {workspaces[0].file}): import one workspace at a time",
+            )
+        )
+    elif len(first_of) > 1:
         # Ids of the two would be matched by name only; refused until an import can tell them apart.
         errors.append(
             ModelError(
@@ -144,7 +192,13 @@ def import_paths(
             )
         )
     name: str | None = None
-    if "kubernetes" in first_of and "compose" not in first_of:
+    if workspaces and len(first_of) == 1:
+        ws_result = build(workspaces[0])
+        errors.extend(ws_result.errors)
+        skipped.extend(Skipped(loc, reason) for loc, reason in ws_result.skipped)
+        elements, name, system_unknowns = ws_result.elements, ws_result.name, ws_result.system_unknowns
+        extra: dict[str, Any] = {"source_kind": "Structurizr workspace", "defaults": (STRUCTURIZR_DEFAULTS,)}
+    elif "kubernetes" in first_of and "compose" not in first_of:
         # Mesh rules are read after the workloads and their calls: they only refine those calls.
         k8s_result = import_kubernetes([r for r in k8s if not istio.is_mesh_rule(r)])
         mesh = istio.apply_mesh(k8s, k8s_result.elements)
@@ -153,7 +207,7 @@ def import_paths(
         skipped.extend(Skipped(loc, reason) for loc, reason in k8s_result.skipped)
         elements, name = k8s_result.elements, k8s_result.name
         system_unknowns = [*k8s_result.system_unknowns, *mesh.system_notes]
-        extra: dict[str, Any] = {
+        extra = {
             "source_kind": "Kubernetes manifest",
             "defaults": DEFAULTS_USED + tuple(d.cite() for d in mesh.used),
         }

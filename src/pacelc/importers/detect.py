@@ -6,17 +6,21 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-Kind = Literal["model", "compose", "kubernetes", "other"]
+Kind = Literal["model", "compose", "kubernetes", "structurizr", "other"]
 
 # A top-level block key at column 1 (`pacelc:`, `system:`), for the quick look at a model file.
 _TOP_KEY = re.compile(r"^(pacelc|system)\s*:", re.MULTILINE)
+# A Structurizr DSL workspace's first token, after white space and comments: `workspace`, then a
+# name, a brace or the end (`workspace:` at the top of a YAML file is not it).
+_DSL_FIRST = re.compile(r"\A\ufeff?(?:\s+|/\*[\s\S]*?\*/|(?:#|//)[^\n]*)*workspace(?=[\s{\"]|\Z)")
 
 
 def classify(data: Any) -> Kind:
     """model: a pacelc model (`pacelc:` or `system:` at the top); compose: a mapping whose
     `services` is a mapping with at least one entry that has `image` or `build`; kubernetes: a
     mapping with a string `apiVersion` and `kind` (a rendered manifest, `kind: List` included);
-    else other."""
+    structurizr: a Structurizr JSON export (`model` holding a `softwareSystems` list, and `views`
+    or `name`/`id` beside it); else other."""
     if not isinstance(data, dict):
         return "other"
     if "pacelc" in data or "system" in data:
@@ -28,7 +32,19 @@ def classify(data: Any) -> Kind:
         return "compose"
     if isinstance(data.get("apiVersion"), str) and isinstance(data.get("kind"), str):
         return "kubernetes"
+    model = data.get("model")
+    if (
+        isinstance(model, dict)
+        and isinstance(model.get("softwareSystems"), list)
+        and any(key in data for key in ("views", "name", "id"))
+    ):
+        return "structurizr"
     return "other"
+
+
+def structurizr_dsl(text: str) -> bool:
+    """A Structurizr DSL workspace: its first token, after comments, is `workspace`."""
+    return bool(_DSL_FIRST.match(text))
 
 
 def helm_template(path: Path, text: str) -> bool:
