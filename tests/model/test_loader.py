@@ -180,3 +180,30 @@ def test_one_path_may_be_given_without_a_list() -> None:
     one = load(str(EXAMPLES / "collab" / "system.yaml"))
     listed = load([EXAMPLES / "collab" / "system.yaml"])
     assert one.model == listed.model and one.files == listed.files
+
+
+SPLIT_AT_COMMA = """\
+system: {name: x}
+services:
+  - {id: api, description: Mongo, MySQL}
+  - {id: web, description: Mongo,MySQL, Postgres}
+  - {id: quoted, description: "Mongo", MySQL}
+  - id: block
+    description: Mongo, MySQL
+"""
+
+
+def test_a_plain_value_split_at_a_comma_says_how_to_quote_it(write, monkeypatch, tmp_path) -> None:
+    monkeypatch.chdir(tmp_path)
+    hint = (
+        "; in a flow mapping {...} a comma ends a plain value: if '%s' belongs to the value of 'description', "
+        "quote the value: description: %s"
+    )
+    # the block-style service is valid: there a comma does not end a plain value
+    assert errors_of([write("m.yaml", SPLIT_AT_COMMA)]) == [
+        "m.yaml:3:35: unknown field 'MySQL'" + hint % ("MySQL", '"Mongo, MySQL"'),
+        "m.yaml:4:34: unknown field 'MySQL'" + hint % ("MySQL", '"Mongo,MySQL, Postgres"'),
+        "m.yaml:4:41: unknown field 'Postgres'" + hint % ("Postgres", '"Mongo,MySQL, Postgres"'),
+        # a quoted value was not split: the bare word is some other mistake, and gets no quoting hint
+        "m.yaml:5:40: unknown field 'MySQL'",
+    ]

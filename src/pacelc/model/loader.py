@@ -10,6 +10,7 @@ collected and raised together as a `ModelLoadError`.
 from __future__ import annotations
 
 import difflib
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path as FsPath
@@ -381,7 +382,7 @@ class _Merger:
 # --------------------------------------------------------------------------- validation
 
 
-def _pydantic_errors(exc: ValidationError, prefix: Path, sources: SourceMap) -> list[ModelError]:
+def _pydantic_errors(exc: ValidationError, prefix: Path, sources: SourceMap, doc: Any = None) -> list[ModelError]:
     out = []
     for err in exc.errors(include_url=False):
         loc_parts = tuple(p for p in err["loc"] if isinstance(p, (str, int)))
@@ -399,8 +400,9 @@ def _pydantic_errors(exc: ValidationError, prefix: Path, sources: SourceMap) -> 
         if kind == "extra_forbidden":
             model_cls = _model_at(prefix, loc_parts[:-1])
             allowed = sorted(model_cls.model_fields) if model_cls else []
-            msg = f"unknown field '{field}'{suggest(field, allowed)}"
             loc = sources.nearest(path, prefer_key=True)
+            split = _split_at_comma(doc, path, sources) if err.get("input") is None else None
+            msg = f"unknown field '{field}'{suggest(field, allowed)}{split or ''}"
         elif kind == "missing":
             msg = f"missing required field '{field}'"
             loc = sources.nearest(path[:-1], prefer_key=True)
@@ -413,6 +415,66 @@ def _pydantic_errors(exc: ValidationError, prefix: Path, sources: SourceMap) -> 
             loc = sources.nearest(path)
         out.append(ModelError(loc, msg))
     return out
+
+
+def _split_at_comma(doc: Any, path: Path, sources: SourceMap) -> str | None:
+    """Why a key with no value sits in a flow mapping, when the reason is a comma in a plain value.
+
+    In `{id: db, description: Mongo, MySQL}` the comma ends the plain scalar `Mongo`, and `MySQL`
+    becomes a key of its own with no value. That is the case when, on the key's line, the key
+    follows (with only bare keys between) a plain string value of the same mapping, each
+    separated from the next by a comma and at most one space: a plain scalar spans exactly its own
+    characters, so a quoted value (two quote characters wider) or anything else between them
+    leaves a gap the arithmetic does not match, and no hint is given.
+    """
+    parent: Any = doc
+    for part in path[:-1]:
+        try:
+            parent = parent[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    key_loc = sources.keys.get(path)
+    if not isinstance(parent, dict) or key_loc is None:
+        return None
+    # (start col, end col, the sibling key, its string value or None for a bare key) on the key's line
+    tokens: list[tuple[int, int, str, str | None]] = []
+    for sibling, value in parent.items():
+        if not isinstance(sibling, str):
+            continue
+        at = (*path[:-1], sibling)
+        if value is None and (loc := sources.keys.get(at)) is not None:
+            tokens.append((loc.col, loc.col + len(sibling), sibling, None))
+        elif isinstance(value, str) and "\n" not in value and (loc := sources.values.get(at)) is not None:
+            tokens.append((loc.col, loc.col + len(value), sibling, value))
+        else:
+            continue
+        if (loc.file, loc.line) != (key_loc.file, key_loc.line):
+            tokens.pop()
+    tokens.sort()
+    here = next((i for i, t in enumerate(tokens) if t[0] == key_loc.col and t[3] is None), None)
+    if here is None:
+        return None
+
+    def after_comma(i: int) -> bool:  # token i follows token i-1 after "," or ", "
+        return i > 0 and 1 <= tokens[i][0] - tokens[i - 1][1] <= 2
+
+    start = here
+    while after_comma(start) and tokens[start - 1][3] is None:
+        start -= 1
+    if not after_comma(start) or tokens[start - 1][3] is None:
+        return None
+    anchor = start - 1
+    end = here
+    while end + 1 < len(tokens) and tokens[end + 1][3] is None and after_comma(end + 1):
+        end += 1
+    owner, text = tokens[anchor][2], str(tokens[anchor][3])
+    for i in range(start, end + 1):  # the separator as written: "," or ", "
+        text += ("," if tokens[i][0] - tokens[i - 1][1] == 1 else ", ") + tokens[i][2]
+    # "if": a bare word may also be a key whose value was forgotten; the user knows which
+    return (
+        f"; in a flow mapping {{...}} a comma ends a plain value: if '{path[-1]}' belongs to the value "
+        f"of '{owner}', quote the value: {owner}: {json.dumps(text, ensure_ascii=False)}"
+    )
 
 
 # pydantic's numeric-bound errors, said the way the schema's bounds read: "must be ≤ 10,000".
@@ -483,7 +545,7 @@ def _validate(merger: _Merger) -> LoadedModel:
         try:
             parts[name] = cls.model_validate(doc[name])
         except ValidationError as exc:
-            errors.extend(_pydantic_errors(exc, (name,), sources))
+            errors.extend(_pydantic_errors(exc, (name,), sources, doc))
 
     list_sections: dict[str, type[BaseModel]] = {**ELEMENT_SECTIONS, "risks": Risk}
     raw_ids: dict[str, list[tuple[str, Loc | None]]] = {}
@@ -495,7 +557,7 @@ def _validate(merger: _Merger) -> LoadedModel:
             try:
                 valid.append(cls.model_validate(item))
             except ValidationError as exc:
-                errors.extend(_pydantic_errors(exc, (name, index), sources))
+                errors.extend(_pydantic_errors(exc, (name, index), sources, doc))
                 repaired = _repair(cls, item, exc)
                 if repaired is not None:
                     valid.append(repaired)
