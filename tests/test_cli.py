@@ -107,3 +107,22 @@ def test_review_of_an_example_in_every_format() -> None:
         code, out, err = run("review", system, "--format", fmt, "--today", "2026-11-24")
         assert code == 0, err
         assert "checkout" in out
+
+
+def test_each_command_ends_its_load_errors_with_a_line_true_for_it(write, monkeypatch, tmp_path) -> None:
+
+    monkeypatch.chdir(tmp_path)
+    write("bad.yaml", THREE_MISTAKES)
+    last_lines = {}
+    for command in (["validate"], ["review"], ["baseline"], ["verify"], ["export-fta", "-o", "out"]):
+        code, _, err = run(*command, "bad.yaml")
+        assert code == 2, command
+        last_lines[command[0]] = err.splitlines()[-1]
+    assert last_lines == {
+        "validate": "pacelc: 3 error(s)",  # the errors are validate's result: nothing else to say
+        "review": "pacelc: 3 error(s); nothing reviewed",
+        "baseline": "pacelc: 3 error(s); no baseline written",
+        "verify": "pacelc: 3 error(s); nothing verified",
+        "export-fta": "pacelc: 3 error(s); nothing exported",
+    }
+    assert not Path("pacelc-baseline.json").exists() and not Path("out").exists()

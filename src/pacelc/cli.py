@@ -90,7 +90,12 @@ def input_options(f):
     )(f)
 
 
-def _load_or_exit(files: tuple[str, ...], nothing_done: str = "nothing reviewed"):
+def _load_or_exit(files: tuple[str, ...], nothing_done: str | None):
+    """The loaded model, or exit 2 after the errors and a last line saying what was not done.
+
+    `nothing_done` ("nothing reviewed") is the command's own words, or None when the count alone is
+    true (validate: its errors are its result); every caller says which, so none inherits another's.
+    """
     import dataclasses
 
     from pacelc.model import ModelLoadError, load
@@ -109,7 +114,8 @@ def _load_or_exit(files: tuple[str, ...], nothing_done: str = "nothing reviewed"
     except ModelLoadError as exc:
         for error in exc.errors:
             click.echo(f"{error}", err=True)
-        click.echo(f"pacelc: {len(exc.errors)} error(s); {nothing_done}", err=True)
+        tail = f"; {nothing_done}" if nothing_done else ""
+        click.echo(f"pacelc: {len(exc.errors)} error(s){tail}", err=True)
         sys.exit(EXIT_USAGE)
 
 
@@ -286,7 +292,9 @@ def _review_options(f):
     return input_options(f)
 
 
-def _run_review(files, select, ignore, today, config_path, baseline_path=None, budget_s=None):
+def _run_review(
+    files, select, ignore, today, config_path, baseline_path=None, budget_s=None, nothing_done="nothing reviewed"
+):
     from pacelc.baseline import BaselineError, read_baseline
     from pacelc.config import ConfigError, load_config
     from pacelc.review.engine import ReviewOptions
@@ -305,7 +313,7 @@ def _run_review(files, select, ignore, today, config_path, baseline_path=None, b
         except BaselineError as exc:
             click.echo(f"pacelc: {exc}", err=True)
             sys.exit(EXIT_USAGE)
-    loaded = _load_or_exit(files)
+    loaded = _load_or_exit(files, nothing_done)
     options = ReviewOptions(
         select=tuple(select) or tuple(config.select),
         ignore=tuple(ignore) + tuple(config.ignore),
@@ -406,7 +414,7 @@ def baseline(files, output, force, select, ignore, today, config_path) -> None:
     """Write the fingerprints of today's active findings, so later reviews report only new ones."""
     from pacelc.baseline import render_baseline
 
-    loaded, result, _ = _run_review(files, select, ignore, today, config_path)
+    loaded, result, _ = _run_review(files, select, ignore, today, config_path, nothing_done="no baseline written")
     _emit(render_baseline(result), output, _signatures()["baseline"], force, inputs=tuple(loaded.files))
     where = "stdout" if output == "-" else output
     click.echo(f"wrote {where}: {result.summary.active} finding(s) accepted as the baseline", err=True)
@@ -417,7 +425,7 @@ def baseline(files, output, force, select, ignore, today, config_path) -> None:
 @input_options
 def validate(files) -> None:
     """Check FILES for syntax, type, reference and consistency errors (file:line:col each)."""
-    loaded = _load_or_exit(files)
+    loaded = _load_or_exit(files, None)
     m = loaded.model
     click.echo(
         f"ok: {m.system.name}: {len(m.services)} services, {len(m.stores)} stores, {len(m.topics)} topics, "

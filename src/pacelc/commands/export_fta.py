@@ -70,7 +70,7 @@ def export_fta(files, operations, output, force) -> None:
     """
     from pacelc.cli import _load_or_exit
 
-    loaded = _load_or_exit(files)
+    loaded = _load_or_exit(files, "nothing exported")
     trees = model_fault_trees(SystemGraph(loaded.model))
     if operations:
         wanted = {f"operation {o}" for o in operations}
