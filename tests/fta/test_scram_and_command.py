@@ -92,6 +92,32 @@ def test_command_input_error(tmp_path: Path) -> None:
     assert f"{bad}:4:3: mismatched tag" in r.output
 
 
+@pytest.mark.parametrize(
+    ("name", "text", "model"),
+    [
+        ("system.yaml", "system: {name: shop}\nservices: [{id: api}]\n", True),
+        ("tree.json", '{"gates": []}\n', False),
+    ],
+)
+def test_command_on_a_file_that_is_not_xml_says_what_it_reads(
+    tmp_path: Path, name: str, text: str, model: bool
+) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    r = CliRunner().invoke(fta, [str(path)])
+    assert r.exit_code == 2
+    assert f"pacelc: {path} is not XML; pacelc fta reads a fault tree in Open-PSA MEF XML" in r.output
+    assert (f"`pacelc export-fta {path} -o FOLDER`" in r.output) is model
+
+
+def test_command_on_xml_of_another_kind_keeps_the_parser_message_alone(tmp_path: Path) -> None:
+    path = tmp_path / "report.xml"
+    path.write_text('<?xml version="1.0"?>\n<testsuites/>\n')
+    r = CliRunner().invoke(fta, [str(path)])
+    assert r.exit_code == 2
+    assert "root element is <testsuites>, expected <opsa-mef>" in r.output and "not XML" not in r.output
+
+
 @needs_data()
 def test_command_budget_stop() -> None:
     r = CliRunner().invoke(fta, [str(DATA / "nus9601.xml"), "--budget-s", "2", "--max-nodes", "200000"])

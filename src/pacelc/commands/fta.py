@@ -74,6 +74,28 @@ def _cut_set_lines(r: FtaResult) -> str:
     return "\n".join(lines)
 
 
+def _not_mef_hint(file: str) -> list[str]:
+    """What to say after a parse error when FILE is not XML at all: the XML parser only says "not
+    well-formed", which does not tell a user who gave a YAML model what the command expects."""
+    try:
+        with open(file, "rb") as handle:
+            head = handle.read(64 * 1024)
+    except OSError:
+        return []  # the error already says the file cannot be read
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
+    if text.startswith("<"):
+        return []  # XML: the parser's message (a bad tag, a wrong root element) is the right one
+    lines = [f"pacelc: {file} is not XML; pacelc fta reads a fault tree in Open-PSA MEF XML (<opsa-mef>)"]
+    from pacelc.importers.detect import looks_like_model  # only here: fta does not load models
+
+    if looks_like_model(text):
+        lines.append(
+            f"pacelc: {file} looks like a pacelc model: `pacelc export-fta {file} -o FOLDER` writes the "
+            "fault tree of each of its operations as MEF XML, which pacelc fta reads"
+        )
+    return lines
+
+
 @click.command("fta")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=str))
 @click.option(
@@ -149,6 +171,8 @@ def fta(
         model = read_mef(file, top=top_gate, strict=strict)
     except MefError as e:
         print(str(e), file=sys.stderr)
+        for line in _not_mef_hint(file):
+            print(line, file=sys.stderr)
         raise SystemExit(2) from None
     result = analyze(
         model.tree,
