@@ -62,7 +62,7 @@ def test_imported_values_stay_located_in_the_compose_file_and_overlay_values_in_
     overlay = OVERLAY / "shop-overlay.yaml"
     # Imported: a call named in the compose environment, a store the compose file defines.
     assert where["FLR001@api@cache"] == ("docker-compose.yml", line_of(compose, "REDIS_HOST"))
-    assert where["FLR050@cache@browse"] == ("docker-compose.yml", line_of(compose, "image: redis") - 1)
+    assert where["FLR050@cache"] == ("docker-compose.yml", line_of(compose, "image: redis") - 1)
     # Set by the overlay on an imported store: its replication.
     assert where["CNS050@orders@orders-db"] == (OVERLAY_FILE, line_of(overlay, "replication:"))
     assert where["SYN006@orders@orders-db"] == (OVERLAY_FILE, line_of(overlay, "mode: async"))
@@ -180,7 +180,7 @@ def test_overlay_over_kubernetes_manifests(monkeypatch) -> None:
     where = located(report)
     stores = FIXTURES / "k8s-shop" / "data" / "stores.yaml"
     # The single orders database found by the operation the overlay adds: located at its manifest.
-    assert where["FLR050@orders-db@place-order"][0] == "data/stores.yaml"
-    assert where["FLR050@orders-db@place-order"][1] <= len(stores.read_text().splitlines())
+    assert where["FLR050@orders-db"][0] == "data/stores.yaml"
+    assert where["FLR050@orders-db"][1] <= len(stores.read_text().splitlines())
     assert where["FLR001@api@orders-db"] == ("base/api.yaml", 69)
     assert where["FLR015@place-order"] == (overlay, 10)

@@ -408,7 +408,7 @@ class SinglePoint:
     events: tuple[str, ...]  # the basic events that alone cause it (its replica, its zone, ...)
     labels: tuple[str, ...]
     path: tuple[str, ...]  # entry service ... culprit
-    probability: float  # of the union of those events, to first order (their sum)
+    probability: float  # of the union of those (independent basic) events
 
 
 def single_points(graph: SystemGraph, op_avail: OperationAvailability, skip_regions: bool = True) -> list[SinglePoint]:
@@ -444,11 +444,20 @@ def single_points(graph: SystemGraph, op_avail: OperationAvailability, skip_regi
                 names,
                 tuple(op_avail.labels.get(e, e) for e in names),
                 _path_to(graph, op_avail.operation, culprit),
-                sum(p for _, p in events),
+                _union(p for _, p in events),
             )
         )
     out.sort(key=lambda sp: (-sp.probability, sp.culprit))
     return out
+
+
+def _union(probabilities: Iterable[float]) -> float:
+    """Probability that at least one of independent events happens: 1 - Π(1 - p), not the sum
+    (which can exceed 1: two zones at 0.9 each would say 1.8)."""
+    survive = 1.0
+    for p in probabilities:
+        survive *= 1.0 - p
+    return 1.0 - survive
 
 
 def _has_failed_child(tree: FaultTree, gate: str, values: dict[str, bool]) -> bool:

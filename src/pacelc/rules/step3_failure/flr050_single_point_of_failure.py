@@ -5,19 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pacelc.analysis.facts import Facts
+from pacelc.analysis.faulttrees import SinglePoint
 from pacelc.model.schema import SystemModel
 from pacelc.rules.base import Finding, rule
 
 
 @rule("FLR050", "single-point-of-failure", "high")
 def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
-    """One failure alone makes an operation unavailable.
+    """One failure alone makes operations unavailable.
 
     What it does:
         Reports every element that a single basic failure (one replica, one zone, one external
         provider) takes down while an operation waits for it, i.e. every minimal cut set of order 1
-        of the operation's fault tree, traced to the element to change and the call path that makes
-        the operation depend on it.
+        of an operation's fault tree, traced to the element to change. One finding per element,
+        listing every operation it stops with the call path that makes the operation depend on it.
 
     Why it matters:
         Redundancy elsewhere does not help an operation that waits synchronously for one thing that
@@ -77,29 +78,38 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
         Vesely et al., "Fault Tree Handbook" (NUREG-0492), minimal cut sets. Rauzy, "New algorithms
         for fault trees analysis" (1993).
     """
+    by_culprit: dict[str, list[tuple[str, SinglePoint]]] = {}
     for op_id, points in sorted(facts.single_points.items()):
         for sp in points:
-            yield Finding(
-                rule="FLR050",
-                elements=(sp.culprit, op_id),
-                message=(
-                    f"operation '{op_id}' fails when {' or '.join(sp.labels)}: {sp.culprit} is a single point of "
-                    f"failure on the path {' → '.join(sp.path)} (probability {sp.probability:.1e})"
-                ),
-                fix=(
-                    f"add a second provider next to '{sp.culprit}', or give the call to it a fallback so the "
-                    "operation degrades instead (or accept the provider's SLA in the risk register)"
-                    if _external(facts, sp.culprit)
-                    else f"add redundancy to '{sp.culprit}' across zones (replicas with `spread: one_per_zone` and "
-                    "a failover), or give the call to it a fallback so the operation degrades instead"
-                ),
-                where=("stores" if sp.culprit in facts.graph.stores else "services", sp.culprit),
-                evidence={
-                    "cut_sets": [[e] for e in sp.events],
-                    "path": list(sp.path),
-                    "probability": round(sp.probability, 12),
-                },
-            )
+            by_culprit.setdefault(sp.culprit, []).append((op_id, sp))
+    ranked = sorted(by_culprit.items(), key=lambda kv: (-max(sp.probability for _, sp in kv[1]), kv[0]))
+    for culprit, items in ranked:
+        labels = list(dict.fromkeys(label for _, sp in items for label in sp.labels))
+        events = list(dict.fromkeys(event for _, sp in items for event in sp.events))
+        probability = max(sp.probability for _, sp in items)
+        operations = ", ".join(f"'{op_id}' (path {' → '.join(sp.path)})" for op_id, sp in items)
+        count = f"{len(items)} operation{'s' if len(items) > 1 else ''}"
+        yield Finding(
+            rule="FLR050",
+            elements=(culprit,),
+            message=(
+                f"{culprit} is a single point of failure of {count}: it fails when {' or '.join(labels)} "
+                f"(probability {probability:.1e}), and {operations} fail{'' if len(items) > 1 else 's'} with it"
+            ),
+            fix=(
+                f"add a second provider next to '{culprit}', or give the calls to it a fallback so the "
+                "operations degrade instead (or accept the provider's SLA in the risk register)"
+                if _external(facts, culprit)
+                else f"add redundancy to '{culprit}' across zones (replicas with `spread: one_per_zone` and "
+                "a failover), or give the calls to it a fallback so the operations degrade instead"
+            ),
+            where=("stores" if culprit in facts.graph.stores else "services", culprit),
+            evidence={
+                "cut_sets": [[e] for e in events],
+                "operations": {op_id: list(sp.path) for op_id, sp in items},
+                "probability": round(probability, 12),
+            },
+        )
 
 
 def _external(facts: Facts, element: str) -> bool:
