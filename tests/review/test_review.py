@@ -26,6 +26,7 @@ EXAMPLE_FILES = {
 IMPORTED_EXAMPLES = {
     "compose-shop": (["examples/compose-shop/docker-compose.yml"], "examples/compose-shop/overlay.yaml"),
     "k8s-istio": (["examples/k8s-istio/manifests"], "examples/k8s-istio/overlay.yaml"),
+    "structurizr-bank": (["examples/structurizr-bank"], "examples/structurizr-bank/overlay.yaml"),
 }
 GOLDEN = REPO / "tests" / "golden"
 SHIPPED_SCHEMA = REPO / "src" / "pacelc" / "schemas" / "report.schema.json"

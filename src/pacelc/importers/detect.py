@@ -12,7 +12,8 @@ Kind = Literal["model", "compose", "kubernetes", "structurizr", "other"]
 _TOP_KEY = re.compile(r"^(pacelc|system)\s*:", re.MULTILINE)
 # A Structurizr DSL workspace's first token, after white space and comments: `workspace`, then a
 # name, a brace or the end (`workspace:` at the top of a YAML file is not it).
-_DSL_FIRST = re.compile(r"\A\ufeff?(?:\s+|/\*[\s\S]*?\*/|(?:#|//)[^\n]*)*workspace(?=[\s{\"]|\Z)")
+# A comment runs to its line's end (else backtracking would find `workspace` inside a comment).
+_DSL_FIRST = re.compile(r"\A\ufeff?(?:\s+|/\*[\s\S]*?\*/|(?:#|//)[^\n]*(?:\n|\Z))*workspace(?=[\s{\"]|\Z)")
 
 
 def classify(data: Any) -> Kind:

@@ -677,6 +677,15 @@ def _model_element(end: WsElement, elements: dict[WsElement, Element]) -> tuple[
     return None, f"{end.kind} {excerpt(end.name)} is not modelled"
 
 
+# Tags of containers that run on the user's device (diagram shapes Structurizr users give them).
+_CLIENT_TAGS = {"web browser", "mobile app", "single page application", "single-page application", "spa", "mobile"}
+
+
+def _client_side(end: WsElement) -> bool:
+    node = end.instance_of if end.kind in ("containerInstance", "softwareSystemInstance") else end
+    return node is not None and node.kind == "container" and any(t.lower() in _CLIENT_TAGS for t in node.tags)
+
+
 def _calls(ws: Workspace, env: str | None, elements: dict[WsElement, Element], system_notes: list[str]) -> None:
     found: dict[tuple[str, str], list[tuple[Relationship, str, str]]] = {}
     by_id = {el.id: el for el in elements.values()}
@@ -695,6 +704,12 @@ def _calls(ws: Workspace, env: str | None, elements: dict[WsElement, Element], s
                 unused += 1
             continue
         if source is dest:
+            continue
+        if _client_side(rel.destination):
+            # Serving a browser or mobile app its code is not a call: the app then calls the servers.
+            source.notes.append(
+                f"relationship to {dest.id} at {rel.loc.file}:{rel.loc.line}: delivers a client-side app, not a call"
+            )
             continue
         mode, why = call_mode(rel)
         if source.section == "stores":

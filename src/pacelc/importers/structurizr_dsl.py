@@ -239,7 +239,7 @@ class _Reader:
         elif keyword in ("name", "description") and scope.where == "workspace":
             if keyword == "name" and len(words) > 1:
                 self.ws.name, self.ws.name_loc = words[1], stmt.locs[1]
-        elif keyword in ("group", "enterprise") and stmt.block is not None:
+        elif (keyword in ("group", "enterprise") or self.archetypes.get(keyword, ("",))[0] == "group") and stmt.block:
             # A group names a box on a diagram: its elements belong to the enclosing scope.
             self.block(stmt.block, scope)
         elif keyword == "archetypes" and scope.where == "model":
@@ -339,7 +339,7 @@ class _Reader:
             self.skip(stmt.loc, f"archetype {excerpt(' '.join(stmt.words))}: not read by pacelc")
             return
         if base == "group":
-            self.skip(stmt.loc, f"archetype {ident} = group: its elements are read as ungrouped")
+            self.archetypes[ident.lower()] = ("group", {}, [])
             return
         kind, defaults, tags = self.archetypes[base] if base in self.archetypes else (_ELEMENTS[base], {}, [])
         defaults, tags = dict(defaults), list(tags)
