@@ -63,3 +63,41 @@ def test_unknown_domain_exits_2() -> None:
 
 def test_missing_file_exits_2(tmp_path: Path) -> None:
     assert run(str(tmp_path / "absent.yaml")).exit_code == 2
+
+
+def test_settings_are_said_in_words_not_enum_values() -> None:
+    r = run(PLATFORM, "--domain", "job-locks")  # lock-redis: one copy, so no failover
+    assert "single-leader (sync replication, no failover, with fencing, reads from leader" in r.output
+    assert "bounds: 1 replica, 2 clients, up to 3 client operations, up to 2 faults" in r.output
+
+
+FOLLOWER_READS = """\
+system: {name: reads}
+services: [{id: api}]
+stores:
+  - id: kv
+    kind: database
+    replicas: 3
+    replication: {topology: consensus, protocol: raft, mode: sync, read_from: followers}
+  - id: db
+    kind: database
+    replicas: 2
+    replication: {topology: single_leader, mode: sync, read_from: any, failover: {mode: automatic}}
+  - id: near
+    kind: database
+    replicas: 3
+    replication: {topology: consensus, protocol: raft, mode: sync, read_from: nearest}
+domains:
+  - {id: a, owner: api, store: kv, consistency: read_your_writes}
+  - {id: b, owner: api, store: db, consistency: read_your_writes}
+  - {id: c, owner: api, store: near, consistency: read_your_writes}
+"""
+
+
+def test_where_follower_reads_go_reads_as_english(tmp_path: Path) -> None:
+    model = tmp_path / "m.yaml"
+    model.write_text(FOLLOWER_READS)
+    out = run(str(model)).output
+    assert "reads go to followers and the model does not say which session guarantees" in out
+    assert "reads go to any replica and the model does not say" in out
+    assert "reads go to the nearest member and the model does not say" in out

@@ -51,9 +51,14 @@ class Bounds:
 
     def describe(self) -> str:
         return (
-            f"{self.replicas} replicas, {self.clients} clients, up to {self.ops} client operations, "
-            f"up to {self.faults} faults"
+            f"{_count(self.replicas, 'replica')}, {_count(self.clients, 'client')}, "
+            f"up to {_count(self.ops, 'client operation')}, up to {_count(self.faults, 'fault')}"
         )
+
+
+def _count(n: int, noun: str) -> str:
+    """`1 replica`, `3 replicas`: a bound said as English."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 #: Default memory budget of one search: what the process grows by while it runs (its visited

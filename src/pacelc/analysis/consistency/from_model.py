@@ -75,6 +75,11 @@ _SESSION_SENSITIVE = frozenset({SEQUENTIAL, CAUSAL, READ_YOUR_WRITES, MONOTONIC_
                                 WRITES_FOLLOW_READS})
 _FOLLOWER_READS = ("followers", "any", "nearest")
 
+
+def _read_target(read_from: str, node: str) -> str:
+    """Where reads go, as words ("reads go to any replica"), not the setting's value glued to a noun."""
+    return {"followers": "followers", "any": f"any {node}", "nearest": f"the nearest {node}"}[read_from]
+
 #: Bounds for `pacelc review` (CNS050) and `pacelc verify`: 2 faults, because one misses a real anomaly.
 #: On a synchronous, fenced single leader (checkout's orders and ledger, platform's jobs) the leader
 #: crashes holding a logged, unreplicated write, restarts still leader and serves it, crashes again,
@@ -368,7 +373,7 @@ class _Mapper:
             read_from = "leader"
         routed = "any" if read_from in _FOLLOWER_READS else "leader"
         if routed == "any":
-            block = self._sessions_block(rep.session_guarantees, f"{read_from} replicas")
+            block = self._sessions_block(rep.session_guarantees, _read_target(read_from, "replica"))
             if block:
                 return self.none(block)
         self.assumptions.append("a write becomes visible at the leader when it is acknowledged (PostgreSQL "
@@ -400,7 +405,7 @@ class _Mapper:
             read_from = "leader"
         bounded = True
         if read_from in _FOLLOWER_READS:
-            block = self._sessions_block(rep.session_guarantees, f"{read_from} members")
+            block = self._sessions_block(rep.session_guarantees, _read_target(read_from, "member"))
             if block:
                 return self.none(block)
             mode = "follower"

@@ -105,7 +105,7 @@ class Raft(ProtocolModel):
             extra = ", bounded clock skew" if settings.bounded_clock_skew else ", unbounded clock skew"
             if "pause" in settings.faults:
                 extra += ", lease re-checked after pauses" if self.revoke_paused else ", process pauses"
-        self.name = f"raft-like consensus ({replicas} nodes, {mode} reads{extra})"
+        self.name = f"raft-like consensus ({replicas} nodes, {mode.replace('_', '-')} reads{extra})"
 
     def initial(self) -> tuple[Any, ...]:
         nodes = [(1, 0, 1, 0, 0, ((1, 0),), 1 if self.keep_commit else 0)] * self.n

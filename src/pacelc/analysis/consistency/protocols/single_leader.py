@@ -82,9 +82,13 @@ class SingleLeader(ProtocolModel):
             extra += ", fsync periodic" if settings.fsync == "periodic" else ", in memory (no fsync)"
         if "cas" in settings.ops:
             extra += ", compare-and-set at the leader"
+        # settings said as words, not enum values ("none failover", "reads from any" read badly)
+        replication = {"semi_sync": "semi-sync"}.get(settings.replication, settings.replication)
+        failover = "no failover" if settings.failover == "none" else f"{settings.failover} failover"
+        reads = "reads from any replica" if settings.read_from == "any" else f"reads from {settings.read_from}"
         self.name = (
-            f"single-leader ({settings.replication} replication, {settings.failover} failover, "
-            f"{'with' if settings.fencing else 'without'} fencing, reads from {settings.read_from}{extra})"
+            f"single-leader ({replication} replication, {failover}, "
+            f"{'with' if settings.fencing else 'without'} fencing, {reads}{extra})"
         )
         self.need_acks = {"sync": replicas - 1, "semi_sync": 1, "async": 0}[settings.replication]
         self.crash = "crash" in settings.faults
