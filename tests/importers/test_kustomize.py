@@ -1,0 +1,457 @@
+"""Kustomize overlays rendered in pure Python: what is rendered, where each value is located, and
+what is refused or noted (never a traceback)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pacelc.importers import detect, istio
+from pacelc.importers.kubernetes import Resource, import_kubernetes, resources_of
+from pacelc.importers.kustomize import (
+    MAX_DEPTH,
+    Rendered,
+    default_root,
+    is_kustomization,
+    kustomization_file,
+    render,
+)
+from pacelc.model import yamlfile
+from pacelc.model.loader import ModelError, shown_path
+from pacelc.model.source import Loc
+from tests.helpers import line_of
+
+FIXTURES = Path(__file__).parent / "fixtures" / "kustomize"
+SHOP = FIXTURES / "shop"
+BASE = SHOP / "base"
+PROD = SHOP / "overlays" / "prod"
+STAGING = SHOP / "overlays" / "staging"
+BAD = FIXTURES / "bad"
+
+
+def rendered(folder: Path, root: Path | None = None) -> Rendered:
+    return render(folder, yamlfile.DEFAULT_LIMITS, root=root)
+
+
+def by_id(result: Rendered) -> dict[tuple[str, str], Resource]:
+    return {(r.kind, r.name): r for r in result.resources}
+
+
+def at(res: Resource, *path: str | int) -> tuple[Path, int]:
+    """The file and line a rendered value is located at."""
+    loc = res.loc(*path)
+    assert loc is not None, path
+    return Path(loc.file).resolve(), loc.line
+
+
+def line(path: Path, needle: str, after: str | None = None) -> tuple[Path, int]:
+    return path.resolve(), line_of(path, needle, after)
+
+
+API_CONTAINER = ("spec", "template", "spec", "containers", 0)
+
+
+# --------------------------------------------------------------------------- what is rendered
+
+
+def test_prod_overlay_renders_every_object_once() -> None:
+    result = rendered(PROD, root=SHOP)
+    assert result.errors == [] and result.notes == []
+    assert [(r.kind, r.name, r.namespace) for r in result.resources] == [
+        ("Deployment", "prod-api", "shop-prod"),
+        ("Service", "prod-api", "shop-prod"),
+        ("StatefulSet", "prod-postgres", "shop-prod"),
+        ("Service", "prod-postgres", "shop-prod"),
+        ("ConfigMap", "prod-shop-config", "shop-prod"),
+        ("ConfigMap", "prod-api-settings", "shop-prod"),
+    ]
+    names = [Path(f).name for f in result.files]
+    assert names == [
+        "kustomization.yaml",
+        "kustomization.yaml",
+        "api.yaml",
+        "postgres.yaml",
+        "config.yaml",
+        "api-env.yaml",
+    ]
+
+
+def test_prod_values() -> None:
+    objs = by_id(rendered(PROD, root=SHOP))
+    api, db = objs[("Deployment", "prod-api")], objs[("StatefulSet", "prod-postgres")]
+    assert api.get("spec", "replicas") == 3
+    container = api.get(*API_CONTAINER)
+    assert container["image"] == "registry.example.com/shop/api:2.4.1"
+    assert [e["name"] for e in container["env"]] == ["DATABASE_URL", "FEATURES", "LOG_LEVEL"]  # merged by name
+    assert container["resources"] == {"requests": {"cpu": "500m", "memory": "512Mi"}}
+    assert container["readinessProbe"] == {"httpGet": {"path": "/healthz", "port": "http"}}  # untouched
+    assert [c["name"] for c in api.get("spec", "template", "spec", "containers")] == ["api", "log-shipper"]
+    # References renamed with the prefix; labels (the Service's selector) are not names.
+    env = {e["name"]: e for e in container["env"]}
+    assert env["DATABASE_URL"]["valueFrom"]["configMapKeyRef"]["name"] == "prod-shop-config"
+    assert env["FEATURES"]["valueFrom"]["configMapKeyRef"]["name"] == "prod-api-settings"
+    assert db.get("spec", "serviceName") == "prod-postgres"
+    assert objs[("Service", "prod-api")].get("spec", "selector") == {
+        "app": "api",
+        "app.kubernetes.io/part-of": "shop",
+        "env": "prod",
+    }
+    # commonLabels reach labels, selectors, pod templates and claim templates
+    for path in (
+        ("metadata", "labels"),
+        ("spec", "selector", "matchLabels"),
+        ("spec", "template", "metadata", "labels"),
+    ):
+        assert api.get(*path)["env"] == "prod", path
+    assert db.get("spec", "volumeClaimTemplates", 0, "metadata", "labels")["env"] == "prod"
+    # JSON 6902 inline patch, images with an unquoted tag (16.3 read as written, not as a number)
+    assert db.get("spec", "replicas") == 2
+    assert db.get(*API_CONTAINER, "args") == ["-c", "synchronous_commit=on"]
+    assert db.get(*API_CONTAINER, "image") == "postgres:16.3"
+    # the generator: literals, so env references resolve; no hash suffix
+    settings = objs[("ConfigMap", "prod-api-settings")]
+    assert settings.get("data") == {"FEATURE_FLAGS": "checkout-v2", "ORDERS_TIMEOUT_MS": "800"}
+
+
+def test_prod_locations_point_at_the_line_that_wrote_each_value() -> None:
+    objs = by_id(rendered(PROD, root=SHOP))
+    api, db = objs[("Deployment", "prod-api")], objs[("StatefulSet", "prod-postgres")]
+    kust = PROD / "kustomization.yaml"
+    patch = PROD / "api-env.yaml"
+    # Set by the overlay's kustomization itself
+    assert at(api, "spec", "replicas") == line(kust, "count: 3")
+    assert at(api, *API_CONTAINER, "image") == line(kust, 'newTag: "2.4.1"')
+    assert at(api, "metadata", "namespace") == line(kust, "namespace: shop-prod")
+    assert at(api, "metadata", "name") == line(kust, "namePrefix: prod-")
+    assert at(api, "metadata", "labels", "env") == line(kust, "env: prod")
+    # Set by the base's own kustomization (its commonLabels), not by the overlay
+    assert at(api, "metadata", "labels", "app.kubernetes.io/part-of") == line(BASE / "kustomization.yaml", "part-of")
+    # Patched: the patch file's lines
+    assert at(api, *API_CONTAINER, "env", 2, "value") == line(patch, "value: warn")
+    assert at(api, *API_CONTAINER, "resources", "requests", "cpu") == line(patch, "cpu: 500m")
+    # Untouched: the base's lines
+    assert at(api, *API_CONTAINER, "env", 0, "name") == line(BASE / "api.yaml", "name: DATABASE_URL")
+    assert at(api, *API_CONTAINER, "ports", 0, "containerPort") == line(BASE / "api.yaml", "containerPort: 8080")
+    assert at(api, "spec", "template", "spec", "containers", 1, "image") == line(BASE / "api.yaml", "fluent-bit")
+    assert at(db, "spec", "volumeClaimTemplates", 0, "spec", "resources", "requests", "storage") == line(
+        BASE / "postgres.yaml", "storage: 10Gi"
+    )
+    # The inline JSON patch: its lines inside the kustomization (a literal block keeps them)
+    assert at(db, "spec", "replicas") == line(kust, "value: 2")
+    assert at(db, *API_CONTAINER, "args", 1) == line(kust, "synchronous_commit")
+    # A generated ConfigMap's values: the literal's line
+    settings = objs[("ConfigMap", "prod-api-settings")]
+    assert at(settings, "data", "ORDERS_TIMEOUT_MS") == line(kust, "ORDERS_TIMEOUT_MS=800")
+
+
+def test_staging_overlay() -> None:
+    result = rendered(STAGING, root=SHOP)
+    assert result.errors == []
+    objs = by_id(result)
+    api = objs[("Deployment", "staging-api")]
+    assert api.get("spec", "replicas") == 1
+    containers = api.get("spec", "template", "spec", "containers")
+    assert [c["name"] for c in containers] == ["api"]  # $patch: delete removed the sidecar
+    assert containers[0]["image"] == "registry.example.com/shop/api-canary:2.5.0-rc1"
+    assert containers[0]["readinessProbe"] == {"httpGet": {"path": "/ready", "port": "http"}, "periodSeconds": 5}
+    probe = STAGING / "api-probe.yaml"
+    assert at(api, *API_CONTAINER, "readinessProbe", "httpGet", "path") == line(probe, "value: /ready")
+    assert at(api, *API_CONTAINER, "readinessProbe", "httpGet", "port") == line(BASE / "api.yaml", "port: http")
+    assert at(api, *API_CONTAINER, "image") == line(STAGING / "kustomization.yaml", "newTag: 2.5.0-rc1")
+    assert objs[("ConfigMap", "staging-api-settings")].get("data") == {"FEATURE_FLAGS": "checkout-v2,search-beta"}
+    # File sources: named in a note, never read
+    assert any("file and env sources not read ('flags.properties')" in n for n in result.notes)
+    # A generated Secret: its name only; its values are in no object and no note
+    secret = objs[("Secret", "staging-api-credentials")]
+    assert secret.data == {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "staging-api-credentials", "namespace": "shop-staging", "labels": {"env": "staging"}},
+        "type": "Opaque",
+    }
+    assert "never-shown" not in repr([r.data for r in result.resources]) + repr(result.notes)
+
+
+def test_base_alone_and_is_kustomization() -> None:
+    result = rendered(BASE)
+    assert [(r.kind, r.name, r.namespace) for r in result.resources] == [
+        ("Deployment", "api", ""),
+        ("Service", "api", ""),
+        ("StatefulSet", "postgres", ""),
+        ("Service", "postgres", ""),
+        ("ConfigMap", "shop-config", ""),
+    ]
+    assert is_kustomization({"resources": ["a.yaml"]})
+    assert is_kustomization({"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization"})
+    assert not is_kustomization({"apiVersion": "v1", "kind": "ConfigMap", "resources": []})
+    assert not is_kustomization({"kind": "Component", "resources": []})
+    assert not is_kustomization({"apiVersion": "kustomize.config.k8s.io/v1alpha1", "kind": "Component"})
+    assert not is_kustomization(["resources"]) and not is_kustomization({"data": 1})
+    assert kustomization_file(BASE) == BASE / "kustomization.yaml" and kustomization_file(FIXTURES) is None
+
+
+def test_render_is_deterministic() -> None:
+    def snapshot(result: Rendered) -> tuple:
+        return (
+            [
+                (r.shown, r.data, sorted(r.parsed.keys.items()), sorted(r.parsed.values.items()))
+                for r in result.resources
+            ],
+            [str(e) for e in result.errors],
+            result.notes,
+            result.files,
+        )
+
+    for folder in (PROD, STAGING, BAD / "broken"):
+        assert snapshot(rendered(folder, root=folder.parent.parent)) == snapshot(
+            rendered(folder, root=folder.parent.parent)
+        )
+
+
+def test_every_rendered_value_is_located() -> None:
+    for folder in (PROD, STAGING):
+        for res in rendered(folder, root=SHOP).resources:
+            missing = [p for p in _paths(res.data) if res.loc(*p) is None]
+            assert missing == [], (res.name, missing[:3])
+
+
+def _paths(node, path=()):
+    yield path
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _paths(value, (*path, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _paths(value, (*path, i))
+
+
+# --------------------------------------------------------------------------- refused and noted
+
+
+def test_a_path_outside_the_folder_is_refused_with_its_line() -> None:
+    folder = BAD / "escape"
+    result = rendered(folder)
+    kust = folder / "kustomization.yaml"
+    messages = {(Path(e.loc.file).resolve(), e.loc.line): e.message for e in result.errors}
+    assert "leads outside the folder being rendered" in messages[line(kust, "../outside.yaml")]
+    assert "relative to the kustomization's folder" in messages[line(kust, "/etc/hostname")]
+    assert [r.name for r in result.resources] == ["here"]  # the rest still rendered
+    # Inside a wider root, the same path is fine
+    assert [r.name for r in rendered(folder, root=BAD).resources] == ["outside", "here"]
+
+
+def test_a_symbolic_link_out_of_the_folder_is_refused(tmp_path: Path) -> None:
+    outside = tmp_path / "secret.yaml"
+    outside.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: secret\n", encoding="utf-8")
+    folder = tmp_path / "app"
+    folder.mkdir()
+    (folder / "link.yaml").symlink_to(outside)
+    (folder / "patches").symlink_to(tmp_path)
+    (folder / "kustomization.yaml").write_text(
+        "resources:\n  - link.yaml\npatches:\n  - path: patches/secret.yaml\n", encoding="utf-8"
+    )
+    result = rendered(folder)
+    assert result.resources == []
+    assert [(e.loc.line, "leads outside" in e.message) for e in result.errors] == [(2, True), (4, True)]
+
+
+def test_a_fifo_or_device_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "app"
+    folder.mkdir()
+    os.mkfifo(folder / "pipe.yaml")
+    (folder / "kustomization.yaml").write_text("resources:\n  - pipe.yaml\n", encoding="utf-8")
+    result = rendered(folder)
+    assert len(result.errors) == 1 and "not a regular file" in result.errors[0].message
+    assert result.errors[0].loc == Loc(shown_path(folder / "kustomization.yaml"), 2, 5)
+
+
+def test_a_cycle_is_refused() -> None:
+    result = rendered(BAD / "cycle-a", root=BAD)
+    assert len(result.errors) == 1
+    error = result.errors[0]
+    assert "cycle" in error.message
+    assert (Path(error.loc.file).resolve(), error.loc.line) == line(
+        BAD / "cycle-b" / "kustomization.yaml", "../cycle-a"
+    )
+    assert [r.name for r in result.resources] == ["in-cycle"]
+
+
+def test_depth_is_bounded(tmp_path: Path) -> None:
+    for level in range(MAX_DEPTH + 3):
+        folder = tmp_path / f"k{level}"
+        folder.mkdir()
+        (folder / "kustomization.yaml").write_text(f"resources:\n  - ../k{level + 1}\n", encoding="utf-8")
+    result = rendered(tmp_path / "k0", root=tmp_path)
+    assert len(result.errors) == 1 and f"more than {MAX_DEPTH} levels" in result.errors[0].message
+
+
+def test_unsupported_fields_are_noted_with_their_line() -> None:
+    folder = BAD / "unsupported"
+    result = rendered(folder)
+    kust = folder / "kustomization.yaml"
+    assert result.errors == []
+    assert [r.name for r in result.resources] == ["plain"]
+    noted = {int(n.split(":")[1]): n for n in result.notes}
+    assert "not rendered: components" in noted[line_of(kust, "components:")]
+    assert "not rendered: helmCharts" in noted[line_of(kust, "helmCharts:")]
+    assert "not rendered: replacements" in noted[line_of(kust, "replacements:")]
+    assert "unknown field 'colourScheme'" in noted[line_of(kust, "colourScheme")]
+    assert "remote resource" in noted[line_of(kust, "https://")] and "never fetched" in noted[line_of(kust, "https://")]
+    assert len(result.notes) == 5
+
+
+def test_broken_kustomization_reports_every_error_and_renders_the_rest() -> None:
+    folder = BAD / "broken"
+    result = rendered(folder)
+    kust = folder / "kustomization.yaml"
+    lines = sorted(e.loc.line for e in result.errors)
+    assert lines == sorted(
+        [
+            line_of(kust, "missing.yaml"),
+            line_of(kust, "nowhere.yaml"),
+            line_of(kust, "name: not-there"),
+            line_of(kust, "count: many"),
+            line_of(kust, "images:"),
+        ]
+    )
+    assert [r.name for r in result.resources] == ["plain"]
+
+
+def test_json_patch_errors_are_located(tmp_path: Path) -> None:
+    folder = tmp_path / "app"
+    folder.mkdir()
+    (folder / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  a: b\n")
+    (folder / "kustomization.yaml").write_text(
+        "resources: [cm.yaml]\n"
+        "patches:\n"
+        "  - target: {kind: ConfigMap}\n"
+        "    patch: |-\n"
+        "      - op: remove\n"
+        "        path: /data/missing\n"
+        "      - op: add\n"
+        "        path: /data/c\n"
+        "        value: d\n"
+        "      - op: frobnicate\n"
+        "        path: /data\n"
+    )
+    result = rendered(folder)
+    assert [(e.loc.line, e.message.split(": ", 1)[1]) for e in result.errors] == [
+        (5, "no such path"),
+        (10, "op is add, remove, replace, copy, move or test"),
+    ]
+    assert result.resources[0].data["data"] == {"a": "b", "c": "d"}
+
+
+def test_a_folder_without_kustomization(tmp_path: Path) -> None:
+    result = rendered(tmp_path)
+    assert result.resources == [] and len(result.errors) == 1 and "holds no kustomization" in result.errors[0].message
+
+
+# --------------------------------------------------------------------------- hostile input
+
+_SEED = (PROD / "kustomization.yaml").read_text(encoding="utf-8")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    cut=st.integers(min_value=0, max_value=len(_SEED)),
+    edits=st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=len(_SEED)),
+            st.sampled_from(["", ":", "- ", "\n", "  ", "{", "[", "$patch: delete", "../", "/", "0", "null", "|"]),
+        ),
+        max_size=4,
+    ),
+)
+def test_mutated_kustomizations_give_located_errors_never_exceptions(tmp_path_factory, cut: int, edits) -> None:
+    """Truncated and mutated copies of the prod overlay: the renderer reports, it never raises."""
+    root = tmp_path_factory.mktemp("shop")
+    (root / "base").mkdir()
+    for name in ("kustomization.yaml", "api.yaml", "postgres.yaml", "config.yaml"):
+        (root / "base" / name).write_bytes((BASE / name).read_bytes())
+    (root / "prod").mkdir()
+    (root / "prod" / "api-env.yaml").write_bytes((PROD / "api-env.yaml").read_bytes())
+    text = _SEED.replace("../../base", "../base")[:cut]
+    for offset, insert in edits:
+        offset = min(offset, len(text))
+        text = text[:offset] + insert + text[offset:]
+    (root / "prod" / "kustomization.yaml").write_text(text, encoding="utf-8")
+    result = rendered(root / "prod", root=root)
+    for error in result.errors:
+        assert isinstance(error, ModelError) and error.loc is not None, error
+    for res in result.resources:
+        assert isinstance(res.data, dict)
+
+
+# --------------------------------------------------------------------------- end to end
+
+
+def import_with_kustomize(given: Path) -> tuple[list[Resource], list[ModelError], list[str]]:
+    """What `import_paths` will do (the wiring is another change): a folder holding a kustomization is
+    rendered, not read file by file; of the kustomizations under a folder, only those no other one
+    includes are rendered; loose manifests elsewhere are read as before."""
+    resources: list[Resource] = []
+    errors: list[ModelError] = []
+    notes: list[str] = []
+    renders: list[Rendered] = []
+    loose: list[Path] = []
+    for top, dirs, names in os.walk(given):
+        if kustomization_file(Path(top)) is not None:
+            renders.append(render(Path(top), yamlfile.DEFAULT_LIMITS, root=default_root(given)))
+            dirs[:] = []
+            continue
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        loose.extend(Path(top) / n for n in sorted(names) if n.endswith((".yaml", ".yml", ".json")))
+    included = {f for r in renders for f in r.files[1:]}
+    for r in renders:
+        if r.files and r.files[0] in included:
+            continue  # a base another overlay renders: its objects are in that overlay's
+        resources.extend(r.resources)
+        errors.extend(r.errors)
+        notes.extend(r.notes)
+    for path in loose:
+        text, _ = yamlfile.read_text(path, shown_path(path))
+        docs, _ = yamlfile.parse(text or "", shown_path(path), multi=True)
+        for doc in docs:
+            if detect.classify(doc.data) == "kubernetes":
+                resources.extend(resources_of(shown_path(path), doc))
+    return resources, errors, notes
+
+
+def test_end_to_end_prod_overlay_through_the_kubernetes_importer() -> None:
+    resources, errors, notes = import_with_kustomize(PROD)
+    assert errors == [] == notes
+    result = import_kubernetes([r for r in resources if not istio.is_mesh_rule(r)])
+    assert result.errors == []
+    elements = {el.id: el for el in result.elements}
+    assert sorted(elements) == ["prod-api", "prod-postgres"]
+    api, db = elements["prod-api"], elements["prod-postgres"]
+    assert api.section == "services" and db.section == "stores"
+    assert api.data["replicas"] == 3
+    assert (Path(api.locs[("replicas",)].file).resolve(), api.locs[("replicas",)].line) == line(
+        PROD / "kustomization.yaml", "count: 3"
+    )
+    assert db.data["engine"] == "postgres"
+    assert result.name == "shop-prod"
+
+
+def test_end_to_end_a_tree_renders_each_overlay_once_and_no_base_twice(tmp_path: Path) -> None:
+    """Given the whole tree, the base (included by both overlays) is not rendered on its own; patch
+    files inside the overlays are not read as manifests."""
+    resources, errors, _ = import_with_kustomize(SHOP)
+    assert errors == []
+    workloads = sorted(r.name for r in resources if r.kind in ("Deployment", "StatefulSet"))
+    assert workloads == ["prod-api", "prod-postgres", "staging-api", "staging-postgres"]
+
+
+@pytest.mark.parametrize("name", ["kustomization.yml", "Kustomization"])
+def test_other_file_names(tmp_path: Path, name: str) -> None:
+    (tmp_path / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n")
+    (tmp_path / name).write_text("resources: [cm.yaml]\nnameSuffix: -x\n")
+    result = rendered(tmp_path)
+    assert [r.name for r in result.resources] == ["cm-x"]
+    assert result.resources[0].loc("metadata", "name") == Loc(shown_path(tmp_path / name), 2, 13)
