@@ -162,6 +162,7 @@ def test_recognised_by_content() -> None:
     assert detect.structurizr_dsl("// a comment\n/* more */\nworkspace {\n}")
     assert detect.structurizr_dsl('workspace "Name" "Description" {')
     assert not detect.structurizr_dsl("workspace: 1\n")  # YAML
+    assert not detect.structurizr_dsl("# what the Structurizr workspace cannot say\ndomains: []\n")  # an overlay
     assert not detect.structurizr_dsl('model {\n  a = person "A"\n}')  # a fragment, read through !include
     assert detect.classify({"name": "x", "model": {"softwareSystems": []}}) == "structurizr"
     assert detect.classify({"model": {"softwareSystems": []}}) == "other"  # neither views nor name/id
@@ -237,6 +238,37 @@ def test_dsl_constructs(tmp_path) -> None:
     assert [(loc.line, "bespoke" in why) for loc, why in ws.skipped] == [(29, True)]
 
 
+def test_group_archetypes_and_client_side_apps(tmp_path) -> None:
+    """Elements in a group archetype belong to the system; serving a browser app is not a call,
+    the app's own calls are."""
+    ws, result = _ws(
+        tmp_path,
+        """workspace {
+    !identifiers hierarchical
+    model {
+        archetypes {
+            microservice = group
+        }
+        s = softwareSystem "Shop" {
+            orders = microservice "Orders" {
+                ordersApi = container "Orders API"
+            }
+            web = container "Web Server" "" "Nginx"
+            spa = container "UI" "" "React" "Single Page Application"
+            web -> spa "Delivers"
+            spa -> ordersApi "Calls" "JSON/HTTPS"
+        }
+    }
+}
+""",
+    )
+    assert not ws.errors, ws.errors
+    by_id = {el.id: el for el in result.elements}
+    assert sorted(by_id) == ["orders-api", "ui", "web-server"]
+    assert "calls" not in by_id["web-server"].data
+    assert by_id["ui"].data["calls"] == [{"to": "orders-api", "mode": "sync", "protocol": "http"}]
+
+
 def test_classifiers() -> None:
     from pacelc.importers.structurizr import Relationship, WsElement
     from pacelc.model.source import Loc
@@ -269,6 +301,9 @@ def test_classifiers() -> None:
     assert failure_domain(node("eu-west-1b"))[:2] == ("zone", "eu-west-1b")
     assert failure_domain(node("AZ 2", "Availability Zone"))[:2] == ("zone", "az-2")
     assert failure_domain(node("Apache Tomcat", "Tomcat 9")) is None
+    assert failure_domain(node("europe-west1-b"))[:2] == ("zone", "europe-west1-b")
+    assert failure_domain(node("db-primary-1")) is None  # a host name, not a region code
+    assert failure_domain(node("Amazon Web Services (EU-West-2)"))[:2] == ("region", "eu-west-2")
 
 
 _TEXT = DSL.read_text(encoding="utf-8")

@@ -296,14 +296,15 @@ def protocol_of(technology: str) -> str | None:
     return None
 
 
+# Region and zone codes of AWS (`eu-west-1`, `eu-west-1a`) and Google Cloud (`europe-west1`,
+# `europe-west1-b`), by their geographic prefixes, so that a host name like `db-primary-1` is not
+# taken for a region.
+_AWS = r"(?:us|eu|ap|sa|ca|me|af|il|mx|cn)-(?:gov-|iso-)?(?:north|south|east|west|central)[a-z]*-\d{1,2}"
+_GCP = r"(?:us|europe|asia|australia|northamerica|southamerica|me|africa)-[a-z]+\d{1,2}"
 _ZONE = re.compile(
-    r"(?<![a-z0-9])(?P<code>[a-z]{2}(?:-gov)?-[a-z]+-\d{1,2}[a-z]|[a-z]+-[a-z]+\d-[a-z])(?![a-z0-9])|"
-    r"\b(availability[ -]zone|zone|az)\b",
-    re.I,
+    rf"(?<![a-z0-9])(?P<code>{_AWS}[a-z]|{_GCP}-[a-z])(?![a-z0-9])|\b(availability[ -]zone|zone|az)\b", re.I
 )
-_REGION = re.compile(
-    r"(?<![a-z0-9])(?P<code>[a-z]{2}(?:-gov)?-[a-z]+-\d{1,2}|[a-z]+-[a-z]+\d)(?![a-z0-9-])|\bregion\b", re.I
-)
+_REGION = re.compile(rf"(?<![a-z0-9])(?P<code>{_AWS}|{_GCP})(?![a-z0-9-])|\bregion\b", re.I)
 
 
 def failure_domain(node: WsElement) -> tuple[str, str, Loc] | None:

@@ -482,5 +482,5 @@ def read_dsl(path: FsPath, shown: str, text: str) -> Workspace:
     reader = _Reader(path.resolve().parent, ws)
     reader.block(top.block or [], _Scope("workspace", None, None, None))
     reader.finish()
-    ws.errors.sort(key=lambda e: (e.loc or Loc("", 0, 0)))  # in file order, as a reader fixes them
+    ws.errors.sort(key=lambda e: e.loc or Loc("", 0, 0))  # in file order, as a reader fixes them
     return ws
