@@ -42,11 +42,57 @@ class Config(BaseModel):
     )
 
 
-def _line_of(text: str, key: str) -> int:
+# A bare or quoted TOML key, and a dotted run of them (`a."b.c".d`).
+_KEY = r"""(?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*')"""
+_DOTTED = re.compile(rf"\s*({_KEY}(?:\s*\.\s*{_KEY})*)\s*")
+_HEADER = re.compile(rf"\s*\[\[?{_DOTTED.pattern}\]\]?\s*(?:#.*)?$")
+_PART = re.compile(_KEY)
+
+
+def _key_parts(dotted: str) -> tuple[str, ...]:
+    return tuple(p[1:-1] if p[0] in "\"'" else p for p in _PART.findall(dotted))
+
+
+def _locate(text: str, table: tuple[str, ...], path: tuple[str, ...]) -> tuple[int, int]:
+    """Line and column of the key at `path` inside `table` (`("tool", "pacelc")` in pyproject.toml).
+
+    Only lines of that table and its sub-tables (`[tool.pacelc.severity]`) count: the same key in
+    another table (`select` under `[tool.ruff]`) is not the one in error. tomllib, which read the
+    values, gives no positions, so the lines are scanned: headers set the current table, and a
+    `key =` line names the current table plus its (dotted) key. Lines inside multi-line strings are
+    skipped. The deepest match wins: the key itself, else the nearest enclosing key or header (an
+    inline table's line), else line 1.
+    """
+    want = table + path
+    best: tuple[int, tuple[int, int]] = (-1, (1, 1))  # (matched depth, position)
+    current: tuple[str, ...] = ()
+    in_string: str | None = None
     for number, line in enumerate(text.splitlines(), 1):
-        if re.match(rf"\s*{re.escape(key)}\s*=", line) or re.match(rf"\s*\[.*\b{re.escape(key)}\b.*\]", line):
-            return number
-    return 1
+        if in_string is not None:
+            if line.count(in_string) % 2 == 1:
+                in_string = None
+            continue
+        header = _HEADER.match(line)
+        if header:
+            current = _key_parts(header.group(1))
+            found, col = current, line.index("[") + 1
+        else:
+            assignment = _DOTTED.match(line)
+            if assignment is None or not line[assignment.end() :].startswith("="):
+                continue
+            found, col = current + _key_parts(assignment.group(1)), assignment.start(1) + 1
+            rest = line[assignment.end() + 1 :]
+            for quote in ('"""', "'''"):
+                if rest.count(quote) % 2 == 1:
+                    in_string = quote
+        if found[: len(table)] != table:
+            continue
+        depth = next(
+            (i for i, (a, b) in enumerate(zip(found, want, strict=False)) if a != b), min(len(found), len(want))
+        )
+        if depth == len(found) and depth > best[0]:  # `found` encloses (or is) the key in error
+            best = (depth, (number, col))
+    return best[1]
 
 
 def load_config(folder: Path | None = None, explicit: Path | None = None) -> tuple[Config, str | None]:
@@ -63,7 +109,9 @@ def load_config(folder: Path | None = None, explicit: Path | None = None) -> tup
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: {exc}") from None
+        table: tuple[str, ...] = ()
         if path.name == "pyproject.toml":
+            table = ("tool", "pacelc")
             data = data.get("tool", {}).get("pacelc")
             if data is None:
                 continue
@@ -72,8 +120,10 @@ def load_config(folder: Path | None = None, explicit: Path | None = None) -> tup
         except ValidationError as exc:
             lines = []
             for err in exc.errors(include_url=False):
-                key = next((str(p) for p in reversed(err["loc"]) if isinstance(p, str)), "")
+                keys = tuple(str(p) for p in err["loc"] if isinstance(p, str))  # list indexes: the key's line
+                key = keys[-1] if keys else ""
                 what = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
-                lines.append(f"{path}:{_line_of(text, key)}:1: {key}: {what}")
+                line, col = _locate(text, table, keys)
+                lines.append(f"{path}:{line}:{col}: {key}: {what}")
             raise ConfigError("\n".join(lines)) from None
     return Config(), None

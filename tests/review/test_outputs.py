@@ -173,3 +173,57 @@ def test_junit_and_sarif_read_the_review_not_the_rule_registry(monkeypatch) -> N
     monkeypatch.setattr(base, "REGISTRY", {})
     monkeypatch.setattr(base, "all_rules", lambda: [])
     assert (render_junit(result), render_sarif(result)) == before
+
+
+PYPROJECT_WITH_RUFF_FIRST = """\
+[project]
+name = "x"
+
+[tool.ruff]
+select = ["E"]
+line-length = 120
+
+[tool.ruff.lint.per-file-ignores]
+"tests/*" = ["S101"]
+
+[tool.pacelc]
+format = "markdown"
+select = "CAP"   # a string, not a list
+doc = '''
+select = ["a line of a multi-line string"]
+'''
+
+[tool.pacelc.severity]
+FLR001 = "urgent"
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # ruff's `select` comes first, and the multi-line string holds a `select =` line too
+        (
+            PYPROJECT_WITH_RUFF_FIRST,
+            ["pyproject.toml:13:1: select:", "pyproject.toml:19:1: FLR001:", "pyproject.toml:14:1: doc: unknown key"],
+        ),
+        # an inline table: the error is on the line of the key that holds it
+        (
+            '[tool.ruff.severity]\nFLR001 = 1\n[tool.pacelc]\n  severity = { FLR001 = "urgent" }\n',
+            ["pyproject.toml:4:3: FLR001:"],
+        ),
+        # a dotted key outside any header
+        ('tool.ruff.select = ["E"]\ntool.pacelc.select = "CAP"\n', ["pyproject.toml:2:1: select:"]),
+    ],
+)
+def test_config_errors_point_into_the_pacelc_table(write, monkeypatch, tmp_path, text, expected) -> None:
+    monkeypatch.chdir(tmp_path)
+    write("m.yaml", "system: {name: x}\n")
+    write("pyproject.toml", text)
+    code, _, err = run("review", "m.yaml")
+    # the file is named by its full path: compare from its name on
+    lines = [
+        "pyproject.toml" + line.split("/pyproject.toml", 1)[1] for line in err.splitlines() if "/pyproject" in line
+    ]
+    assert code == 2
+    assert [line[: len(e)] for line, e in zip(lines, expected, strict=False)] == expected, err
+    assert len(lines) == len(expected), err
