@@ -176,6 +176,26 @@ def test_staging_overlay() -> None:
     assert "never-shown" not in repr([r.data for r in result.resources]) + repr(result.notes)
 
 
+def test_a_component_applies_to_its_parents_objects() -> None:
+    """The demo overlay mixes in the tracing component: its Service joins, its inline patch (a plain
+    string entry of `patches`, as real components write them) and annotations reach the base's
+    objects, and the overlay's prefix renames all of them."""
+    result = rendered(SHOP / "overlays" / "demo", root=SHOP)
+    assert result.errors == [] and result.notes == []
+    objs = by_id(result)
+    assert ("Service", "demo-collector") in objs
+    api = objs[("Deployment", "demo-api")]
+    component = SHOP / "components" / "tracing" / "kustomization.yaml"
+    env = api.get(*API_CONTAINER, "env")
+    assert env[-1] == {"name": "OTEL_EXPORTER_OTLP_ENDPOINT", "value": "http://collector:4317"}
+    assert at(api, *API_CONTAINER, "env", len(env) - 1, "value") == line(component, "http://collector:4317")
+    assert api.get("spec", "template", "metadata", "annotations") == {"tracing.example.com/enabled": "true"}
+    assert at(api, "metadata", "annotations", "tracing.example.com/enabled") == line(component, "enabled:")
+    # A component on its own is not a kustomization (Kustomize refuses to build one)
+    alone = rendered(SHOP / "components" / "tracing")
+    assert alone.resources == [] and "not a kustomization" in alone.errors[0].message
+
+
 def test_base_alone_and_is_kustomization() -> None:
     result = rendered(BASE)
     assert [(r.kind, r.name, r.namespace) for r in result.resources] == [
@@ -296,7 +316,7 @@ def test_unsupported_fields_are_noted_with_their_line() -> None:
     assert result.errors == []
     assert [r.name for r in result.resources] == ["plain"]
     noted = {int(n.split(":")[1]): n for n in result.notes}
-    assert "not rendered: components" in noted[line_of(kust, "components:")]
+    assert "not rendered: vars" in noted[line_of(kust, "vars:")]
     assert "not rendered: helmCharts" in noted[line_of(kust, "helmCharts:")]
     assert "not rendered: replacements" in noted[line_of(kust, "replacements:")]
     assert "unknown field 'colourScheme'" in noted[line_of(kust, "colourScheme")]
@@ -445,7 +465,7 @@ def test_end_to_end_a_tree_renders_each_overlay_once_and_no_base_twice(tmp_path:
     resources, errors, _ = import_with_kustomize(SHOP)
     assert errors == []
     workloads = sorted(r.name for r in resources if r.kind in ("Deployment", "StatefulSet"))
-    assert workloads == ["prod-api", "prod-postgres", "staging-api", "staging-postgres"]
+    assert workloads == ["demo-api", "demo-postgres", "prod-api", "prod-postgres", "staging-api", "staging-postgres"]
 
 
 @pytest.mark.parametrize("name", ["kustomization.yml", "Kustomization"])

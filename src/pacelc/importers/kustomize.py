@@ -68,10 +68,10 @@ _RENDERED = (
     "configMapGenerator",
     "secretGenerator",
     "generatorOptions",
+    "components",
 )
 # Fields Kustomize knows that this renderer does not: each a located note, with what it would do.
 _NOT_RENDERED = {
-    "components": "components (reusable kustomizations mixed in)",
     "helmCharts": "Helm charts inflated by Kustomize; render them with `kustomize build --enable-helm`",
     "helmChartInflationGenerator": "Helm chart inflation",
     "helmGlobals": "Helm settings",
@@ -165,6 +165,15 @@ def is_kustomization(data: Any) -> bool:
     if kind is not None:
         return kind == "Kustomization"
     return any(key in _KUSTOMIZE_KEYS for key in data)
+
+
+def _is_component(data: Any) -> bool:
+    api = data.get("apiVersion") if isinstance(data, dict) else None
+    return (
+        isinstance(data, dict)
+        and data.get("kind") == "Component"
+        and (api is None or (isinstance(api, str) and api.startswith("kustomize.config.k8s.io/")))
+    )
 
 
 def kustomization_file(folder: Path) -> Path | None:
@@ -495,8 +504,13 @@ class _Renderer:
 
     # ----------------------------------------------------------------- one kustomization
 
-    def build(self, folder: Path, at: Loc | None, depth: int, chain: tuple[Path, ...]) -> list[_Obj]:
-        """The objects of the kustomization in `folder` (a real path inside the root)."""
+    def build(
+        self, folder: Path, at: Loc | None, depth: int, chain: tuple[Path, ...], into: list[_Obj] | None = None
+    ) -> list[_Obj]:
+        """The objects of the kustomization in `folder` (a real path inside the root). With `into`,
+        the folder holds a Component: its resources join `into` and its generators and
+        transformers apply to all of them (Kustomize applies a parent's components after the
+        parent's resources, before the parent's own transformers)."""
         path = kustomization_file(folder)
         if path is None:
             names = ", ".join(KUSTOMIZATION_FILES)
@@ -508,8 +522,13 @@ class _Renderer:
         shown, text, docs = self._read(real, at)
         if text is None:
             return []
-        if len(docs) != 1 or not is_kustomization(docs[0].data):
+        if into is not None and len(docs) == 1 and not _is_component(docs[0].data):
+            self.error(at, f"{shown} is not a Component (kind: Component, apiVersion kustomize.config.k8s.io/v1alpha1)")
+            return into
+        if len(docs) != 1 or not (is_kustomization(docs[0].data) or (into is not None and _is_component(docs[0].data))):
             where = Loc(shown, 1, 1)
+            if into is not None:
+                return into
             if len(docs) > 1:
                 self.error(_first_loc(docs[1], shown), "a kustomization file holds one YAML document; found a second")
             else:
@@ -528,12 +547,15 @@ class _Renderer:
                 self.note(k.key_loc(key), f"not rendered: {key}: {why}")
             else:
                 self.note(k.key_loc(key), f"not rendered: unknown field {yamlfile.excerpt(key)}")
-        objs: list[_Obj] = []
+        objs: list[_Obj] = into if into is not None else []
         for key in ("resources", "bases"):
             for i, entry in self._items(k, key):
                 objs.extend(self._resource(k, key, i, entry, depth, chain))
+        for i, entry in self._items(k, "components"):
+            objs = self._component(k, i, entry, depth, chain, objs)
         objs = self._generate(k, objs)
-        self._check_ids(objs)
+        if into is None:  # a component's objects are checked once, with its parent's
+            self._check_ids(objs)
         objs = self._strategic_patches(k, objs)
         objs = self._patches(k, objs)
         self._namespace(k, objs)
@@ -616,6 +638,29 @@ class _Renderer:
                     return objs
                 objs.append(_Obj(_tree(item, prefix, doc, doc.values.get(prefix) or Loc(shown, 1, 1)), shown))
         return objs
+
+    def _component(
+        self, k: _Kust, i: int, entry: Any, depth: int, chain: tuple[Path, ...], objs: list[_Obj]
+    ) -> list[_Obj]:
+        loc = k.loc("components", i)
+        if self.stopped:
+            return objs
+        if isinstance(entry, str) and (_REMOTE.match(entry) or "?ref=" in entry):
+            self.note(loc, f"not rendered: remote component {yamlfile.excerpt(entry)} (never fetched)")
+            return objs
+        real = self._confine(k.folder, entry, loc, "components")
+        if real is None:
+            return objs
+        if not real.is_dir():
+            self.error(loc, f"components: {yamlfile.excerpt(str(entry))} is not a folder holding a Component")
+            return objs
+        if real in chain:
+            self.error(loc, f"cycle: {shown_path(real)} is already being rendered (it includes itself)")
+            return objs
+        if depth + 1 > MAX_DEPTH:
+            self.error(loc, f"kustomizations nested more than {MAX_DEPTH} levels deep; refused")
+            return objs
+        return self.build(real, loc, depth + 1, (*chain, real), into=objs)
 
     def _check_ids(self, objs: list[_Obj]) -> None:
         """Kustomize refuses two objects with one id (group, kind, namespace, name): so does this."""
@@ -781,6 +826,17 @@ class _Renderer:
     def _patches(self, k: _Kust, objs: list[_Obj]) -> list[_Obj]:
         for i, entry in self._items(k, "patches"):
             loc = k.loc("patches", i)
+            if isinstance(entry, str):
+                # `patches: [file.yaml]` or `patches: [|\n  apiVersion: ...]`: read as Kustomize reads
+                # patchesStrategicMerge entries (real components write them so).
+                entry = {"patch": entry} if "\n" in entry else {"path": entry}
+                docs = self._patch_source(k, ("patches", i), entry.get("patch", entry.get("path")), "patch" in entry)
+                for doc in docs:
+                    if isinstance(doc.data, list):
+                        self.error(loc, "patches: a JSON 6902 patch needs a target")
+                    else:
+                        objs = self._apply_smp(k, objs, doc, None, loc, {})
+                continue
             if not isinstance(entry, dict) or ("path" in entry) == ("patch" in entry):
                 self.error(loc, "patches: each entry has a path or an inline patch (one of them)")
                 continue
