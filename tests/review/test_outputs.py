@@ -93,11 +93,15 @@ def test_unknown_rule_code_in_select_is_a_usage_error(write, monkeypatch, tmp_pa
 
 def test_baseline_reports_only_new_findings(write, monkeypatch, tmp_path) -> None:
     monkeypatch.chdir(tmp_path)
-    model = "system: {name: x}\nservices: [{id: api}]\nstores: [{id: db, kind: database}]\n"
-    write("m.yaml", model + "domains: [{id: a, owner: api, store: db}]\n")
+    # one domain declares its consistency, so CAP001 names each silent domain (not the system once)
+    model = (
+        "system: {name: x}\nservices: [{id: api}]\nstores: [{id: db, kind: database}]\n"
+        "domains:\n  - {id: z, owner: api, store: db, consistency: eventual}\n"
+    )
+    write("m.yaml", model + "  - {id: a, owner: api, store: db}\n")
     assert run("baseline", "m.yaml", "--select", "CAP001")[0] == 0
     assert json.loads(Path("pacelc-baseline.json").read_text())["fingerprints"] == ["CAP001@a"]
-    write("m.yaml", model + "domains: [{id: a, owner: api, store: db}, {id: b, owner: api, store: db}]\n")
+    write("m.yaml", model + "  - {id: a, owner: api, store: db}\n  - {id: b, owner: api, store: db}\n")
     code, out, _ = run(
         "review",
         "m.yaml",

@@ -116,6 +116,7 @@ stores: [{id: db, kind: database}]
 domains:
   - {id: orders, owner: api, store: db}
   - {id: carts, owner: api, store: db}
+  - {id: users, owner: api, store: db, consistency: eventual}  # so CAP001 names each silent domain
 risks:
   - {pattern: "CAP001@orders", status: accepted, justification: "orders are append-only, any model works", owner: data}
   - {pattern: "CAP001@carts", status: accepted, justification: "carts were reviewed in 2025 Q1", owner: data,

@@ -21,9 +21,11 @@ from pacelc.model.schema import (
     Idempotency,
     Operation,
     Producer,
+    SagaStep,
     Store,
     SystemModel,
     Topic,
+    Transaction,
 )
 
 # Consistency models that need more than eventual convergence from the read path: a session
@@ -177,6 +179,13 @@ class Flows:
             for c in topic.consumers:
                 yield topic, c
 
+    def partitioned_log(self, topic: Topic) -> bool | None:
+        """Whether the topic lives on a partitioned log (Kafka-like: `kind: log`), where a producer can
+        be idempotent and a stuck message blocks its partition; False on a queue broker; None when
+        the broker is not in the model."""
+        broker = self.graph.stores.get(topic.broker)
+        return None if broker is None else broker.kind == "log"
+
     @cached_property
     def dead_letter_topics(self) -> frozenset[str]:
         return frozenset(c.dead_letter for _, c in self.consumers() if c.dead_letter)
@@ -232,6 +241,38 @@ class Flows:
             if call.to == callee and call.idempotency is not None:
                 return call.idempotency
         return None
+
+    def step_writes(self, op: Operation, step: SagaStep) -> bool | None:
+        """Whether a transaction step changes data, by the operation's reads and writes of the
+        participant's domains: True when it writes one, False when it only reads them (a read-only
+        step, which needs no compensation), None when the model does not tell."""
+        owned = {d.id for d in self.model.domains if d.owner == step.participant}
+        if owned & set(op.writes):
+            return True
+        if owned & set(op.reads):
+            return False
+        return None
+
+    def step_reruns(self, tx: Transaction, caller: str, step: SagaStep) -> list[str]:
+        """What makes a transaction step run again, in words (empty: nothing the model shows): the
+        saga retrying it until done, message redelivery in a choreography, or retries of the
+        caller's call to the participant (its own policy or `defaults.call`)."""
+        out = []
+        if step.retriable:
+            out.append("the saga retries it until it succeeds (retriable: true)")
+        if tx.pattern == "saga_choreographed":
+            out.append("it runs on a delivered message, and delivery is at least once")
+        svc = self.graph.services.get(caller)
+        for call in svc.calls if svc and step.participant != caller else ():
+            if call.to != step.participant:
+                continue
+            if call.mode == "async":
+                out.append(f"{caller} → {step.participant} is asynchronous (redelivered on failure)")
+                continue
+            retry = self.graph.effective_call(call).retry
+            if retry is not None and retry.attempts > 1:
+                out.append(f"{caller} → {step.participant} makes up to {retry.attempts} attempts")
+        return out
 
     # ----------------------------------------------------------------- readiness
 

@@ -17,7 +17,8 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
     What it does:
         Flags every step of an orchestrated or choreographed saga that comes before the pivot (the
         go/no-go step) and has no `compensation`. When no step is marked as the pivot, the last step
-        is taken as the pivot and the finding says so.
+        is taken as the pivot and the finding says so. A read-only step (the operation reads the
+        participant's domains and writes none of them) has nothing to undo and is left alone.
 
     Why it matters:
         A saga undoes its completed steps when a later step fails. A step before the pivot that cannot
@@ -69,8 +70,8 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
         declared = bool(pivots)
         pivot = pivots[0] if declared else len(tx.steps) - 1
         for step in tx.steps[:pivot]:
-            if step.compensation is not None:
-                continue
+            if step.compensation is not None or facts.flows.step_writes(op, step) is False:
+                continue  # compensated, or it only reads: nothing to undo
             yield Finding(
                 rule="TXN002",
                 elements=(op.id, step.id),

@@ -15,9 +15,11 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
     """A participant of a saga or distributed transaction does not make a repeated step harmless.
 
     What it does:
-        Flags every transaction step whose `idempotency` is none. A step that does not say is
-        accepted when the coordinator's call to the participant declares an idempotency key, natural
-        idempotence or a dedup table, and is reported as unknown otherwise.
+        Flags a transaction step whose `idempotency` is none when something in the model runs it
+        again: the saga retries it (`retriable: true`), a choreography redelivers its message, or
+        the coordinator's call to the participant retries or is asynchronous. A step that does not
+        say is accepted when that call declares an idempotency key, natural idempotence or a dedup
+        table, and is reported as unknown otherwise. A step nothing re-runs is left alone.
 
     Why it matters:
         Saga steps are retried: the orchestrator times out and resends, the broker redelivers, the
@@ -50,7 +52,8 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
     How it is computed:
         For each step of `transaction.steps` (any pattern): key, natural and dedup_table pass; none
         fires; absent falls back to the idempotency of the coordinator's (else the entry service's)
-        call to the participant, and is unknown when that is silent too.
+        call to the participant, and is unknown when that is silent too. Either way only when
+        `flows.step_reruns` names what runs the step again (the message lists it).
 
     False positives:
         A participant whose downstream API deduplicates on a business key it derives itself: declare
@@ -72,21 +75,29 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
             via_call = flows.call_idempotency(caller, step.participant) if step.participant != caller else None
             if step.idempotency is None and safe(via_call):
                 continue
+            reruns = flows.step_reruns(tx, caller, step)
+            if not reruns:
+                continue  # nothing in the model runs it twice: its idempotency changes no outcome
             unknown = step.idempotency is None
             yield Finding(
                 rule="TXN003",
                 elements=(op.id, step.id),
                 message=(
-                    f"unknown: the model does not say how a repeated step '{step.id}' of '{op.id}' "
-                    f"({step.participant}) is made harmless"
+                    f"unknown: step '{step.id}' of '{op.id}' ({step.participant}) runs again when "
+                    f"{'; '.join(reruns)}, and the model does not say how a repeat is made harmless"
                     if unknown
-                    else f"step '{step.id}' of '{op.id}' ({step.participant}) is not idempotent: a retried or "
-                    "redelivered step runs twice"
+                    else f"step '{step.id}' of '{op.id}' ({step.participant}) is not idempotent and runs again when "
+                    f"{'; '.join(reruns)}: the repeat does it twice"
                 ),
                 fix="give the step an idempotency key (e.g. saga id + step id) checked by the participant, "
                 "or a dedup table",
                 where=("operations", op.id, "transaction", "steps", step.id, "idempotency"),
-                evidence={"idempotency": step.idempotency, "call_idempotency": via_call, "pattern": tx.pattern},
+                evidence={
+                    "idempotency": step.idempotency,
+                    "call_idempotency": via_call,
+                    "pattern": tx.pattern,
+                    "reruns": reruns,
+                },
                 severity=lower("high") if unknown else None,
                 unknown=unknown,
             )

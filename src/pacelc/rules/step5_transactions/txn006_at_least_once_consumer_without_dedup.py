@@ -18,7 +18,8 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
         Flags every consumer of an at-least-once topic whose `dedup` is none. A consumer that does not
         say how it deduplicates, or of a topic whose delivery is not stated, is reported as unknown.
         Idempotency keys, natural idempotence and dedup tables are all accepted. Exactly-once topics are
-        judged by TXN007, at-most-once topics never redeliver.
+        judged by TXN007, at-most-once topics never redeliver, and a consumer that acknowledges before
+        processing gets no redelivery to be blamed for: it loses messages instead (TXN013).
 
     Why it matters:
         At-least-once means duplicates: a consumer crash before the offset commit, a rebalance, a
@@ -59,6 +60,8 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
     for topic, consumer in flows.consumers():
         if topic.delivery in ("at_most_once", "exactly_once") or safe(consumer.dedup):
             continue
+        if consumer.ack == "before_processing":
+            continue  # acknowledged on receipt: nothing is redelivered to it, it loses messages (TXN013)
         unknown = consumer.dedup is None or topic.delivery is None
         delivery = topic.delivery or "unstated (most brokers: at-least-once)"
         yield Finding(

@@ -17,7 +17,9 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
     What it does:
         Flags producers that are not idempotent (`idempotent: false`) on topics where a duplicate or a
         reordering does harm: some consumer does not deduplicate, or the topic requires per-key or
-        total order. A producer that does not say is reported as unknown.
+        total order. A producer that does not say is reported as unknown. Only on a partitioned log
+        (a broker of `kind: log`, Kafka-like): a queue broker (RabbitMQ, SQS) has no idempotent
+        producer, and the duplicates its publisher retries make are the consumers' to absorb (TXN006).
 
     Why it matters:
         A producer retries when an acknowledgement is lost, and the broker then appends the message
@@ -57,8 +59,8 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
     """
     flows = facts.flows
     for topic, producer in flows.producers():
-        if producer.idempotent is True:
-            continue
+        if producer.idempotent is True or flows.partitioned_log(topic) is False:
+            continue  # a queue broker has no idempotent producer: duplicates are TXN006's (consumer dedup)
         exposed = sorted({c.service for c in topic.consumers if not safe(c.dedup)})
         ordered = topic.ordering_required or topic.total_order_required
         if not exposed and not ordered:

@@ -67,7 +67,11 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
                 + (
                     f"is retried {consumer.max_attempts} times and then dropped unseen"
                     if consumer.max_attempts
-                    else "blocks its partition or is dropped unseen"
+                    else (
+                        "blocks its partition or is dropped unseen"
+                        if flows.partitioned_log(topic) is not False
+                        else "is redelivered forever or dropped unseen"
+                    )
                 )
             ),
             fix="send messages that fail max_attempts times to a dead-letter topic, and alarm on it",
