@@ -152,6 +152,32 @@ def test_bad_workspace_gives_located_errors_and_exit_2(in_fixtures, name: str) -
         assert re.match(rf"{re.escape(name)}:{line}:\d+: ", text) and message in text, text
 
 
+def test_deep_nesting_and_include_cycles_are_located_errors(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("deep").mkdir()
+    Path("deep/workspace.dsl").write_text("workspace {\n model {\n" + 'group "g" {\n' * 3000 + "}\n" * 3000 + "}\n}\n")
+    Path("cycle").mkdir()
+    Path("cycle/workspace.dsl").write_text("workspace {\n  model {\n    !include a.dsl\n  }\n}\n")
+    Path("cycle/a.dsl").write_text("!include a.dsl\n")
+    for folder, message in (("deep", "blocks nested more than 64 deep"), ("cycle", "includes nested more than 16")):
+        code, _, err = run("import", folder)
+        assert code == 2 and "Traceback" not in err and "internal error" not in err
+        assert re.match(rf"{folder}/[a-z.]+:\d+:\d+: .*{message}", err), err
+
+
+JSON = (HERE / "json" / "workspace.json").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("cut", range(0, len(JSON), max(1, len(JSON) // 60)))
+def test_truncated_json_gives_located_errors_only(tmp_path, cut: int) -> None:
+    path = tmp_path / "workspace.json"
+    path.write_text(JSON[:cut] + ("]}" if cut % 2 else ""))
+    result = import_paths([path])
+    assert all(e.loc is not None and e.loc.line >= 1 for e in result.errors), result.errors
+    if result.files and not result.errors:
+        load_data(result.data, result.sources, result.files)
+
+
 def test_refused_beside_compose(in_fixtures) -> None:
     result = import_paths(["dsl/workspace.dsl", "../shop/docker-compose.yml"])
     assert any("Structurizr workspace and compose files" in e.message for e in result.errors)
@@ -317,7 +343,10 @@ _TEXT = DSL.read_text(encoding="utf-8")
     edits=st.lists(
         st.tuples(
             st.integers(0, len(_TEXT)),
-            st.sampled_from(['"', "{", "}", "->", "\n", "=", "", "x", "!include ../../x", " 0", '"""', "this"]),
+            st.one_of(
+                st.text(max_size=4),
+                st.sampled_from(['"', "{", "}", "->", "\n", "=", "", "x", "!include ../../x", " 0", '"""', "this"]),
+            ),
         ),
         max_size=4,
     ),

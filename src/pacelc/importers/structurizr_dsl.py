@@ -77,8 +77,16 @@ def _stmts(tree: Tree, shown: str) -> list[Stmt]:
     return out
 
 
+# Deeper than any workspace nests (workspace, model, system, container, a few groups and nodes),
+# and shallow enough for the recursive reading of blocks; the model loader's bound as well.
+MAX_DEPTH = 64
+
+
 def parse_text(text: str, shown: str) -> tuple[list[Stmt], list[ModelError]]:
     """The statements of one DSL file, or its first syntax error (located)."""
+    deep = _too_deep(text)
+    if deep is not None:
+        return [], [ModelError(Loc(shown, *deep), f"blocks nested more than {MAX_DEPTH} deep")]
     try:
         tree = _parser().parse(text)
     except UnexpectedInput as exc:
@@ -111,16 +119,31 @@ def _syntax_error(exc: UnexpectedInput, text: str, shown: str) -> ModelError:
     return ModelError(Loc(shown, line, col), "cannot parse the Structurizr DSL here")
 
 
+def _braces(text: str):
+    """Each `{` and `}` outside strings and comments, with its line and column."""
+    pattern = r'"""[\s\S]*?"""|"(?:[^"\\\n]|\\.)*"|/\*[\s\S]*?\*/|^[ \t]*(?:#|//)[^\n]*|[{}]'
+    for match in re.finditer(pattern, text, re.M):
+        if match.group(0) in "{}":
+            line = text.count("\n", 0, match.start()) + 1
+            yield match.group(0), line, match.start() - text.rfind("\n", 0, match.start())
+
+
+def _too_deep(text: str) -> tuple[int, int] | None:
+    depth = 0
+    for brace, line, col in _braces(text):
+        depth += 1 if brace == "{" else -1
+        if depth > MAX_DEPTH:
+            return line, col
+    return None
+
+
 def _unclosed_brace(text: str) -> tuple[int, int] | None:
     """The innermost `{` left open, by a count that skips strings and comments (for the message)."""
     stack: list[tuple[int, int]] = []
-    for match in re.finditer(
-        r'"""[\s\S]*?"""|"(?:[^"\\\n]|\\.)*"|/\*[\s\S]*?\*/|^[ \t]*(?:#|//)[^\n]*|[{}]', text, re.M
-    ):
-        if match.group(0) == "{":
-            line = text.count("\n", 0, match.start()) + 1
-            stack.append((line, match.start() - text.rfind("\n", 0, match.start())))
-        elif match.group(0) == "}" and stack:
+    for brace, line, col in _braces(text):
+        if brace == "{":
+            stack.append((line, col))
+        elif stack:
             stack.pop()
     return stack[-1] if stack else None
 
@@ -193,6 +216,7 @@ class _Reader:
     pending: list[_Pending] = field(default_factory=list)
     instances: list[tuple[WsElement, str, Stmt, _Scope]] = field(default_factory=list)
     include_depth: int = 0
+    depth: int = 0  # blocks open, across included files
 
     def error(self, loc: Loc, message: str) -> None:
         self.ws.errors.append(ModelError(loc, message))
@@ -203,8 +227,16 @@ class _Reader:
     # -- statements
 
     def block(self, stmts: list[Stmt], scope: _Scope) -> None:
-        for stmt in stmts:
-            self.statement(stmt, scope)
+        # Includes nest blocks across files: the bound holds for the whole workspace, not per file.
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH and stmts:
+                self.error(stmts[0].loc, f"blocks nested more than {MAX_DEPTH} deep (through !include)")
+                return
+            for stmt in stmts:
+                self.statement(stmt, scope)
+        finally:
+            self.depth -= 1
 
     def statement(self, stmt: Stmt, scope: _Scope) -> None:
         words = stmt.words
