@@ -126,3 +126,30 @@ def test_each_command_ends_its_load_errors_with_a_line_true_for_it(write, monkey
         "export-fta": "pacelc: 3 error(s); nothing exported",
     }
     assert not Path("pacelc-baseline.json").exists() and not Path("out").exists()
+
+
+def test_help_lists_the_lazy_commands_as_their_own_docstrings_would(monkeypatch) -> None:
+    import click
+
+    from pacelc.cli import _LazyGroup
+
+    _, listed, _ = run("--help")
+    monkeypatch.setattr(_LazyGroup, "format_commands", click.Group.format_commands)  # imports each command
+    _, imported, _ = run("--help")
+    assert "verify " in listed and listed == imported
+
+
+def test_help_imports_no_engine_nor_the_model() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from pacelc.cli import cli\n"
+        "try:\n    cli(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = ('pacelc.analysis', 'pacelc.model', 'pacelc.commands', 'pacelc.importers', 'networkx', 'pydantic')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(heavy)), file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "Commands:" in done.stdout
+    assert done.stderr.strip() == "[]"
