@@ -115,6 +115,8 @@ def test_prod_values() -> None:
     # the generator: literals, so env references resolve; no hash suffix
     settings = objs[("ConfigMap", "prod-api-settings")]
     assert settings.get("data") == {"FEATURE_FLAGS": "checkout-v2", "ORDERS_TIMEOUT_MS": "800"}
+    # behavior: merge into the base's ConfigMap
+    assert objs[("ConfigMap", "prod-shop-config")].get("data") == {"DATABASE_URL": "postgres://prod-postgres:5432/shop"}
 
 
 def test_prod_locations_point_at_the_line_that_wrote_each_value() -> None:
@@ -146,6 +148,8 @@ def test_prod_locations_point_at_the_line_that_wrote_each_value() -> None:
     # A generated ConfigMap's values: the literal's line
     settings = objs[("ConfigMap", "prod-api-settings")]
     assert at(settings, "data", "ORDERS_TIMEOUT_MS") == line(kust, "ORDERS_TIMEOUT_MS=800")
+    shop_config = objs[("ConfigMap", "prod-shop-config")]
+    assert at(shop_config, "data", "DATABASE_URL") == line(kust, "DATABASE_URL=postgres://prod-postgres")
 
 
 def test_staging_overlay() -> None:
@@ -163,8 +167,16 @@ def test_staging_overlay() -> None:
     assert at(api, *API_CONTAINER, "readinessProbe", "httpGet", "port") == line(BASE / "api.yaml", "port: http")
     assert at(api, *API_CONTAINER, "image") == line(STAGING / "kustomization.yaml", "newTag: 2.5.0-rc1")
     assert objs[("ConfigMap", "staging-api-settings")].get("data") == {"FEATURE_FLAGS": "checkout-v2,search-beta"}
-    # File sources: named in a note, never read
-    assert any("file and env sources not read ('flags.properties')" in n for n in result.notes)
+    # File sources: named in a note, never read; the base's URL still names the unprefixed Service
+    kust = STAGING / "kustomization.yaml"
+    config = BASE / "config.yaml"
+    assert result.notes == [
+        f"{shown_path(kust)}:{line_of(kust, 'name: api-settings')}:11: configMapGenerator 'api-settings': file "
+        "and env sources not read ('flags.properties'): their keys are not in the generated ConfigMap",
+        f"{shown_path(config)}:{line_of(config, 'DATABASE_URL')}:17: ConfigMap 'staging-shop-config' DATABASE_URL: "
+        "host 'postgres' names Service 'postgres', renamed 'staging-postgres' by a prefix or suffix; Kustomize "
+        "does not rewrite host names in values, so this call reaches no Service",
+    ]
     # A generated Secret: its name only; its values are in no object and no note
     secret = objs[("Secret", "staging-api-credentials")]
     assert secret.data == {
@@ -181,7 +193,9 @@ def test_a_component_applies_to_its_parents_objects() -> None:
     string entry of `patches`, as real components write them) and annotations reach the base's
     objects, and the overlay's prefix renames all of them."""
     result = rendered(SHOP / "overlays" / "demo", root=SHOP)
-    assert result.errors == [] and result.notes == []
+    assert result.errors == []
+    # The prefix breaks two URLs no overlay fixed: the component's collector URL and the base's database URL
+    assert [n.split(": host ")[1].split(" names")[0] for n in result.notes] == ["'collector'", "'postgres'"]
     objs = by_id(result)
     assert ("Service", "demo-collector") in objs
     api = objs[("Deployment", "demo-api")]
@@ -456,6 +470,9 @@ def test_end_to_end_prod_overlay_through_the_kubernetes_importer() -> None:
         PROD / "kustomization.yaml", "count: 3"
     )
     assert db.data["engine"] == "postgres"
+    # the call found through the ConfigMap the overlay merged into, named with its overlay line
+    assert [c["to"] for c in api.data["calls"]] == ["prod-postgres"]
+    assert f"kustomization.yaml:{line_of(PROD / 'kustomization.yaml', 'DATABASE_URL=')})" in " ".join(api.notes)
     assert result.name == "shop-prod"
 
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pacelc.importers.compose import hosts_in
 from pacelc.importers.kubernetes import Resource
 from pacelc.model import yamlfile
 from pacelc.model.loader import ModelError, shown_path
@@ -213,6 +214,7 @@ def render(folder: Path, limits: yamlfile.Limits = yamlfile.DEFAULT_LIMITS, *, r
         out.errors.append(ModelError(None, f"{shown_path(real)} is outside {shown_path(confined)}; refused"))
         return out
     objects = renderer.build(real, None, 0, (real,))
+    renderer.stale_hosts(objects)
     for obj in objects:
         keys: dict[yamlfile.DocPath, Loc] = {}
         values: dict[yamlfile.DocPath, Loc] = {}
@@ -501,6 +503,43 @@ class _Renderer:
             )
             return None
         return real
+
+    def stale_hosts(self, objs: list[_Obj]) -> None:
+        """Name the values that still call a Service by a name a prefix or suffix replaced.
+        Kustomize renames references it knows (a StatefulSet's serviceName) but never host names
+        inside values (`postgres://postgres:5432`), so such a call goes nowhere, in the rendered
+        output and in the cluster: said once per value, located there."""
+        current = {o.name for o in objs if o.kind == "Service"}
+        renamed = {old: o.name for o in objs if o.kind == "Service" for old in o.names if old not in current}
+        if not renamed:
+            return
+        for obj in objs:
+            values: list[tuple[str, _N]] = []
+            if obj.kind == "ConfigMap":
+                data = _child(obj.node, "data")
+                if data is not None and isinstance(data.value, dict):
+                    values.extend((key, node) for key, (_, node) in data.value.items())
+            for spec in obj.pod_specs():
+                for list_name in _CONTAINER_LISTS:
+                    for container in _list(_child(spec, list_name)):
+                        for env in _list(_child(container, "env")):
+                            name, value = _scalar(_child(env, "name")), _child(env, "value")
+                            if isinstance(name, str) and value is not None:
+                                values.append((name, value))
+            for key, node in values:
+                if not isinstance(node.value, str):
+                    continue
+                for host in hosts_in(key, node.value):
+                    new = renamed.get(host.split(".")[0])
+                    if new is not None:
+                        self.note(
+                            node.loc,
+                            f"{obj.kind} {yamlfile.excerpt(obj.name)} {key}: host {yamlfile.excerpt(host)} names "
+                            f"Service {yamlfile.excerpt(host.split('.')[0])}, renamed {yamlfile.excerpt(new)} by a "
+                            "prefix or suffix; Kustomize does not rewrite host names in values, so this call "
+                            "reaches no Service",
+                        )
+                        break
 
     # ----------------------------------------------------------------- one kustomization
 
