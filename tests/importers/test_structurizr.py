@@ -295,6 +295,41 @@ def test_group_archetypes_and_client_side_apps(tmp_path) -> None:
     assert by_id["ui"].data["calls"] == [{"to": "orders-api", "mode": "sync", "protocol": "http"}]
 
 
+def test_constants_and_an_engine_named_by_the_deployment_node(tmp_path) -> None:
+    ws, result = _ws(
+        tmp_path,
+        """workspace {
+    model {
+        !const DB_TECH "PostgreSQL 16"
+        s = softwareSystem "Shop" {
+            api = container "API" "" "Java"
+            db = container "Orders" "" "${DB_TECH}"
+            legacy = container "Legacy DB" "" "" "Database"
+            api -> db "Reads from"
+            api -> legacy "Reads from"
+        }
+        deploymentEnvironment "Live" {
+            deploymentNode "db-host" "" "Oracle 19c" {
+                containerInstance legacy
+            }
+            deploymentNode "rds" "" "" "Amazon Web Services - RDS MySQL instance" {
+                containerInstance db
+            }
+        }
+    }
+}
+""",
+    )
+    assert not ws.errors, ws.errors
+    by_id = {el.id: el for el in result.elements}
+    # the container's own technology (through the constant) wins over the node's
+    assert by_id["orders"].data["engine"] == "postgres"
+    assert (
+        list(by_id["legacy-db"].data)[:3] == ["id", "kind", "engine"] and by_id["legacy-db"].data["engine"] == "oracle"
+    )
+    assert any("deployment node 'db-host'" in n for n in by_id["legacy-db"].notes)
+
+
 def test_classifiers() -> None:
     from pacelc.importers.structurizr import Relationship, WsElement
     from pacelc.model.source import Loc

@@ -502,6 +502,7 @@ class _Placed:
     zone: tuple[str, str, Loc] | None  # (region id or "", zone id, where)
     region: str | None
     loc: Loc  # the instance's line: what to change to move it
+    node: WsElement  # the instance
 
 
 def _deployment(
@@ -566,7 +567,7 @@ def _deployment(
         elif node.kind in ("containerInstance", "softwareSystemInstance") and node.instance_of is not None:
             # Located at the `instances` that multiplied it, else at the instance's own line.
             placed.setdefault(node.instance_of, []).append(
-                _Placed(count, count_loc or node.loc, zone, region, node.loc)
+                _Placed(count, count_loc or node.loc, zone, region, node.loc, node)
             )
         for child in node.children:
             walk(child, count, count_loc, region, zone)
@@ -579,8 +580,45 @@ def _deployment(
     for ws_el, el in elements.items():
         if not (el.data.get("external") and ws_el not in placed):
             _replicas(ws_el, el, placed.get(ws_el, []), env)
+        if el.section == "stores" and "engine" not in el.data:
+            _engine_from_nodes(el, placed.get(ws_el, []))
     _replication_words(ws, env, elements)
     return [r for r in regions.values()]
+
+
+def _engine_from_nodes(el: Element, placed: list[_Placed]) -> None:
+    """A store whose container names no engine, deployed on nodes whose technology or tags name
+    one of the table (`Oracle 12c`, `Amazon Web Services - RDS MySQL instance`): that engine."""
+    for p in placed:
+        node = p.node.parent
+        while node is not None:
+            text = ", ".join(t for t in (node.attr("technology"), *node.tags) if t)
+            probe = WsElement("container", node.name, node.loc, attrs={"technology": (text, node.loc)})
+            found = store_kind(probe) if text else None
+            if found is not None and found.engine is not None:
+                # The engine goes after the kind, as for a store whose container names it.
+                kind = _el_kind(el, found)
+                rest = {k: v for k, v in el.data.items() if k not in ("id", "kind")}
+                el.data.clear()
+                el.data.update({"id": el.id, "kind": kind, "engine": found.engine, **rest})
+                el.locs[("engine",)] = found.loc
+                el.notes.append(
+                    f"engine from deployment node {excerpt(node.name)}: its technology and tags "
+                    f"{found.why.removeprefix('technology ')}"
+                )
+                el.unknowns[:] = [u for u in el.unknowns if not u.startswith("durability unknown: no engine named")]
+                if found.row is not None:
+                    el.unknowns[:] = [u for u in el.unknowns if not u.startswith("replication settings unknown")]
+                    _engine_facts(el, found)
+                else:
+                    el.unknowns.append(f"durability unknown: engine {found.engine}, not in the engine table")
+                return
+            node = node.parent
+
+
+def _el_kind(el: Element, found: _StoreKind) -> str:
+    """The kind a tag gave, unless the engine's row says otherwise (a `Database` tag on Redis)."""
+    return found.row.kind if found.row is not None else el.data["kind"]
 
 
 def _replication_words(ws: Workspace, env: str, elements: dict[WsElement, Element]) -> None:

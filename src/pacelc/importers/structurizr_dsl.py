@@ -77,6 +77,9 @@ def _stmts(tree: Tree, shown: str) -> list[Stmt]:
     return out
 
 
+# `${NAME}`: a constant's value (one that is not defined stays as written).
+_CONSTANT = re.compile(r"\$\{([A-Za-z0-9_.-]+)\}")
+
 # Deeper than any workspace nests (workspace, model, system, container, a few groups and nodes),
 # and shallow enough for the recursive reading of blocks; the model loader's bound as well.
 MAX_DEPTH = 64
@@ -217,6 +220,10 @@ class _Reader:
     instances: list[tuple[WsElement, str, Stmt, _Scope]] = field(default_factory=list)
     include_depth: int = 0
     depth: int = 0  # blocks open, across included files
+    constants: dict[str, str] = field(default_factory=dict)  # !constant, !const, !var
+
+    def constant(self, match: re.Match[str]) -> str:
+        return self.constants.get(match.group(1), match.group(0))
 
     def error(self, loc: Loc, message: str) -> None:
         self.ws.errors.append(ModelError(loc, message))
@@ -239,6 +246,10 @@ class _Reader:
             self.depth -= 1
 
     def statement(self, stmt: Stmt, scope: _Scope) -> None:
+        if self.constants and any("${" in w for w in stmt.words):
+            stmt = Stmt(
+                [_CONSTANT.sub(self.constant, w) for w in stmt.words], stmt.kinds, stmt.locs, stmt.block, stmt.block_loc
+            )
         words = stmt.words
         ident: str | None = None
         if len(words) >= 2 and stmt.kinds[1] == "EQ":
@@ -254,7 +265,12 @@ class _Reader:
         if scope.where == "archetypes":
             self.archetype(ident, stmt)
             return
-        if keyword == "!include":
+        if keyword in ("!constant", "!const", "!var"):
+            if len(words) < 3:
+                self.error(stmt.loc, f"{words[0]} needs a name and a value")
+            else:
+                self.constants[words[1]] = words[2]
+        elif keyword == "!include":
             self.include(stmt, scope)
         elif keyword == "!identifiers":
             self.hierarchical = len(words) > 1 and words[1].lower() == "hierarchical"
