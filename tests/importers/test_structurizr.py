@@ -303,10 +303,14 @@ def test_constants_and_an_engine_named_by_the_deployment_node(tmp_path) -> None:
         !const DB_TECH "PostgreSQL 16"
         s = softwareSystem "Shop" {
             api = container "API" "" "Java"
-            db = container "Orders" "" "${DB_TECH}"
+            DB = container "Orders" "" "${DB_TECH}"
             legacy = container "Legacy DB" "" "" "Database"
             api -> db "Reads from"
             api -> legacy "Reads from"
+        }
+        !extend s {
+            worker = container "Worker"
+            worker -> Db "Writes to"
         }
         deploymentEnvironment "Live" {
             deploymentNode "db-host" "" "Oracle 19c" {
@@ -324,6 +328,8 @@ def test_constants_and_an_engine_named_by_the_deployment_node(tmp_path) -> None:
     by_id = {el.id: el for el in result.elements}
     # the container's own technology (through the constant) wins over the node's
     assert by_id["orders"].data["engine"] == "postgres"
+    # identifiers are case-insensitive, as in Structurizr; !extend adds to an element
+    assert by_id["worker"].data["calls"] == [{"to": "orders", "mode": "sync"}]
     assert (
         list(by_id["legacy-db"].data)[:3] == ["id", "kind", "engine"] and by_id["legacy-db"].data["engine"] == "oracle"
     )

@@ -253,7 +253,8 @@ class _Reader:
         words = stmt.words
         ident: str | None = None
         if len(words) >= 2 and stmt.kinds[1] == "EQ":
-            ident, words = words[0], words[2:]
+            # Structurizr's identifiers are case-insensitive: kept lower case, looked up lower case.
+            ident, words = words[0].lower(), words[2:]
             stmt = Stmt(words, stmt.kinds[2:], stmt.locs[2:], stmt.block, stmt.block_loc)
             if not words:
                 self.error(stmt.loc if stmt.locs else Loc(scope_file(scope), 1, 1), f"nothing after `{ident} =`")
@@ -275,11 +276,12 @@ class _Reader:
         elif keyword == "!identifiers":
             self.hierarchical = len(words) > 1 and words[1].lower() == "hierarchical"
         elif keyword in ("!ref", "!extend"):
-            target = self.ids.get(words[1]) if len(words) > 1 else None
+            target = self.resolve(words[1], scope, None) if len(words) > 1 else None
             if target is None or stmt.block is None:
                 self.skip(stmt.loc, f"{words[0]} {excerpt(' '.join(words[1:]))}: no element with that identifier yet")
             else:
-                self.block(stmt.block, _Scope(target.kind, target, words[1], scope.environment))
+                key = next(k for k, v in self.ids.items() if v is target)
+                self.block(stmt.block, _Scope(target.kind, target, key, scope.environment))
         elif keyword in ("views", "styles", "themes", "theme") and scope.where == "workspace":
             pass  # diagrams and their styles: nothing about the running system
         elif keyword == "model" and scope.where == "workspace":
@@ -442,6 +444,7 @@ class _Reader:
     # -- identifiers, once everything is read
 
     def resolve(self, name: str, scope: _Scope, this: WsElement | None) -> WsElement | None:
+        name = name.lower()
         if name == "this":
             return this
         prefix = scope.ident
