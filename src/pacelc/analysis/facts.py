@@ -120,3 +120,25 @@ class Facts:
         """Per domain with a requirement: the model-checked verdict within the review bounds."""
         found = verify_model(self.model, bounds=REVIEW_BOUNDS, budget=REVIEW_BUDGET, deadline=self.deadline)
         return {v.domain: v for v in found}
+
+    @cached_property
+    def counterexamples(self) -> dict[str, DomainVerification]:
+        """The model checker's counterexamples that stand against a domain's requirement: CNS050's
+        findings and the Consistency Decisions verdicts both come from these. Left out: a derived
+        cache (eventual or bounded-staleness data on a store of kind cache: a lost write costs a
+        refill) and a lost or split-brain write when the domain's rpo_s accepts losing data."""
+        stores = {s.id: s for s in self.model.stores}
+        domains = {d.id: d for d in self.model.domains}
+        out = {}
+        for domain_id, v in sorted(self.consistency_checks.items()):
+            domain = domains[domain_id]
+            if not v.violated or v.counterexample is None:
+                continue
+            store = stores.get(v.store)
+            if store is not None and store.kind == "cache" and domain.consistency in ("eventual", "bounded_staleness"):
+                continue
+            anomaly = (v.anomaly or "").lower()
+            if domain.rpo_s is not None and domain.rpo_s > 0 and ("lost" in anomaly or "split-brain" in anomaly):
+                continue
+            out[domain_id] = v
+        return out

@@ -131,7 +131,7 @@ def review(loaded: LoadedModel, options: ReviewOptions | None = None) -> ReviewO
     findings.sort(key=lambda x: (x.suppressed is not None, -SEVERITY_RANK[x.severity], x.step, x.rule, x.fingerprint))
 
     active = [f for f in findings if f.suppressed is None]
-    quality = checks.evaluate(model, facts)
+    quality = checks.evaluate(model, active, [r.code for r in rules])
     counts = {
         "regions": len(model.regions),
         "zones": sum(len(r.zones) for r in model.regions),

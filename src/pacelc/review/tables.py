@@ -81,29 +81,37 @@ def consistency_decisions(model: SystemModel, facts: Facts) -> TableOut:
         required = d.consistency or "unknown (consistency not declared)"
         if d.consistency == "bounded_staleness" and d.staleness_bound_ms:
             required = f"bounded staleness ≤ {d.staleness_bound_ms:g} ms"
-        if g is None:
-            rows.append(
-                [
-                    f"domain {d.id}",
-                    required,
-                    _store_summary(stores.get(d.store)),
-                    "unknown",
-                    "unknown",
-                    "unknown",
-                    "unknown",
-                    d.justification or "—",
-                ]
-            )
-            continue
-        guaranteed = g.strongest or f"unknown (missing: {', '.join(g.missing)})"
-        verdict = "unknown" if decision.met is None else "met" if decision.met else "NOT met"
-        why = "; ".join(g.reasons)
-        if g.assumptions:
+        cap = pacelc = guaranteed = verdict = "unknown"
+        why = ""
+        if g is not None:
+            cap, pacelc = g.cap, g.pacelc
+            guaranteed = g.strongest or f"unknown (missing: {', '.join(g.missing)})"
+            verdict = "unknown" if decision.met is None else "met" if decision.met else "NOT met"
+            why = "; ".join(g.reasons)
+        counterexample = facts.counterexamples.get(d.id)
+        if counterexample is not None:
+            # The model checker's history (CNS050) outranks the derivation from the settings.
+            steps = len(counterexample.counterexample.steps) if counterexample.counterexample else 0
+            verdict = "NOT met"
+            anomaly = counterexample.anomaly or "a violating history"
+            guaranteed = f"not {d.consistency}: {anomaly} (model checker)"
+            found = f"counterexample (CNS050): {anomaly} in {steps} steps"
+            why = f"{found}; from the settings: {why}" if why else found
+        if g is not None and g.assumptions:
             why += f" (assumes {'; '.join(g.assumptions)})"
         if d.justification:
-            why = f"{d.justification} — derived: {why}"
+            why = f"{d.justification} — derived: {why}" if why else d.justification
         rows.append(
-            [f"domain {d.id}", required, _store_summary(stores.get(d.store)), g.cap, g.pacelc, guaranteed, verdict, why]
+            [
+                f"domain {d.id}",
+                required,
+                _store_summary(stores.get(d.store)),
+                cap,
+                pacelc,
+                guaranteed,
+                verdict,
+                why or "—",
+            ]
         )
     for op in sorted(model.operations, key=lambda o: o.id):
         if not _cross_boundary(facts, op):

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pacelc.analysis.consistency.from_model import DomainVerification, verify_for_review
+from pacelc.analysis.consistency.from_model import DomainVerification
 from pacelc.analysis.facts import Facts
 from pacelc.model.schema import Store, SystemModel
 from pacelc.rules.base import Finding, rule
-
-#: Requirements a cache may hold for data whose truth lives elsewhere (as FLR052 treats them).
-_DERIVED = ("eventual", "bounded_staleness")
 
 
 @rule("CNS050", "consistency-counterexample", "high")
@@ -86,20 +83,9 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
         (VLDB 2020), and the Jepsen analyses. Wing and Gong, "Testing and Verifying Concurrent Objects"
         (1993). Kleppmann, "Designing Data-Intensive Applications", chapters 5 and 9.
     """
-    checks = verify_for_review(facts)
-    domains = {d.id: d for d in model.domains}
     stores = {s.id: s for s in model.stores}
-    for domain_id in sorted(checks):
-        v = checks[domain_id]
-        domain = domains[domain_id]
-        if not v.violated or v.counterexample is None:
-            continue
-        store = stores.get(v.store)
-        if store is not None and store.kind == "cache" and domain.consistency in _DERIVED:
-            continue  # a derived cache: a lost write costs a refill
-        if _loss_accepted(v, domain.rpo_s):
-            continue
-        yield _finding(v, _lost_before_disk(v, store), _restart_before_failover(v))
+    for v in facts.counterexamples.values():
+        yield _finding(v, _lost_before_disk(v, stores.get(v.store)), _restart_before_failover(v))
 
 
 def _lost_before_disk(v: DomainVerification, store: Store | None) -> bool:
@@ -126,11 +112,6 @@ def _restart_before_failover(v: DomainVerification) -> bool:
         return False
     actions = [s.action for s in cx.steps]
     return "restart" in actions and "failover" in actions[actions.index("restart") + 1:]
-
-
-def _loss_accepted(v: DomainVerification, rpo_s: float | None) -> bool:
-    anomaly = (v.anomaly or "").lower()
-    return rpo_s is not None and rpo_s > 0 and ("lost" in anomaly or "split-brain" in anomaly)
 
 
 _FIX = ("remove the step the history relies on: synchronous replication or fencing for lost writes after "
