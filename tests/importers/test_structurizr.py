@@ -136,6 +136,7 @@ BAD = {
         (6, "identifier 'api' is already used"),
         (10, "containerInstance 'ghost': no element has that identifier"),
         (11, "container cannot be written in deploymentNode"),
+        (15, "nothing after `dangling =`"),
     ],
     "escape/workspace.dsl": [(4, "!include '../dsl/relationships.dsl' is outside the workspace's folder")],
 }

@@ -253,12 +253,12 @@ class _Reader:
         words = stmt.words
         ident: str | None = None
         if len(words) >= 2 and stmt.kinds[1] == "EQ":
+            if len(words) == 2:
+                self.error(stmt.locs[1], f"nothing after `{words[0]} =`")
+                return
             # Structurizr's identifiers are case-insensitive: kept lower case, looked up lower case.
             ident, words = words[0].lower(), words[2:]
             stmt = Stmt(words, stmt.kinds[2:], stmt.locs[2:], stmt.block, stmt.block_loc)
-            if not words:
-                self.error(stmt.loc if stmt.locs else Loc(scope_file(scope), 1, 1), f"nothing after `{ident} =`")
-                return
         if "ARROW" in stmt.kinds:
             self.pending.append(_Pending(words, stmt, scope, scope.element, ident))
             return
@@ -501,10 +501,6 @@ class _Reader:
             elif key in ("tags", "tag"):
                 rel.tags.extend(t for w in inner.words[1:] for t in _split_tags(w))
         self.ws.relationships.append(rel)
-
-
-def scope_file(scope: _Scope) -> str:
-    return scope.element.loc.file if scope.element else "<dsl>"
 
 
 def _split_tags(value: str) -> list[str]:
