@@ -17,7 +17,10 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
     What it does:
         Flags every domain with an RPO (`rpo_s`) held in a store that keeps a single copy (one replica
         or replication none) when the store has no backups, or backs up less often than the RPO. A
-        store whose model says nothing about durability is reported as unknown.
+        store whose model says nothing about durability is reported as unknown. A domain with no RPO
+        is still reported, as medium, when its store describes its durability, has no backups and is
+        not a cache: data with no other copy is lost with the disk (or on restart, in memory),
+        whether or not anyone wrote down how much loss is acceptable.
 
     Why it matters:
         With one copy, the last backup is the only other copy: losing the disk, the volume or the
@@ -45,9 +48,10 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
           - {id: shipments, owner: shipping, store: ship-db, rpo_s: 300}
 
     How it is computed:
-        For each domain with `rpo_s`, the store holding it; when it is a single copy: no
+        For each domain, the store holding it; when it is a single copy: with `rpo_s`, no
         `durability.backups` fires, `backups.interval_s` > `rpo_s` fires (continuous archiving, e.g.
-        WAL shipping every 60 s, counts as an interval of 60 s), no `durability` at all is unknown.
+        WAL shipping every 60 s, counts as an interval of 60 s), no `durability` at all is unknown;
+        without `rpo_s`, a described `durability` with no backups fires as medium.
         Replicated stores are judged by their replication (SYN006); a store on ephemeral or
         node-local storage by SYN010, which names its backups too.
 
@@ -61,16 +65,44 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
     flows = facts.flows
     for domain in model.domains:
         store = flows.store_of(domain)
-        if domain.rpo_s is None or store is None or not single_copy(store):
+        if store is None or not single_copy(store):
             continue
         if storage_loss(store) is not None:
             continue  # its storage dies with a pod or host: SYN010 reports it, with the backups
         dur = store.durability
         backups = dur.backups if dur else None
+        memory = dur is not None and not dur.persistent
+        if domain.rpo_s is None:
+            # No target to miss, but data with no other copy is still lost: said, one level lower.
+            if dur is None or backups is not None or store.kind == "cache":
+                continue
+            yield Finding(
+                rule="SYN009",
+                elements=(domain.id, store.id),
+                message=(
+                    f"domain '{domain.id}' lives in the only copy in '{store.id}', with no backups: "
+                    + (
+                        "it is in memory, so every restart loses it"
+                        if memory
+                        else "losing its disk or volume loses the data"
+                    )
+                    + " (no rpo_s is declared, so how much loss is acceptable is not said)"
+                ),
+                fix="add a replica, or back up the store (continuous log archiving), offsite; declare the domain's "
+                "rpo_s",
+                where=("stores", store.id, "durability"),
+                evidence={
+                    "rpo_s": None,
+                    "replicas": store.replicas,
+                    "backup_interval_s": None,
+                    "persistent": dur.persistent,
+                },
+                severity="medium",
+            )
+            continue
         if backups is not None and backups.interval_s <= domain.rpo_s:
             continue
         unknown = dur is None
-        memory = dur is not None and not dur.persistent
         if unknown:
             message = (
                 f"unknown: domain '{domain.id}' has rpo_s {domain.rpo_s:g} and its store '{store.id}' keeps one copy; "
