@@ -231,3 +231,11 @@ def test_config_errors_point_into_the_pacelc_table(write, monkeypatch, tmp_path,
     assert code == 2
     assert [line[: len(e)] for line, e in zip(lines, expected, strict=False)] == expected, err
     assert len(lines) == len(expected), err
+
+
+@pytest.mark.parametrize("render", [render_junit, render_sarif])
+def test_a_finding_whose_rule_the_review_does_not_list_is_an_error_not_a_silent_drop(render) -> None:
+    result = _flr_review()
+    assert result.findings
+    with pytest.raises(ValueError, match="findings of rules the review does not list as run: FLR"):
+        render(result.model_copy(update={"rules": []}))

@@ -33,6 +33,9 @@ def render_sarif(review: ReviewOut, docs_url: str = DEFAULT_RULE_DOCS_URL) -> st
     """The review as a SARIF 2.1.0 log (see the module docstring)."""
     rules = review.rules
     index = {r.code: i for i, r in enumerate(rules)}
+    unlisted = sorted({f.rule for f in review.findings} - set(index))
+    if unlisted:  # a result must point at a descriptor: say which, rather than a bare KeyError
+        raise ValueError(f"findings of rules the review does not list as run: {', '.join(unlisted)}")
     results = []
     for f in review.findings:
         result: dict[str, Any] = {
