@@ -19,6 +19,8 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
         provider) takes down while an operation waits for it, i.e. every minimal cut set of order 1
         of an operation's fault tree, traced to the element to change. One finding per element,
         listing every operation it stops with the call path that makes the operation depend on it.
+        When most services and stores run a single replica (three or more, over half of them), that
+        is one cause, said once for the system with each element and the operations it stops.
 
     Why it matters:
         Redundancy elsewhere does not help an operation that waits synchronously for one thing that
@@ -83,6 +85,27 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
         for sp in points:
             by_culprit.setdefault(sp.culprit, []).append((op_id, sp))
     ranked = sorted(by_culprit.items(), key=lambda kv: (-max(sp.probability for _, sp in kv[1]), kv[0]))
+    single = [(c, items) for c, items in ranked if _one_replica(facts, c)]
+    internal = [s for s in model.services if not s.external] + list(model.stores)
+    if len(single) >= 3 and len(single) * 2 > len(internal):
+        # An estate that runs one replica of most things: one cause, said once, with the elements.
+        listed = "; ".join(f"{c} (stops {', '.join(op for op, _ in items)})" for c, items in single)
+        yield Finding(
+            rule="FLR050",
+            elements=(model.system.name,),
+            message=(
+                f"{len(single)} of the {len(internal)} services and stores run a single replica, and each is a "
+                f"single point of failure of the operations that wait for it: {listed}"
+            ),
+            fix="run at least two replicas of each (spread over zones, with a failover for stores), or give the "
+            "calls to them a fallback so the operations degrade instead",
+            where=("stores" if single[0][0] in facts.graph.stores else "services", single[0][0]),
+            evidence={
+                "elements": {c: [op for op, _ in items] for c, items in single},
+                "probability": {c: round(max(sp.probability for _, sp in items), 12) for c, items in single},
+            },
+        )
+        ranked = [(c, items) for c, items in ranked if not _one_replica(facts, c)]
     for culprit, items in ranked:
         labels = list(dict.fromkeys(label for _, sp in items for label in sp.labels))
         events = list(dict.fromkeys(event for _, sp in items for event in sp.events))
@@ -110,6 +133,15 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
                 "probability": round(probability, 12),
             },
         )
+
+
+def _one_replica(facts: Facts, element: str) -> bool:
+    """An internal service or a store that runs one replica (its own failure is the single point)."""
+    svc = facts.graph.services.get(element)
+    if svc is not None:
+        return not svc.external and svc.replicas == 1
+    store = facts.graph.stores.get(element)
+    return store is not None and store.replicas == 1
 
 
 def _external(facts: Facts, element: str) -> bool:
