@@ -371,6 +371,7 @@ def test_classifiers() -> None:
     assert failure_domain(node("Apache Tomcat", "Tomcat 9")) is None
     assert failure_domain(node("europe-west1-b"))[:2] == ("zone", "europe-west1-b")
     assert failure_domain(node("db-primary-1")) is None  # a host name, not a region code
+    assert failure_domain(node("West Europe", "Microsoft Azure - Regions"))[:2] == ("region", "west-europe")
     assert failure_domain(node("Amazon Web Services (EU-West-2)"))[:2] == ("region", "eu-west-2")
 
 

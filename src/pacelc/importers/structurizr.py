@@ -302,9 +302,9 @@ def protocol_of(technology: str) -> str | None:
 _AWS = r"(?:us|eu|ap|sa|ca|me|af|il|mx|cn)-(?:gov-|iso-)?(?:north|south|east|west|central)[a-z]*-\d{1,2}"
 _GCP = r"(?:us|europe|asia|australia|northamerica|southamerica|me|africa)-[a-z]+\d{1,2}"
 _ZONE = re.compile(
-    rf"(?<![a-z0-9])(?P<code>{_AWS}[a-z]|{_GCP}-[a-z])(?![a-z0-9])|\b(availability[ -]zone|zone|az)\b", re.I
+    rf"(?<![a-z0-9])(?P<code>{_AWS}[a-z]|{_GCP}-[a-z])(?![a-z0-9])|\b(availability[ -]zones?|zones?|az)\b", re.I
 )
-_REGION = re.compile(rf"(?<![a-z0-9])(?P<code>{_AWS}|{_GCP})(?![a-z0-9-])|\bregion\b", re.I)
+_REGION = re.compile(rf"(?<![a-z0-9])(?P<code>{_AWS}|{_GCP})(?![a-z0-9-])|\bregions?\b", re.I)
 
 
 def failure_domain(node: WsElement) -> tuple[str, str, Loc] | None:
