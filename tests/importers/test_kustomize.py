@@ -421,6 +421,135 @@ def test_mutated_kustomizations_give_located_errors_never_exceptions(tmp_path_fa
         assert isinstance(res.data, dict)
 
 
+_WORDS = st.sampled_from(
+    [
+        "api",
+        "postgres",
+        "../base",
+        "base",
+        "/etc",
+        "patch.yaml",
+        "Deployment",
+        "StatefulSet",
+        "op",
+        "replace",
+        "add",
+        "remove",
+        "/spec/replicas",
+        "/spec/template/spec/containers/0/env/-",
+        "/a~1b/0",
+        "A=b",
+        "B",
+        "-",
+        "$patch",
+        "delete",
+        "https://x/y",
+        "..",
+        "",
+        "env=prod,tier in (a,b)",
+        "!x",
+        "app.*",
+        "(",
+    ]
+)
+_SCALARS = st.none() | st.booleans() | st.integers(-3, 5) | st.floats(allow_nan=False, allow_infinity=False) | _WORDS
+_VALUES = st.recursive(
+    _SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_WORDS, inner, max_size=3), max_leaves=10
+)
+_NAMES = st.sampled_from(["api", "postgres", "shop-config", "nothing"]) | _VALUES
+_INLINE = (
+    st.sampled_from(
+        [
+            '[{"op": "replace", "path": "/spec/replicas", "value": 4}]',
+            '[{"op": "add", "path": "/spec/template/spec/containers/0/env/-", "value": {"name": "X", "value": "y"}}]',
+            '[{"op": "remove", "path": "/spec/template/spec/containers/9"}, {"op": "move", "from": "/a", "path": "/"}]',
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: 7\n",
+            "kind: Deployment\nmetadata:\n  name: api\n$patch: delete\n",
+            "apiVersion: v1\nkind: Service\nmetadata: {name: api}\nspec: {ports: [{port: 80, $patch: delete}]}\n",
+            "- op: test\n  path: /kind\n  value: Deployment\n",
+            "{{{",
+        ]
+    )
+    | _VALUES
+)
+_TARGET = st.fixed_dictionaries(
+    {},
+    optional={
+        "kind": st.sampled_from(["Deployment", "StatefulSet", "Service", "ConfigMap"]) | _VALUES,
+        "name": _NAMES,
+        "group": st.sampled_from(["apps", ""]) | _VALUES,
+        "version": _VALUES,
+        "labelSelector": _WORDS,
+        "annotationSelector": _WORDS,
+    },
+)
+
+
+def _entries(**keys):
+    return st.lists(st.fixed_dictionaries({}, optional=keys) | _VALUES, max_size=3)
+
+
+_FIELDS = {
+    "resources": st.lists(st.sampled_from(["../base", "patch.yaml", "..", "https://x/y", "missing"]) | _VALUES),
+    "bases": _VALUES,
+    "components": _VALUES,
+    "namespace": _NAMES,
+    "namePrefix": _NAMES,
+    "nameSuffix": _VALUES,
+    "commonLabels": st.dictionaries(_WORDS, _SCALARS) | _VALUES,
+    "labels": _entries(pairs=st.dictionaries(_WORDS, _VALUES), includeSelectors=_VALUES, includeTemplates=_VALUES),
+    "commonAnnotations": st.dictionaries(_WORDS, _VALUES) | _VALUES,
+    "images": _entries(
+        name=st.sampled_from(["postgres", "registry.example.com/shop/api"]) | _VALUES,
+        newName=_VALUES,
+        newTag=_VALUES,
+        digest=_VALUES,
+    ),
+    "replicas": _entries(name=_NAMES, count=st.integers(-2, 9) | _VALUES),
+    "patches": st.lists(
+        st.fixed_dictionaries(
+            {}, optional={"path": _NAMES, "patch": _INLINE, "target": _TARGET | _VALUES, "options": _VALUES}
+        )
+        | _INLINE,
+        max_size=3,
+    ),
+    "patchesStrategicMerge": st.lists(_INLINE | st.just("patch.yaml"), max_size=3),
+    "patchesJson6902": _entries(target=_TARGET | _VALUES, patch=_INLINE, path=_NAMES),
+    "configMapGenerator": _entries(
+        name=_NAMES,
+        literals=st.lists(_WORDS) | _VALUES,
+        files=_VALUES,
+        behavior=st.sampled_from(["merge", "replace", "create"]) | _VALUES,
+        options=_VALUES,
+        namespace=_VALUES,
+    ),
+    "secretGenerator": _entries(name=_NAMES, literals=st.lists(_WORDS) | _VALUES, type=_VALUES),
+    "generatorOptions": st.fixed_dictionaries({}, optional={"labels": _VALUES, "annotations": _VALUES}) | _VALUES,
+    "vars": _VALUES,
+}
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.fixed_dictionaries({}, optional=_FIELDS))
+def test_arbitrary_kustomization_values_give_located_errors_never_exceptions(tmp_path_factory, fields) -> None:
+    """Every field with values of every shape (JSON is YAML): reports, never a traceback."""
+    import json
+
+    root = tmp_path_factory.mktemp("k")
+    (root / "base").mkdir()
+    for name in ("kustomization.yaml", "api.yaml", "postgres.yaml", "config.yaml"):
+        (root / "base" / name).write_bytes((BASE / name).read_bytes())
+    (root / "app").mkdir()
+    (root / "app" / "patch.yaml").write_bytes((PROD / "api-env.yaml").read_bytes())
+    (root / "app" / "kustomization.yaml").write_text(json.dumps({"resources": ["../base"], **fields}), encoding="utf-8")
+    result = rendered(root / "app", root=root)
+    for error in result.errors:
+        assert isinstance(error, ModelError) and error.loc is not None, error
+    for res in result.resources:
+        assert isinstance(res.data, dict)
+        assert all(res.loc(*p) is not None for p in _paths(res.data))
+
+
 # --------------------------------------------------------------------------- end to end
 
 

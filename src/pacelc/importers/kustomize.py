@@ -402,6 +402,7 @@ class _Kust:
     shown: str
     text: str
     parsed: yamlfile.Parsed
+    report: Callable[[Loc, str], None]  # a located error
 
     @property
     def data(self) -> dict[str, Any]:
@@ -419,6 +420,11 @@ class _Kust:
         value = _get(self.data, path)
         if isinstance(value, str):
             return value
+        if isinstance(value, dict | list):
+            self.report(
+                self.loc(*path), f"{path[-1]}: a string, not a {'mapping' if isinstance(value, dict) else 'list'}"
+            )
+            return ""
         loc = self.parsed.values.get(path)
         if loc is not None and not isinstance(value, dict | list):
             lines = self.text.splitlines()
@@ -577,7 +583,7 @@ class _Renderer:
                     "(resources, patches...), and apiVersion kustomize.config.k8s.io/* or none",
                 )
             return []
-        k = _Kust(folder, shown, text, docs[0])
+        k = _Kust(folder, shown, text, docs[0], self.error)
         for key in k.data:
             if key in _RENDERED or key in _IGNORED:
                 continue
@@ -793,7 +799,10 @@ class _Renderer:
                 if kind == "Secret":
                     body["type"] = (
                         name_loc,
-                        _N(entry.get("type", "Opaque"), k.loc(key, i, "type") if "type" in entry else name_loc),
+                        _N(
+                            k.text_of(key, i, "type") or "Opaque",
+                            k.loc(key, i, "type") if "type" in entry else name_loc,
+                        ),
                     )
                 else:
                     body["data"] = (name_loc, data)
