@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from pacelc.importers import detect, istio
 from pacelc.importers.kubernetes import Resource, import_kubernetes, resources_of
 from pacelc.importers.kustomize import (
+    MAX_BUILDS,
     MAX_DEPTH,
     Rendered,
     default_root,
@@ -321,6 +322,23 @@ def test_depth_is_bounded(tmp_path: Path) -> None:
         (folder / "kustomization.yaml").write_text(f"resources:\n  - ../k{level + 1}\n", encoding="utf-8")
     result = rendered(tmp_path / "k0", root=tmp_path)
     assert len(result.errors) == 1 and f"more than {MAX_DEPTH} levels" in result.errors[0].message
+
+
+def test_a_diamond_of_folders_is_bounded(tmp_path: Path) -> None:
+    """Each level lists the next twice: 2**16 builds unbounded; stopped at MAX_BUILDS, located."""
+    for level in range(MAX_DEPTH):
+        folder = tmp_path / f"k{level}"
+        folder.mkdir()
+        (folder / "kustomization.yaml").write_text(
+            f"resources:\n  - ../k{level + 1}\n  - ../k{level + 1}\n", encoding="utf-8"
+        )
+    (tmp_path / f"k{MAX_DEPTH}").mkdir()
+    (tmp_path / f"k{MAX_DEPTH}" / "kustomization.yaml").write_text("namespace: x\n", encoding="utf-8")
+    result = rendered(tmp_path / "k0", root=tmp_path)
+    assert [e.message for e in result.errors] == [
+        f"more than {MAX_BUILDS:,} kustomizations rendered (a folder listed many times?); stopped"
+    ]
+    assert result.errors[0].loc is not None
 
 
 def test_unsupported_fields_are_noted_with_their_line() -> None:

@@ -51,6 +51,9 @@ MAX_DEPTH = 16
 # Objects one render may make: a diamond of folders listed many times at every level would
 # otherwise multiply without bound (2**16 copies at sixteen levels).
 MAX_OBJECTS = 50_000
+# Kustomizations one render may build (the same folder reached twice is built twice, as Kustomize
+# does): real trees build tens; a diamond of empty folders sixteen levels deep would build 65,536.
+MAX_BUILDS = 2_000
 
 _RENDERED = (
     "resources",
@@ -459,7 +462,9 @@ class _Renderer:
         self.limits = limits
         self.out = out
         self.objects = 0
+        self.builds = 0
         self.stopped = False
+        self.cache: dict[Path, tuple[str, str | None, list[yamlfile.Parsed]]] = {}
 
     # ----------------------------------------------------------------- reporting
 
@@ -470,6 +475,14 @@ class _Renderer:
         self.out.notes.append(f"{loc}: {message}")
 
     def _read(self, path: Path, at: Loc | None) -> tuple[str, str | None, list[yamlfile.Parsed]]:
+        """A file's documents, parsed once per render (a base two overlays share is read once; its
+        errors are reported once). The parsed documents are never changed: objects are copies."""
+        cached = self.cache.get(path)
+        if cached is None:
+            cached = self.cache[path] = self._parse(path, at)
+        return cached
+
+    def _parse(self, path: Path, at: Loc | None) -> tuple[str, str | None, list[yamlfile.Parsed]]:
         shown = shown_path(path)
         text, errors = yamlfile.read_text(path, shown, self.limits)
         docs: list[yamlfile.Parsed] = []
@@ -556,6 +569,14 @@ class _Renderer:
         the folder holds a Component: its resources join `into` and its generators and
         transformers apply to all of them (Kustomize applies a parent's components after the
         parent's resources, before the parent's own transformers)."""
+        self.builds += 1
+        if self.builds > MAX_BUILDS:
+            if not self.stopped:
+                self.error(
+                    at, f"more than {MAX_BUILDS:,} kustomizations rendered (a folder listed many times?); stopped"
+                )
+            self.stopped = True
+            return into if into is not None else []
         path = kustomization_file(folder)
         if path is None:
             names = ", ".join(KUSTOMIZATION_FILES)
@@ -1253,6 +1274,8 @@ def _merge_map(target: _N, patch: _N, context: tuple[str, ...]) -> None:
             if merge_key and isinstance(old.value, list) and isinstance(node.value, list):
                 _merge_list(old, node, merge_key, (*context, key))
                 continue
+        if isinstance(node.value, list):  # a new list: items the patch deletes are not added
+            node = _N([item for item in node.value if _scalar(_child(item, "$patch")) != "delete"], node.loc)
         _put(target, key, _copy(node), key_loc)
 
 
