@@ -324,6 +324,36 @@ def test_depth_is_bounded(tmp_path: Path) -> None:
     assert len(result.errors) == 1 and f"more than {MAX_DEPTH} levels" in result.errors[0].message
 
 
+def test_vars_are_substituted_after_every_transformer(tmp_path: Path) -> None:
+    """The shape of kustomize's own wordpress example: `$(DB_SERVICE)` in a patch becomes the
+    prefixed Service name; a var naming no object is a located error; unknown `$(X)` stay."""
+    (tmp_path / "app.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n"
+        "      containers:\n        - name: app\n          image: app:1\n          args: [--db, $(DB_SERVICE)]\n"
+        "          env:\n            - name: DB_HOST\n              value: $(DB_SERVICE):5432\n"
+        "            - name: OTHER\n              value: $(NOT_A_VAR)\n---\n"
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: db\nspec:\n  ports: [{port: 5432}]\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "kustomization.yaml").write_text(
+        "resources: [app.yaml]\nnamePrefix: demo-\nvars:\n"
+        "  - name: DB_SERVICE\n    objref: {kind: Service, name: db, apiVersion: v1}\n"
+        '  - name: DB_PORT\n    objref: {kind: Service, name: db}\n    fieldref: {fieldPath: "spec.ports[0].port"}\n'
+        "  - name: MISSING\n    objref: {kind: Service, name: nowhere}\n",
+        encoding="utf-8",
+    )
+    result = rendered(tmp_path)
+    app = by_id(result)[("Deployment", "demo-app")]
+    container = app.get(*API_CONTAINER)
+    assert container["args"] == ["--db", "demo-db"]
+    assert container["env"] == [
+        {"name": "DB_HOST", "value": "demo-db:5432"},
+        {"name": "OTHER", "value": "$(NOT_A_VAR)"},
+    ]
+    assert at(app, *API_CONTAINER, "env", 0, "value") == (tmp_path.resolve() / "app.yaml", 14)
+    assert [(e.loc.line, e.message) for e in result.errors] == [(9, "vars: 'MISSING': no object (Service 'nowhere')")]
+
+
 def test_a_diamond_of_folders_is_bounded(tmp_path: Path) -> None:
     """Each level lists the next twice: 2**16 builds unbounded; stopped at MAX_BUILDS, located."""
     for level in range(MAX_DEPTH):
@@ -348,7 +378,7 @@ def test_unsupported_fields_are_noted_with_their_line() -> None:
     assert result.errors == []
     assert [r.name for r in result.resources] == ["plain"]
     noted = {int(n.split(":")[1]): n for n in result.notes}
-    assert "not rendered: vars" in noted[line_of(kust, "vars:")]
+    assert "not rendered: generators: generator plugins" in noted[line_of(kust, "generators:")]
     assert "not rendered: helmCharts" in noted[line_of(kust, "helmCharts:")]
     assert "not rendered: replacements" in noted[line_of(kust, "replacements:")]
     assert "unknown field 'colourScheme'" in noted[line_of(kust, "colourScheme")]

@@ -23,6 +23,7 @@ hash says nothing a review needs.
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,6 +74,7 @@ _RENDERED = (
     "secretGenerator",
     "generatorOptions",
     "components",
+    "vars",
 )
 # Fields Kustomize knows that this renderer does not: each a located note, with what it would do.
 _NOT_RENDERED = {
@@ -80,7 +82,6 @@ _NOT_RENDERED = {
     "helmChartInflationGenerator": "Helm chart inflation",
     "helmGlobals": "Helm settings",
     "replacements": "replacements (values copied between objects)",
-    "vars": "vars ($(VAR) substitution)",
     "generators": "generator plugins",
     "transformers": "transformer plugins",
     "validators": "validator plugins",
@@ -217,6 +218,7 @@ def render(folder: Path, limits: yamlfile.Limits = yamlfile.DEFAULT_LIMITS, *, r
         out.errors.append(ModelError(None, f"{shown_path(real)} is outside {shown_path(confined)}; refused"))
         return out
     objects = renderer.build(real, None, 0, (real,))
+    renderer.substitute_vars(objects)
     renderer.stale_hosts(objects)
     for obj in objects:
         keys: dict[yamlfile.DocPath, Loc] = {}
@@ -465,6 +467,8 @@ class _Renderer:
         self.builds = 0
         self.stopped = False
         self.cache: dict[Path, tuple[str, str | None, list[yamlfile.Parsed]]] = {}
+        # vars of every kustomization rendered: (name, kind, object name, field path, where declared)
+        self.vars: list[tuple[str, str, str, list[str], Loc]] = []
 
     # ----------------------------------------------------------------- reporting
 
@@ -522,6 +526,60 @@ class _Renderer:
             )
             return None
         return real
+
+    def _collect_vars(self, k: _Kust) -> None:
+        for i, entry in self._items(k, "vars"):
+            loc = k.loc("vars", i)
+            ref = entry.get("objref") if isinstance(entry, dict) else None
+            field_ref = entry.get("fieldref", {}) if isinstance(entry, dict) else None
+            field_path = field_ref.get("fieldPath", "metadata.name") if isinstance(field_ref, dict) else None
+            if (
+                not isinstance(entry, dict)
+                or not isinstance(entry.get("name"), str)
+                or not isinstance(ref, dict)
+                or not isinstance(ref.get("kind"), str)
+                or not isinstance(ref.get("name"), str)
+                or not isinstance(field_path, str)
+            ):
+                self.error(loc, "vars: each entry has a name, an objref with kind and name, and an optional fieldref")
+                continue
+            parts = [p for p in re.split(r"[.\[\]]", field_path) if p]
+            self.vars.append((entry["name"], ref["kind"], ref["name"], parts, loc))
+
+    def substitute_vars(self, objs: list[_Obj]) -> None:
+        """`$(VAR)` in containers' command, args and env values, replaced by the field of the object
+        each var names, read after every transformer (Kustomize resolves vars once, at the top):
+        `$(MYSQL_SERVICE)` becomes the prefixed Service name. A replaced value keeps the location
+        where `$(VAR)` was written."""
+        if not self.vars:
+            return
+        values: dict[str, str] = {}
+        for name, kind, obj_name, parts, loc in self.vars:
+            found = [o for o in objs if o.kind == kind and obj_name in o.names]
+            node = _child(found[0].node, *(int(p) if p.isdigit() else p for p in parts)) if len(found) == 1 else None
+            value = _scalar(node)
+            if value is None or isinstance(value, bool):
+                what = "no object" if not found else ("several objects" if len(found) > 1 else "no such field")
+                self.error(loc, f"vars: {yamlfile.excerpt(name)}: {what} ({kind} {yamlfile.excerpt(obj_name)})")
+                continue
+            values.setdefault(name, str(value))
+        if not values:
+            return
+        pattern = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
+
+        def replace(node: _N | None) -> None:
+            if node is not None and isinstance(node.value, str) and "$(" in node.value:
+                node.value = pattern.sub(lambda m: values.get(m.group(1), m.group(0)), node.value)
+
+        for obj in objs:
+            for spec in obj.pod_specs():
+                for list_name in _CONTAINER_LISTS:
+                    for container in _list(_child(spec, list_name)):
+                        for key in ("command", "args"):
+                            for item in _list(_child(container, key)):
+                                replace(item)
+                        for env in _list(_child(container, "env")):
+                            replace(_child(env, "value"))
 
     def stale_hosts(self, objs: list[_Obj]) -> None:
         """Name the values that still call a Service by a name a prefix or suffix replaced.
@@ -619,6 +677,7 @@ class _Renderer:
                 objs.extend(self._resource(k, key, i, entry, depth, chain))
         for i, entry in self._items(k, "components"):
             objs = self._component(k, i, entry, depth, chain, objs)
+        self._collect_vars(k)
         objs = self._generate(k, objs)
         if into is None:  # a component's objects are checked once, with its parent's
             self._check_ids(objs)
@@ -965,7 +1024,9 @@ class _Renderer:
         for key in ("name", "namespace"):
             if key in target:
                 try:
-                    pattern = re.compile(str(target[key]))
+                    with warnings.catch_warnings():  # a user's pattern may trip Python's FutureWarnings
+                        warnings.simplefilter("ignore")
+                        pattern = re.compile(str(target[key]))
                 except re.error as exc:
                     self.error(k.loc(*where, key), f"patch target {key}: not a regular expression: {exc}")
                     return []
