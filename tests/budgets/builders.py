@@ -48,11 +48,15 @@ def call(
     if t:
         kw["timeout"] = Timeouts(**t)
     if attempts is not None:
-        r: dict[str, Any] = {"attempts": attempts}
+        # Shorthand of these hand-worked tests: what a call here does not give is stated as no backoff,
+        # no jitter and a doubling exponential, so every figure is exact (the schema assumes none of it;
+        # `unstated_retry` builds a policy that leaves them out).
+        r: dict[str, Any] = {"attempts": attempts, "backoff": Backoff(kind="none"), "jitter": jitter or "none"}
         if backoff is not None:
-            r["backoff"] = backoff if isinstance(backoff, Backoff) else Backoff(**backoff)
-        if jitter is not None:
-            r["jitter"] = jitter
+            spec = backoff if isinstance(backoff, Backoff) else Backoff(**backoff)
+            if spec.kind == "exponential" and spec.multiplier is None:
+                spec = spec.model_copy(update={"multiplier": 2.0})
+            r["backoff"] = spec
         if budget is not None:
             r["budget_percent"] = budget
         kw["retry"] = RetryPolicy(**r)

@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from pacelc.analysis.budgets import Duration, backoffs
+from pacelc.analysis.budgets import Backoffs, Duration, backoffs
 from pacelc.model import load
 from pacelc.model.schema import (
     MAX_BACKOFF_MULTIPLIER,
     MAX_DURATION_MS,
     MAX_RETRY_ATTEMPTS,
     Backoff,
+    Call,
     CallPolicy,
     RetryPolicy,
     Timeouts,
@@ -237,8 +238,10 @@ def test_inherited_defaults() -> None:
     a, db = ob.hops
     # a.db sets its own retry (1 attempt) and inherits the timeout: 1000.
     assert (db.per_attempt_timeout.ms, db.attempts, db.worst_case.ms, db.unknown) == (1000, 1, 1000, ())
-    # gw.a inherits both: timeout 1000 = callee 1000, no inversion; 3 × 1000 = 3000.
-    assert (a.per_attempt_timeout.ms, a.attempts, a.worst_case.ms, a.unknown) == (1000, 3, 3000, ())
+    # gw.a inherits both: timeout 1000 = callee 1000, no inversion; 3 × 1000 = 3000. The mesh policy
+    # states no backoff or jitter: unknown, not "immediate", so 3000 is a lower bound of the worst case.
+    assert (a.per_attempt_timeout.ms, a.attempts, a.worst_case.ms) == (1000, 3, 3000)
+    assert a.unknown == ("retry.backoff", "retry.jitter") and a.worst_case.status == "at_least"
     assert a.retry_on == ("unavailable",)
     assert ob.paths[0].product == 3
 
@@ -386,3 +389,20 @@ def test_collector_state_is_restored() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_an_unstated_backoff_or_jitter_is_unknown_never_none() -> None:
+    # No backoff stated: the waits are not assumed to be zero, the worst case is only a lower bound.
+    bare = Call(to="x", retry=RetryPolicy(attempts=3))
+    waits = backoffs(bare)
+    assert (waits.kind, waits.jitter, waits.stated) == ("unknown", "unknown", False)
+    # A stated exponential backoff without jitter: as low as full jitter, at least the nominal waits.
+    policy = RetryPolicy(attempts=3, backoff=Backoff(kind="exponential", base_ms=100, multiplier=2))
+    waits = backoffs(Call(to="x", retry=policy))
+    assert (waits.lower_ms, waits.upper_ms, waits.stated) == (0.0, 300.0, False)
+    # An exponential backoff without its multiplier: its growth is unknown.
+    policy = RetryPolicy(attempts=3, backoff=Backoff(kind="exponential", base_ms=100), jitter="none")
+    assert backoffs(Call(to="x", retry=policy)).stated is False
+    # Stated in full: exact.
+    policy = RetryPolicy(attempts=3, backoff=Backoff(kind="fixed", base_ms=100), jitter="none")
+    assert backoffs(Call(to="x", retry=policy)) == Backoffs(2, "fixed", "none", 200.0, 200.0)

@@ -135,10 +135,13 @@ class Backoffs:
     """Sum of the waits between the attempts of one call (attempts − 1 waits)."""
 
     waits: int
-    kind: str  # none, fixed, exponential ("none" also when the policy sets no backoff: immediate retry)
-    jitter: str  # none, full, equal, decorrelated
+    kind: str  # none, fixed, exponential, unknown (the model does not give the shape, base or growth)
+    jitter: str  # none, full, equal, decorrelated, unknown
     lower_ms: float | None  # smallest possible total wait; None when it overflows a float (unbounded)
     upper_ms: float | None  # worst-case total wait; None when it overflows a float (unbounded)
+    # False when an input is not stated: upper_ms is then what the stated inputs give, a lower bound
+    # of the worst case (an unknown backoff waits at least 0; unknown jitter at least the nominal wait).
+    stated: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,20 +324,26 @@ def _jsonable(obj: Any) -> Any:
 
 
 def backoffs(call: Call) -> Backoffs:
-    """Total wait between the attempts of a call: lower bound and worst case (see docs/budgets.md)."""
+    """Total wait between the attempts of a call: lower bound and worst case (see docs/budgets.md).
+    What the model does not state is not filled in: the figures are then lower bounds (`stated`)."""
     retry = call.retry
     attempts = retry.attempts if retry is not None else 1
     waits = attempts - 1
     bo = retry.backoff if retry is not None else None
-    jitter = retry.jitter if retry is not None else "none"
-    if bo is None or bo.kind == "none" or waits == 0:
-        return Backoffs(waits, "none" if bo is None else bo.kind, jitter, 0.0, 0.0)
+    stated_jitter = retry.jitter if retry is not None else None
+    jitter = stated_jitter or "unknown"
+    if waits == 0:
+        return Backoffs(waits, "none" if bo is None else bo.kind or "unknown", jitter, 0.0, 0.0)
+    if bo is not None and bo.kind == "none":
+        return Backoffs(waits, "none", jitter, 0.0, 0.0)
+    if bo is None or bo.kind is None or bo.base_ms is None or (bo.kind == "exponential" and bo.multiplier is None):
+        return Backoffs(waits, bo.kind or "unknown" if bo else "unknown", jitter, 0.0, 0.0, stated=False)
     lower = upper = 0.0
     # max_ms caps every exponential wait, the first one included (a cap below base_ms is legal).
     nominal = bo.base_ms if bo.kind != "exponential" or bo.max_ms is None else min(bo.base_ms, bo.max_ms)
     decorrelated = bo.base_ms
     for _ in range(waits):
-        if jitter == "decorrelated":
+        if stated_jitter == "decorrelated":
             # AWS recurrence: each wait in [base, 3 × previous], capped; the worst case always takes the top.
             decorrelated = DECORRELATED_GROWTH * decorrelated
             if bo.max_ms is not None:
@@ -342,17 +351,24 @@ def backoffs(call: Call) -> Backoffs:
             hi = decorrelated
             lo = bo.base_ms if bo.max_ms is None else min(bo.base_ms, bo.max_ms)
         else:
+            # Unknown jitter: as low as full jitter (0), at least as high as none (the nominal wait).
             hi = nominal
-            lo = {"none": hi, "full": 0.0, "equal": hi / 2}[jitter]
+            lo = {"none": hi, "full": 0.0, "equal": hi / 2, None: 0.0}[stated_jitter]
         lower += lo
         upper += hi
         if bo.kind == "exponential":
+            assert bo.multiplier is not None
             nominal *= bo.multiplier
             if bo.max_ms is not None:
                 nominal = min(nominal, bo.max_ms)
     # Python floats overflow to inf silently (huge multipliers); infinity is never a float in facts.
     return Backoffs(
-        waits, bo.kind, jitter, lower if math.isfinite(lower) else None, upper if math.isfinite(upper) else None
+        waits,
+        bo.kind,
+        jitter,
+        lower if math.isfinite(lower) else None,
+        upper if math.isfinite(upper) else None,
+        stated=stated_jitter is not None,
     )
 
 
@@ -385,6 +401,12 @@ def _figures(call: Call, name: str) -> _CallFigures:
     if retry is None:
         unknown.append("retry")
     attempts = retry.attempts if retry is not None else None
+    waits = backoffs(call)
+    if retry is not None and retry.attempts > 1:
+        if waits.kind == "unknown":
+            unknown.append("retry.backoff")
+        if waits.jitter == "unknown" and waits.kind != "none":
+            unknown.append("retry.jitter")
     factor = float(attempts or 1)
     if retry is not None and retry.budget_percent is not None:
         # A retry budget lets retries be at most p% of the layer's own calls, whatever the attempts.
@@ -392,7 +414,7 @@ def _figures(call: Call, name: str) -> _CallFigures:
     if call.circuit_breaker is not None:
         # Once open, a breaker sends at most trial calls: never more than one call per call received.
         factor = min(factor, 1.0)
-    return _CallFigures(call, per_attempt, attempts, backoffs(call), factor, tuple(unknown))
+    return _CallFigures(call, per_attempt, attempts, waits, factor, tuple(unknown))
 
 
 # --------------------------------------------------------------------------- composition
@@ -494,6 +516,8 @@ class _OperationWalker:
             worst = _add(worst, Duration(bo.upper_ms))
         if f.attempts is None and worst.status == "exact":
             worst = Duration(worst.ms, "at_least", f"{name}: retry not stated, 1 attempt assumed")
+        elif not bo.stated and worst.status == "exact":
+            worst = Duration(worst.ms, "at_least", f"{name}: backoff or jitter not stated (a lower bound)")
         total = call.timeout.total_ms if call.timeout is not None else None
         if total is not None:
             worst = _cap(worst, total)

@@ -164,13 +164,13 @@ class Timeouts(Strict):
 
 
 class Backoff(Strict):
-    """Wait between retry attempts."""
+    """Wait between retry attempts. A field left out is unknown, never a library's default."""
 
-    kind: Literal["none", "fixed", "exponential"] = Field("exponential", description="Backoff shape.")
-    base_ms: Ms = Field(100, description="First wait (fixed: every wait).")
+    kind: Literal["none", "fixed", "exponential"] | None = Field(None, description="Backoff shape.")
+    base_ms: Ms | None = Field(None, description="First wait (fixed: every wait).")
     max_ms: Ms | None = Field(None, description="Cap on one wait (exponential).")
-    multiplier: float = Field(
-        2.0, ge=1, le=MAX_BACKOFF_MULTIPLIER, description="Growth factor per attempt (exponential)."
+    multiplier: float | None = Field(
+        None, ge=1, le=MAX_BACKOFF_MULTIPLIER, description="Growth factor per attempt (exponential)."
     )
 
 
@@ -180,9 +180,11 @@ class RetryPolicy(Strict):
     attempts: int = Field(
         1, ge=1, le=MAX_RETRY_ATTEMPTS, description="Total attempts including the first (1 = no retry)."
     )
-    backoff: Backoff | None = Field(None, description="Wait between attempts; absent means immediate retry.")
-    jitter: Literal["none", "full", "equal", "decorrelated"] = Field(
-        "none", description="Randomisation of the backoff, which de-synchronises retrying clients."
+    backoff: Backoff | None = Field(
+        None, description="Wait between attempts; absent: not stated (`kind: none` says the retry is immediate)."
+    )
+    jitter: Literal["none", "full", "equal", "decorrelated"] | None = Field(
+        None, description="Randomisation of the backoff, which de-synchronises retrying clients; absent: not stated."
     )
     retry_on: list[str] = Field(
         default_factory=list,

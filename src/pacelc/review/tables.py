@@ -250,7 +250,8 @@ def pattern_selection(model: SystemModel, facts: Facts) -> TableOut:
             where = f"{svc.id}→{call_name(call)}"
             if call.circuit_breaker is not None:
                 add("circuit_breaker", where)
-            if call.retry is not None and call.retry.attempts > 1 and call.retry.backoff is not None:
+            backoff = call.retry.backoff if call.retry is not None else None
+            if call.retry is not None and call.retry.attempts > 1 and backoff and backoff.kind not in (None, "none"):
                 add("retry_backoff", where)
             if call.bulkhead is not None:
                 add("bulkhead", where)

@@ -16,8 +16,9 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
 
     What it does:
         Flags every call whose effective retry policy (its own, or inherited from `defaults.call`)
-        makes more than one attempt with no backoff (`backoff` absent or `kind: none`). A single
-        immediate retry is reported one level lower than three or more.
+        makes more than one attempt with `backoff: {kind: none}`. A single immediate retry is
+        reported one level lower than three or more. A policy that does not state its backoff is
+        reported as unknown: an omitted backoff is not assumed to be none.
 
     Why it matters:
         A callee that fails because it is overloaded gets the same requests again at once, from
@@ -40,9 +41,9 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
           - {id: audit}
 
     How it is computed:
-        `graph.effective_call` for every call (sync or async): `retry.attempts` > 1 and no
-        `retry.backoff`, or `backoff.kind: none`. Severity is lowered one level for
-        `attempts: 2`.
+        `graph.effective_call` for every call (sync or async): `retry.attempts` > 1 and
+        `backoff.kind: none`; with no `retry.backoff` (or no `kind`) the finding is unknown and a level
+        lower: it asks. Severity is lowered one level for `attempts: 2`.
 
     False positives:
         A retry that goes to a different replica after a connection error is cheap; a retry budget
@@ -59,16 +60,20 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
             retry = eff.retry
             if retry is None or retry.attempts < 2:
                 continue
-            if retry.backoff is not None and retry.backoff.kind != "none":
+            if retry.backoff is not None and retry.backoff.kind not in ("none", None):
                 continue
             name = call_name(call)
+            unknown = retry.backoff is None or retry.backoff.kind is None
+            budget = f" (retry budget {retry.budget_percent:g} %)" if retry.budget_percent else ""
             yield Finding(
                 rule="FLR002",
                 elements=(svc.id, name),
                 message=(
-                    f"call {svc.id} → {call.to} makes {retry.attempts} attempts with no wait between them"
-                    + (f" (retry budget {retry.budget_percent:g} %)" if retry.budget_percent else "")
-                    + ": a struggling callee gets every request again at once"
+                    f"unknown: call {svc.id} → {call.to} makes {retry.attempts} attempts{budget}, and the model does "
+                    "not say whether it waits between them"
+                    if unknown
+                    else f"call {svc.id} → {call.to} makes {retry.attempts} attempts with no wait between them{budget}"
+                    ": a struggling callee gets every request again at once"
                 ),
                 fix=(
                     "add exponential backoff with jitter "
@@ -81,5 +86,6 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
                     "budget_percent": retry.budget_percent,
                     "mode": call.mode,
                 },
-                severity=lower("medium") if retry.attempts == 2 else None,
+                severity=lower("medium") if retry.attempts == 2 or unknown else None,
+                unknown=unknown,
             )

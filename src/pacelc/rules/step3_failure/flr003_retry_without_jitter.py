@@ -16,7 +16,8 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
 
     What it does:
         Flags every call whose effective retry policy makes more than one attempt with a fixed or
-        exponential backoff and `jitter: none`. (Retries with no backoff at all are FLR002's.)
+        exponential backoff and `jitter: none`; with no `jitter` stated, the finding is unknown (it
+        asks). (Retries with no backoff, or none stated, are FLR002's.)
 
     Why it matters:
         Clients that failed together (a callee restart, a network blip) retry together: without
@@ -43,7 +44,8 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
 
     How it is computed:
         `graph.effective_call` for every call: `retry.attempts` > 1, `backoff.kind` fixed or
-        exponential, and `jitter: none`. Any jitter (full, equal, decorrelated) is accepted.
+        exponential, and `jitter: none` (absent: unknown). Any jitter (full, equal, decorrelated) is
+        accepted.
 
     False positives:
         A single caller instance (a batch job) has nobody to synchronise with: accept it in the
@@ -56,21 +58,28 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
     for svc in sorted(model.services, key=lambda s: s.id):
         for call in svc.calls:
             retry = facts.graph.effective_call(call).retry
-            if retry is None or retry.attempts < 2 or retry.backoff is None or retry.backoff.kind == "none":
-                continue
-            if retry.jitter != "none":
+            if retry is None or retry.attempts < 2 or retry.backoff is None or retry.backoff.kind in (None, "none"):
+                continue  # no backoff, or none stated: FLR002's
+            if retry.jitter not in ("none", None):
                 continue
             name = call_name(call)
             b = retry.backoff
-            article = "an" if b.kind == "exponential" else "a"
+            unknown = retry.jitter is None
+            shape = f"{'an' if b.kind == 'exponential' else 'a'} {b.kind} backoff" + (
+                f" from {b.base_ms:g} ms" if b.base_ms is not None else ""
+            )
             yield Finding(
                 rule="FLR003",
                 elements=(svc.id, name),
                 message=(
-                    f"call {svc.id} → {call.to} makes {retry.attempts} attempts with {article} {b.kind} backoff from "
-                    f"{b.base_ms:g} ms and no jitter: callers that failed together retry together"
+                    f"unknown: call {svc.id} → {call.to} makes {retry.attempts} attempts with {shape}, and the model "
+                    "does not say whether the waits are jittered"
+                    if unknown
+                    else f"call {svc.id} → {call.to} makes {retry.attempts} attempts with {shape} and no jitter: "
+                    "callers that failed together retry together"
                 ),
-                fix="add jitter to the backoff (`jitter: full`, or `equal` / `decorrelated`)",
+                fix="add jitter to the backoff (`jitter: full`, or `equal` / `decorrelated`), or state it",
                 where=("services", svc.id, "calls", name, "retry", "jitter"),
                 evidence={"attempts": retry.attempts, "backoff": b.kind, "base_ms": b.base_ms, "max_ms": b.max_ms},
+                unknown=unknown,
             )
