@@ -133,6 +133,9 @@ def _import_sources(files: tuple[str, ...], limits, include_root=None):
             sources.append(name)
             continue
         text, errors = yamlfile.read_text(path, name, limits)
+        if text is not None and detect.structurizr_dsl(text):
+            sources.append(name)  # a Structurizr DSL workspace is not YAML: the importer reads it
+            continue
         if text is None or detect.looks_like_model(text):
             models.append(name)
             continue

@@ -413,11 +413,6 @@ def test_mutated_workspace_gives_located_errors_only(tmp_path, cut: int, edits) 
         assert all(e.loc is not None for e in exc.errors), exc.errors
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the draft writer (importers/draft.py, not this slice's file) writes services and stores only: the "
-    "regions and zones a deployment environment gives are in the in-memory import but not in the draft yet",
-)
 def test_draft_round_trips_to_the_same_model(in_fixtures, tmp_path) -> None:
     from pacelc.model import load
 
@@ -437,11 +432,6 @@ def test_the_commands_take_a_workspace(in_fixtures) -> None:
     assert code in (0, 1) and "Parcel Tracking" in out, err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`pacelc review FILE.dsl`: cli._import_sources (not this slice's file) parses a file given by name as "
-    "YAML first and takes a DSL workspace for a broken model; a folder works",
-)
 def test_review_takes_a_dsl_file_by_name(in_fixtures) -> None:
     code, out, err = run("review", "dsl/workspace.dsl")
     assert code in (0, 1) and "Parcel Tracking" in out, err

@@ -16,7 +16,7 @@ from pacelc.model.yamlfile import _resolve
 SIGNATURE = "# pacelc import draft: written by `pacelc import`; a new import may replace this file"
 
 _PLAIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_./:-]*$")
-_SECTIONS = ("services", "stores")
+_SECTIONS = ("regions", "services", "stores")
 
 
 def _scalar(value: Any) -> str:
