@@ -211,6 +211,38 @@ def test_a_component_applies_to_its_parents_objects() -> None:
     assert alone.resources == [] and "not a kustomization" in alone.errors[0].message
 
 
+def test_a_broken_component_keeps_the_parents_objects(tmp_path: Path) -> None:
+    (tmp_path / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n")
+    (tmp_path / "not-a-component").mkdir()
+    (tmp_path / "not-a-component" / "kustomization.yaml").write_text("resources: []\n")
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "kustomization.yaml").write_text("")
+    (tmp_path / "kustomization.yaml").write_text(
+        "resources: [cm.yaml]\ncomponents:\n  - not-a-component\n  - missing\n  - empty\n  - cm.yaml\n"
+    )
+    result = rendered(tmp_path)
+    assert [r.name for r in result.resources] == ["cm"]
+    shown = shown_path(tmp_path / "kustomization.yaml")
+    assert [(str(e.loc), e.message.split(" ")[-1]) for e in result.errors] == [
+        (f"{shown}:3:5", "kustomize.config.k8s.io/v1alpha1)"),
+        (f"{shown}:4:5", "Component"),
+        (f"{shown_path(tmp_path / 'empty' / 'kustomization.yaml')}:1:1", "file"),
+        (f"{shown}:6:5", "Component"),
+    ]
+
+
+def test_a_host_outside_the_cluster_is_not_taken_for_a_renamed_service(tmp_path: Path) -> None:
+    (tmp_path / "all.yaml").write_text(
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: api\n---\n"
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: urls\ndata:\n"
+        "  PUBLIC_URL: https://api.example.com/v1\n  INTERNAL_URL: http://api.shop.svc.cluster.local:80\n"
+        "  SHORT: api:80\n"
+    )
+    (tmp_path / "kustomization.yaml").write_text("resources: [all.yaml]\nnamespace: shop\nnameSuffix: -v2\n")
+    notes = rendered(tmp_path).notes
+    assert [n.split(" host ")[1].split(" ")[0] for n in notes] == ["'api.shop.svc.cluster.local'", "'api'"]
+
+
 def test_base_alone_and_is_kustomization() -> None:
     result = rendered(BASE)
     assert [(r.kind, r.name, r.namespace) for r in result.resources] == [

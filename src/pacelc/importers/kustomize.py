@@ -3,8 +3,9 @@
 A folder holding a `kustomization.yaml` is not a set of loose manifests: read one by one, its base
 and its overlays double every object and leave the patches unapplied. No `kustomize` or `kubectl`
 binary is needed (or used): `render` builds the subset of Kustomize that real repositories use
-(resources and bases, namespace, name prefix and suffix, labels and annotations, images,
-replicas, strategic-merge and JSON 6902 patches, ConfigMap and Secret generators from literals).
+(resources and bases, components, namespace, name prefix and suffix, labels and annotations,
+images, replicas, strategic-merge and JSON 6902 patches, ConfigMap and Secret generators from
+literals, vars).
 
 Each rendered object is a `kubernetes.Resource` whose locations come from the file that last
 wrote each value: the base manifest for what no overlay touched, the patch line for a patched
@@ -12,8 +13,8 @@ value, the kustomization line for what the kustomization itself sets (`replicas:
 `namespace:`, `namePrefix:`, labels...). So a finding on a replica count set by an overlay's
 `replicas:` points at that overlay line.
 
-What is not rendered (components, Helm charts, replacements, vars, plugin generators and
-transformers, remote resources) is a located note, never a silent drop; remote resources are
+What is not rendered (Helm charts, replacements, plugin generators and transformers, remote
+resources and components) is a located note, never a silent drop; remote resources are
 never fetched. Every path a kustomization names must stay inside the folder being rendered
 (symbolic links followed), like a model's includes. Generated ConfigMaps and Secrets keep their
 plain names (Kustomize appends a content hash): references to them resolve either way, and the
@@ -22,6 +23,7 @@ hash says nothing a review needs.
 
 from __future__ import annotations
 
+import functools
 import re
 import warnings
 from collections.abc import Callable, Iterator
@@ -37,7 +39,9 @@ from pacelc.model.source import Loc
 
 __all__ = [
     "KUSTOMIZATION_FILES",
+    "MAX_BUILDS",
     "MAX_DEPTH",
+    "MAX_OBJECTS",
     "Rendered",
     "default_root",
     "is_kustomization",
@@ -256,15 +260,6 @@ def _tree(data: Any, path: yamlfile.DocPath, parsed: yamlfile.Parsed, inherited:
     return _N(data, loc)
 
 
-def _const(data: Any, loc: Loc) -> _N:
-    """A value the kustomization writes: every part of it located at `loc`."""
-    if isinstance(data, dict):
-        return _N({str(k): (loc, _const(v, loc)) for k, v in data.items()}, loc)
-    if isinstance(data, list):
-        return _N([_const(v, loc) for v in data], loc)
-    return _N(data, loc)
-
-
 def _copy(node: _N) -> _N:
     """A deep copy without strategic-merge directives (`$patch`, `$setElementOrder/...`)."""
     if isinstance(node.value, dict):
@@ -430,18 +425,20 @@ class _Kust:
                 self.loc(*path), f"{path[-1]}: a string, not a {'mapping' if isinstance(value, dict) else 'list'}"
             )
             return ""
+        if value is None:  # `newTag:` or `newTag: null`: Kustomize reads an empty string
+            return ""
         loc = self.parsed.values.get(path)
-        if loc is not None and not isinstance(value, dict | list):
-            lines = self.text.splitlines()
+        if loc is not None:
+            lines = self.lines
             if 0 < loc.line <= len(lines):
                 token = re.split(r"\s#|[,\]}]", lines[loc.line - 1][loc.col - 1 :])[0].strip()
                 if token:
                     return token
-        return "" if value is None else str(value)
+        return str(value)
 
-    def tree(self, *path: str | int) -> _N:
-        """A value of the kustomization as a located tree."""
-        return _tree(_get(self.data, path), tuple(path), self.parsed, self.loc(*path))
+    @functools.cached_property
+    def lines(self) -> list[str]:
+        return self.text.splitlines()
 
 
 def _get(data: Any, path: tuple[str | int, ...]) -> Any:
@@ -590,6 +587,7 @@ class _Renderer:
         renamed = {old: o.name for o in objs if o.kind == "Service" for old in o.names if old not in current}
         if not renamed:
             return
+        namespaces = {o.namespace for o in objs} | {o.name for o in objs if o.kind == "Namespace"}
         for obj in objs:
             values: list[tuple[str, _N]] = []
             if obj.kind == "ConfigMap":
@@ -607,7 +605,15 @@ class _Renderer:
                 if not isinstance(node.value, str):
                     continue
                 for host in hosts_in(key, node.value):
-                    new = renamed.get(host.split(".")[0])
+                    parts = host.split(".")
+                    # A Service's in-cluster names only: `svc`, `svc.ns`, `svc.ns.svc[.cluster.local]`
+                    # (`api.example.com` is not the Service `api`).
+                    in_cluster = (
+                        len(parts) == 1
+                        or (len(parts) == 2 and parts[1] in namespaces)
+                        or (len(parts) >= 3 and parts[2] == "svc")
+                    )
+                    new = renamed.get(parts[0]) if in_cluster else None
                     if new is not None:
                         self.note(
                             node.loc,
@@ -635,33 +641,34 @@ class _Renderer:
                 )
             self.stopped = True
             return into if into is not None else []
+        fail = into if into is not None else []  # a broken component leaves its parent's objects alone
         path = kustomization_file(folder)
         if path is None:
             names = ", ".join(KUSTOMIZATION_FILES)
             self.error(at, f"{shown_path(folder)} holds no kustomization ({names})")
-            return []
+            return fail
         real = self._confine(folder, path.name, at or Loc(shown_path(path), 1, 1), "kustomization")
         if real is None:
-            return []
+            return fail
         shown, text, docs = self._read(real, at)
         if text is None:
-            return []
-        if into is not None and len(docs) == 1 and not _is_component(docs[0].data):
-            self.error(at, f"{shown} is not a Component (kind: Component, apiVersion kustomize.config.k8s.io/v1alpha1)")
-            return into
-        if len(docs) != 1 or not (is_kustomization(docs[0].data) or (into is not None and _is_component(docs[0].data))):
-            where = Loc(shown, 1, 1)
-            if into is not None:
-                return into
-            if len(docs) > 1:
+            return fail
+        if len(docs) != 1:
+            if docs:
                 self.error(_first_loc(docs[1], shown), "a kustomization file holds one YAML document; found a second")
             else:
-                self.error(
-                    where,
-                    "not a kustomization: a mapping with kind Kustomization or Kustomize's fields "
-                    "(resources, patches...), and apiVersion kustomize.config.k8s.io/* or none",
-                )
-            return []
+                self.error(Loc(shown, 1, 1), "an empty kustomization file")
+            return fail
+        if into is not None and not _is_component(docs[0].data):
+            self.error(at, f"{shown} is not a Component (kind: Component, apiVersion kustomize.config.k8s.io/v1alpha1)")
+            return fail
+        if into is None and not is_kustomization(docs[0].data):
+            self.error(
+                Loc(shown, 1, 1),
+                "not a kustomization: a mapping with kind Kustomization or Kustomize's fields "
+                "(resources, patches...), and apiVersion kustomize.config.k8s.io/* or none",
+            )
+            return fail
         k = _Kust(folder, shown, text, docs[0], self.error)
         for key in k.data:
             if key in _RENDERED or key in _IGNORED:
