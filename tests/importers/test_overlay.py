@@ -30,6 +30,24 @@ def rows(report: dict, table: str) -> dict[str, dict[str, str]]:
     return {row[0]: dict(zip(found["columns"], row, strict=True)) for row in found["rows"]}
 
 
+def call_located(sources: list[str], overlay: str, caller: str, call: str) -> tuple[str, int]:
+    """Where the merged model says a call is written (what a per-call finding would point at)."""
+    from pacelc.importers import import_paths
+    from pacelc.model.overlay import load_overlay
+
+    result = import_paths(sources)
+    loaded = load_overlay(result.data, result.sources, result.files, overlay)
+    loc = loaded.sources.locate(("services", caller, "calls", call))
+    assert loc is not None
+    return loc.file, loc.line
+
+
+def unstated_timeouts(report: dict) -> list[str]:
+    """The calls of the one FLR001 that says the sources state no client timeouts."""
+    (finding,) = [f for f in report["findings"] if f["rule"] == "FLR001"]
+    return finding["evidence"]["calls"]
+
+
 def located(report: dict) -> dict[str, tuple[str, int] | None]:
     return {
         f["fingerprint"]: (f["location"]["file"], f["location"]["line"]) if f["location"] else None
@@ -61,7 +79,10 @@ def test_imported_values_stay_located_in_the_compose_file_and_overlay_values_in_
     compose = SHOP / "docker-compose.yml"
     overlay = OVERLAY / "shop-overlay.yaml"
     # Imported: a call named in the compose environment, a store the compose file defines.
-    assert where["FLR001@api@cache"] == ("docker-compose.yml", line_of(compose, "REDIS_HOST"))
+    assert call_located(["docker-compose.yml"], OVERLAY_FILE, "api", "cache") == (
+        "docker-compose.yml",
+        line_of(compose, "REDIS_HOST"),
+    )
     assert where["FLR050@cache"] == ("docker-compose.yml", line_of(compose, "image: redis") - 1)
     # Set by the overlay on an imported store: its replication.
     assert where["CNS050@orders@orders-db"] == (OVERLAY_FILE, line_of(overlay, "replication:"))
@@ -69,8 +90,10 @@ def test_imported_values_stay_located_in_the_compose_file_and_overlay_values_in_
     assert where["FLR008@orders-db"] == (OVERLAY_FILE, line_of(overlay, "fencing: none"))
     # A domain and an operation the overlay's include adds.
     assert where["FLR010@place-order"][0] == "../overlay/operations.yaml"
-    # api → orders-db got its timeout from the overlay: no FLR001 there, the others remain.
-    assert "FLR001@api@orders-db" not in where and "FLR001@worker@orders-db" in where
+    # api → orders-db got its timeout from the overlay: no FLR001 there, the others remain (asked once,
+    # the compose file states no client timeout).
+    calls = unstated_timeouts(report)
+    assert "api.orders-db" not in calls and "worker.orders-db" in calls
 
 
 def test_the_report_says_where_values_came_from(in_shop) -> None:
@@ -182,5 +205,6 @@ def test_overlay_over_kubernetes_manifests(monkeypatch) -> None:
     # The single orders database found by the operation the overlay adds: located at its manifest.
     assert where["FLR050@orders-db"][0] == "data/stores.yaml"
     assert where["FLR050@orders-db"][1] <= len(stores.read_text().splitlines())
-    assert where["FLR001@api@orders-db"] == ("base/api.yaml", 69)
+    assert call_located(["."], overlay, "api", "orders-db") == ("base/api.yaml", 69)
+    assert "api.orders-db" in unstated_timeouts(report)
     assert where["FLR015@place-order"] == (overlay, 10)

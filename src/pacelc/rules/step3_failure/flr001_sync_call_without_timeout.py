@@ -18,6 +18,10 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
         Flags every synchronous call for which neither the call nor the model's call defaults
         (client library or mesh) give a per-attempt or total timeout. When the call sets no timeout
         and the defaults are silent too, the finding says the timeout is unknown, at a lower severity.
+        When that is so of three or more calls, over half of the sync calls, and no call has an
+        explicit timeout that bounds nothing, it is one unknown (the sources never state client
+        timeouts, as imported compose files and manifests do not): asked once for the system, with
+        the calls listed.
 
     Why it matters:
         A call without a timeout waits as long as the callee hangs: threads, connections and the
@@ -48,26 +52,47 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
         Nygard, "Release It!", 2nd ed., chapter 5 (Timeouts). AWS Builders' Library, "Timeouts, retries and
         backoff with jitter".
     """
+    judged = 0
+    missing: list[tuple[str, str, str, bool]] = []  # caller, call name, target, unknown
     for svc in model.services:
         for call in svc.calls:
             if call.mode != "sync":
                 continue
-            effective = facts.graph.effective_call(call)
-            t = effective.timeout
+            judged += 1
+            t = facts.graph.effective_call(call).timeout
             if t is not None and (t.read_ms is not None or t.total_ms is not None):
                 continue
-            name = call_name(call)
-            unknown = t is None
-            yield Finding(
-                rule="FLR001",
-                elements=(svc.id, name),
-                message=(
-                    f"sync call {svc.id} → {call.to}: the model gives no timeout (own or inherited)"
-                    if unknown
-                    else f"sync call {svc.id} → {call.to} has no read or total timeout"
-                ),
-                fix="set `timeout: {connect_ms, read_ms, total_ms}` on the call or in `defaults.call`",
-                where=("services", svc.id, "calls", name),
-                severity=lower("high") if unknown else None,
-                unknown=unknown,
-            )
+            missing.append((svc.id, call_name(call), call.to, t is None))
+    if len(missing) >= 3 and len(missing) * 2 > judged and all(unknown for *_, unknown in missing):
+        # The sources never state client timeouts (imports, or a model silent on them): one question,
+        # asked once, with the calls listed, instead of one per call.
+        first = missing[0]
+        yield Finding(
+            rule="FLR001",
+            elements=(model.system.name,),
+            message=(
+                f"unknown: {len(missing)} of the {judged} sync calls have no timeout the model gives (own or "
+                f"inherited): {', '.join(f'{c} → {t}' for c, _, t, _ in missing)}"
+            ),
+            fix="set `timeout: {connect_ms, read_ms, total_ms}` in `defaults.call` (and on the calls that differ), "
+            "from the clients' code or configuration",
+            where=("services", first[0], "calls", first[1]),
+            evidence={"calls": [f"{c}.{n}" for c, n, _, _ in missing], "sync_calls": judged},
+            severity=lower("high"),
+            unknown=True,
+        )
+        return
+    for caller, name, target, unknown in missing:
+        yield Finding(
+            rule="FLR001",
+            elements=(caller, name),
+            message=(
+                f"sync call {caller} → {target}: the model gives no timeout (own or inherited)"
+                if unknown
+                else f"sync call {caller} → {target} has no read or total timeout"
+            ),
+            fix="set `timeout: {connect_ms, read_ms, total_ms}` on the call or in `defaults.call`",
+            where=("services", caller, "calls", name),
+            severity=lower("high") if unknown else None,
+            unknown=unknown,
+        )
