@@ -116,15 +116,19 @@ def test_replicas_are_located_at_the_line_to_change(in_shop) -> None:
 def test_review_locates_findings_in_the_manifests(in_shop) -> None:
     code, out, err = run("review", ".", "--format", "json")
     assert code == 0, err
-    findings = {f["fingerprint"]: f for f in json.loads(out)["findings"]}
-    frontend_api = findings["FLR001@frontend@api"]
-    assert (frontend_api["location"]["file"], frontend_api["location"]["line"]) == (
+    # manifests state no client timeout: one FLR001 for the system, at the first call's env entry
+    (unstated,) = [f for f in json.loads(out)["findings"] if f["rule"] == "FLR001"]
+    assert {"frontend.api", "api.cache"} <= set(unstated["evidence"]["calls"])
+    sources = loaded()[1].sources
+    frontend_api = sources.locate(("services", "frontend", "calls", "api"))
+    assert frontend_api is not None and (frontend_api.file, frontend_api.line) == (
         "base/frontend.yaml",
         line_of(SHOP / "base/frontend.yaml", "http://api.shop.svc.cluster.local"),
     )
-    # a value from a ConfigMap: the env entry that takes it
-    api_cache = findings["FLR001@api@cache"]
-    assert api_cache["location"]["line"] == line_of(SHOP / "base/api.yaml", "- name: CACHE_ADDR")
+    # a value from a ConfigMap: the env entry that takes it (the finding points at this first call)
+    api_cache = sources.locate(("services", "api", "calls", "cache"))
+    assert api_cache is not None and api_cache.line == line_of(SHOP / "base/api.yaml", "- name: CACHE_ADDR")
+    assert (unstated["location"]["file"], unstated["location"]["line"]) == ("base/api.yaml", api_cache.line)
     assert run("review", ".", "--fail-on", "medium")[0] == 1
 
 
