@@ -206,9 +206,12 @@ def test_a_component_applies_to_its_parents_objects() -> None:
     assert at(api, *API_CONTAINER, "env", len(env) - 1, "value") == line(component, "http://collector:4317")
     assert api.get("spec", "template", "metadata", "annotations") == {"tracing.example.com/enabled": "true"}
     assert at(api, "metadata", "annotations", "tracing.example.com/enabled") == line(component, "enabled:")
-    # A component on its own is not a kustomization (Kustomize refuses to build one)
+    # A component on its own renders nothing (Kustomize refuses to build one): a note, not an error
     alone = rendered(SHOP / "components" / "tracing")
-    assert alone.resources == [] and "not a kustomization" in alone.errors[0].message
+    assert alone.resources == [] and alone.errors == []
+    assert alone.notes == [
+        f"{shown_path(component)}:1:1: a Component: rendered only within a kustomization that names it"
+    ]
 
 
 def test_a_broken_component_keeps_the_parents_objects(tmp_path: Path) -> None:

@@ -662,6 +662,10 @@ class _Renderer:
         if into is not None and not _is_component(docs[0].data):
             self.error(at, f"{shown} is not a Component (kind: Component, apiVersion kustomize.config.k8s.io/v1alpha1)")
             return fail
+        if into is None and depth == 0 and _is_component(docs[0].data):
+            # A component alone renders nothing (Kustomize refuses to build one): its users render it.
+            self.note(Loc(shown, 1, 1), "a Component: rendered only within a kustomization that names it")
+            return fail
         if into is None and not is_kustomization(docs[0].data):
             self.error(
                 Loc(shown, 1, 1),
