@@ -463,6 +463,25 @@ def test_json_patch_errors_are_located(tmp_path: Path) -> None:
     assert result.resources[0].data["data"] == {"a": "b", "c": "d"}
 
 
+def test_strategic_merge_directives_not_applied_are_noted(tmp_path: Path) -> None:
+    (tmp_path / "d.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\nspec:\n  template:\n    spec:\n"
+        "      containers:\n        - name: c\n          image: c:1\n          args: [a, b]\n"
+    )
+    (tmp_path / "kustomization.yaml").write_text(
+        "resources: [d.yaml]\npatches:\n  - patch: |-\n      kind: Deployment\n      metadata: {name: d}\n"
+        "      spec:\n        template:\n          spec:\n            containers:\n              - name: c\n"
+        "                $deleteFromPrimitiveList/args: [a]\n            $setElementOrder/containers: [{name: c}]\n"
+    )
+    result = rendered(tmp_path)
+    assert result.errors == []
+    assert result.resources[0].get(*API_CONTAINER, "args") == ["a", "b"]  # not applied, and said so
+    assert result.notes == [
+        f"{shown_path(tmp_path / 'kustomization.yaml')}:11:17: not rendered: strategic-merge directive "
+        "'$deleteFromPrimitiveList/args' ignored"
+    ]
+
+
 def test_a_folder_without_kustomization(tmp_path: Path) -> None:
     result = rendered(tmp_path)
     assert result.resources == [] and len(result.errors) == 1 and "holds no kustomization" in result.errors[0].message

@@ -1099,7 +1099,10 @@ class _Renderer:
                     meta[0],
                     _N({kk: e for kk, e in meta[1].value.items() if kk not in drop}, meta[1].loc),
                 )
-            _merge_map(obj.node, body, (obj.kind,))
+            ignored: list[tuple[str, Loc]] = []
+            _merge_map(obj.node, body, (obj.kind,), ignored)
+            for directive, at in dict.fromkeys(ignored):
+                self.note(at, f"not rendered: strategic-merge directive {yamlfile.excerpt(directive)} ignored")
             if obj.name not in obj.names:
                 obj.names.append(obj.name)
         return objs
@@ -1326,12 +1329,14 @@ def _merge_key(key: str, context: tuple[str, ...]) -> str | None:
     return _MERGE_KEYS.get(key)
 
 
-def _merge_map(target: _N, patch: _N, context: tuple[str, ...]) -> None:
+def _merge_map(target: _N, patch: _N, context: tuple[str, ...], ignored: list[tuple[str, Loc]]) -> None:
     """Strategic merge of a patch mapping into a mapping: keys merged recursively, null deletes,
     lists with a merge key merged by it, other lists and scalars replaced."""
     for key, (key_loc, node) in patch.value.items():
         if key.startswith("$"):
-            continue  # $patch handled by the caller; $setElementOrder and $retainKeys only order or prune
+            if key != "$patch" and not key.startswith("$setElementOrder/"):  # order only: no effect here
+                ignored.append((key, key_loc))  # $retainKeys, $deleteFromPrimitiveList/...: said, not applied
+            continue
         existing = target.value.get(key)
         directive = _scalar(_child(node, "$patch")) if isinstance(node.value, dict) else None
         if node.value is None or directive == "delete":
@@ -1340,18 +1345,20 @@ def _merge_map(target: _N, patch: _N, context: tuple[str, ...]) -> None:
         if existing is not None and directive != "replace":
             old = existing[1]
             if isinstance(old.value, dict) and isinstance(node.value, dict):
-                _merge_map(old, node, (*context, key))
+                _merge_map(old, node, (*context, key), ignored)
                 continue
             merge_key = _merge_key(key, context)
             if merge_key and isinstance(old.value, list) and isinstance(node.value, list):
-                _merge_list(old, node, merge_key, (*context, key))
+                _merge_list(old, node, merge_key, (*context, key), ignored)
                 continue
         if isinstance(node.value, list):  # a new list: items the patch deletes are not added
             node = _N([item for item in node.value if _scalar(_child(item, "$patch")) != "delete"], node.loc)
         _put(target, key, _copy(node), key_loc)
 
 
-def _merge_list(target: _N, patch: _N, merge_key: str, context: tuple[str, ...]) -> None:
+def _merge_list(
+    target: _N, patch: _N, merge_key: str, context: tuple[str, ...], ignored: list[tuple[str, Loc]]
+) -> None:
     items: list[_N] = target.value
     for node in patch.value:
         if not isinstance(node.value, dict) or merge_key not in node.value:
@@ -1375,7 +1382,7 @@ def _merge_list(target: _N, patch: _N, merge_key: str, context: tuple[str, ...])
         elif directive == "replace":
             items[index] = _copy(node)
         else:
-            _merge_map(items[index], node, context)
+            _merge_map(items[index], node, context, ignored)
 
 
 def _pointer(path: Any) -> list[str] | None:
