@@ -540,6 +540,7 @@ _WORDS = st.sampled_from(
         "/spec/replicas",
         "/spec/template/spec/containers/0/env/-",
         "/a~1b/0",
+        "/spec/template/spec/containers/²",
         "A=b",
         "B",
         "-",

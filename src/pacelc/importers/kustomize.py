@@ -553,7 +553,7 @@ class _Renderer:
         values: dict[str, str] = {}
         for name, kind, obj_name, parts, loc in self.vars:
             found = [o for o in objs if o.kind == kind and obj_name in o.names]
-            node = _child(found[0].node, *(int(p) if p.isdigit() else p for p in parts)) if len(found) == 1 else None
+            node = _child(found[0].node, *(int(p) if _index(p) else p for p in parts)) if len(found) == 1 else None
             value = _scalar(node)
             if value is None or isinstance(value, bool):
                 what = "no object" if not found else ("several objects" if len(found) > 1 else "no such field")
@@ -1437,7 +1437,7 @@ def _json_op(root: _N, op: Any, path: Any, op_node: _N) -> str | None:
         items = parent.value
         if last == "-" and op in ("add", "copy", "move"):
             index = len(items)
-        elif last.isdigit() and (len(last) == 1 or last[0] != "0"):
+        elif _index(last) and (len(last) == 1 or last[0] != "0"):
             index = int(last)
         else:
             return "a list index is a number (or - to append)"
@@ -1457,6 +1457,11 @@ def _json_op(root: _N, op: Any, path: Any, op_node: _N) -> str | None:
     return "no such path"
 
 
+def _index(part: str) -> bool:
+    """A list index: ASCII digits only (`str.isdigit` takes "²", which `int` refuses)."""
+    return part.isascii() and part.isdigit() and len(part) <= 18
+
+
 def _walk(node: _N, parts: list[str]) -> _N | None:
     for part in parts:
         if isinstance(node.value, dict):
@@ -1464,7 +1469,7 @@ def _walk(node: _N, parts: list[str]) -> _N | None:
             if entry is None:
                 return None
             node = entry[1]
-        elif isinstance(node.value, list) and part.isdigit() and int(part) < len(node.value):
+        elif isinstance(node.value, list) and _index(part) and int(part) < len(node.value):
             node = node.value[int(part)]
         else:
             return None
