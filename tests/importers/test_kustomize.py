@@ -482,6 +482,36 @@ def test_strategic_merge_directives_not_applied_are_noted(tmp_path: Path) -> Non
     ]
 
 
+@pytest.mark.parametrize(
+    ("pattern", "selected"),
+    [
+        ("api", ["api"]),
+        ("api.*", ["api", "api-canary"]),
+        ("(api|db)(-canary)?", ["api", "api-canary", "db"]),
+        ("(a*)*b", None),
+        ("(a)\\1", None),
+        (".*.*.*.*x", None),
+        ("[", None),
+    ],
+)
+def test_patch_target_patterns(tmp_path: Path, pattern: str, selected: list[str] | None) -> None:
+    """Target names are anchored regular expressions; a pattern Python would backtrack on for
+    minutes (Kustomize's RE2 would not) is refused, located, not run."""
+    (tmp_path / "cms.yaml").write_text(
+        "".join(f"---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {n}\n" for n in ("api", "api-canary", "db"))
+    )
+    (tmp_path / "kustomization.yaml").write_text(
+        "resources: [cms.yaml]\npatches:\n  - target:\n      name: '" + pattern + "'\n"
+        "    patch: '[{op: add, path: /data, value: {patched: \"yes\"}}]'\n"
+    )
+    result = rendered(tmp_path)
+    if selected is None:
+        assert [e.loc.line for e in result.errors] == [4] and "patch target name" in result.errors[0].message
+    else:
+        assert result.errors == []
+        assert [r.name for r in result.resources if r.data.get("data")] == selected
+
+
 def test_a_folder_without_kustomization(tmp_path: Path) -> None:
     result = rendered(tmp_path)
     assert result.resources == [] and len(result.errors) == 1 and "holds no kustomization" in result.errors[0].message

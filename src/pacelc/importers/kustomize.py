@@ -1034,6 +1034,10 @@ class _Renderer:
                     tests.append(lambda o, w=want, n=index: o.group_version[n] == w)
         for key in ("name", "namespace"):
             if key in target:
+                problem = _unsafe_pattern(str(target[key]))
+                if problem:
+                    self.error(k.loc(*where, key), f"patch target {key}: {problem}")
+                    return []
                 try:
                     with warnings.catch_warnings():  # a user's pattern may trip Python's FutureWarnings
                         warnings.simplefilter("ignore")
@@ -1474,6 +1478,37 @@ def _walk(node: _N, parts: list[str]) -> _N | None:
         else:
             return None
     return node
+
+
+def _unsafe_pattern(pattern: str) -> str | None:
+    """Why a target's regular expression is not run, or None. Python's engine backtracks: a
+    repeated group (`(a*)*b`) takes exponential time and many unbounded repetitions (`.*.*.*.*x`)
+    polynomial time of a high degree; Kustomize's engine (RE2) takes linear time and has no
+    back-references. Real targets (`deploy.*`, `(api|web)-v[0-9]+`) need none of these."""
+    if len(pattern) > 256:
+        return "a pattern longer than 256 characters is not supported"
+    unbounded, i, in_class = 0, 0, False
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            if not in_class and pattern[i + 1 : i + 2] in tuple("123456789"):
+                return "back-references are not supported (Kustomize's RE2 has none)"
+            i += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            i += 1 if pattern[i + 1 : i + 2] != "]" else 2  # `[]a]`: a leading ] is a member
+            continue
+        elif char == ")" and pattern[i + 1 : i + 2] in ("*", "+", "{"):  # `(-canary)?` is harmless
+            return "a repeated group is not supported (it can take exponential time here)"
+        elif char in "*+" or (char == "{" and re.match(r"\{\d*,\}", pattern[i:])):
+            unbounded += 1
+        i += 1
+    if unbounded > 3:
+        return "more than 3 unbounded repetitions (*, +) are not supported (they can take very long here)"
+    return None
 
 
 def _selector(text: str) -> Callable[[dict[str, Any]], bool] | None:
