@@ -10,13 +10,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pacelc.importers import detect, istio
-from pacelc.importers.kubernetes import Resource, import_kubernetes, resources_of
+from pacelc.importers import import_paths
+from pacelc.importers.kubernetes import Resource
 from pacelc.importers.kustomize import (
     MAX_BUILDS,
     MAX_DEPTH,
     Rendered,
-    default_root,
     is_kustomization,
     kustomization_file,
     render,
@@ -129,7 +128,8 @@ def test_prod_locations_point_at_the_line_that_wrote_each_value() -> None:
     assert at(api, "spec", "replicas") == line(kust, "count: 3")
     assert at(api, *API_CONTAINER, "image") == line(kust, 'newTag: "2.4.1"')
     assert at(api, "metadata", "namespace") == line(kust, "namespace: shop-prod")
-    assert at(api, "metadata", "name") == line(kust, "namePrefix: prod-")
+    # A prefixed name keeps its base line: the object to change is there, not at the shared prefix line
+    assert at(api, "metadata", "name") == line(BASE / "api.yaml", "  name: api")
     assert at(api, "metadata", "labels", "env") == line(kust, "env: prod")
     # Set by the base's own kustomization (its commonLabels), not by the overlay
     assert at(api, "metadata", "labels", "app.kubernetes.io/part-of") == line(BASE / "kustomization.yaml", "part-of")
@@ -686,42 +686,8 @@ def test_arbitrary_kustomization_values_give_located_errors_never_exceptions(tmp
 # --------------------------------------------------------------------------- end to end
 
 
-def import_with_kustomize(given: Path) -> tuple[list[Resource], list[ModelError], list[str]]:
-    """What `import_paths` will do (the wiring is another change): a folder holding a kustomization is
-    rendered, not read file by file; of the kustomizations under a folder, only those no other one
-    includes are rendered; loose manifests elsewhere are read as before."""
-    resources: list[Resource] = []
-    errors: list[ModelError] = []
-    notes: list[str] = []
-    renders: list[Rendered] = []
-    loose: list[Path] = []
-    for top, dirs, names in os.walk(given):
-        if kustomization_file(Path(top)) is not None:
-            renders.append(render(Path(top), yamlfile.DEFAULT_LIMITS, root=default_root(given)))
-            dirs[:] = []
-            continue
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        loose.extend(Path(top) / n for n in sorted(names) if n.endswith((".yaml", ".yml", ".json")))
-    included = {f for r in renders for f in r.files[1:]}
-    for r in renders:
-        if r.files and r.files[0] in included:
-            continue  # a base another overlay renders: its objects are in that overlay's
-        resources.extend(r.resources)
-        errors.extend(r.errors)
-        notes.extend(r.notes)
-    for path in loose:
-        text, _ = yamlfile.read_text(path, shown_path(path))
-        docs, _ = yamlfile.parse(text or "", shown_path(path), multi=True)
-        for doc in docs:
-            if detect.classify(doc.data) == "kubernetes":
-                resources.extend(resources_of(shown_path(path), doc))
-    return resources, errors, notes
-
-
-def test_end_to_end_prod_overlay_through_the_kubernetes_importer() -> None:
-    resources, errors, notes = import_with_kustomize(PROD)
-    assert errors == [] == notes
-    result = import_kubernetes([r for r in resources if not istio.is_mesh_rule(r)])
+def test_end_to_end_prod_overlay_through_the_importer() -> None:
+    result = import_paths([PROD])
     assert result.errors == []
     elements = {el.id: el for el in result.elements}
     assert sorted(elements) == ["prod-api", "prod-postgres"]
@@ -735,15 +701,15 @@ def test_end_to_end_prod_overlay_through_the_kubernetes_importer() -> None:
     # the call found through the ConfigMap the overlay merged into, named with its overlay line
     assert [c["to"] for c in api.data["calls"]] == ["prod-postgres"]
     assert f"kustomization.yaml:{line_of(PROD / 'kustomization.yaml', 'DATABASE_URL=')})" in " ".join(api.notes)
-    assert result.name == "shop-prod"
+    assert result.data["system"]["name"] == "shop-prod"
 
 
-def test_end_to_end_a_tree_renders_each_overlay_once_and_no_base_twice(tmp_path: Path) -> None:
+def test_end_to_end_a_tree_renders_each_overlay_once_and_no_base_twice() -> None:
     """Given the whole tree, the base (included by both overlays) is not rendered on its own; patch
     files inside the overlays are not read as manifests."""
-    resources, errors, _ = import_with_kustomize(SHOP)
-    assert errors == []
-    workloads = sorted(r.name for r in resources if r.kind in ("Deployment", "StatefulSet"))
+    result = import_paths([SHOP])
+    assert result.errors == []
+    workloads = sorted(el.id for el in result.elements)
     assert workloads == ["demo-api", "demo-postgres", "prod-api", "prod-postgres", "staging-api", "staging-postgres"]
 
 
@@ -753,4 +719,4 @@ def test_other_file_names(tmp_path: Path, name: str) -> None:
     (tmp_path / name).write_text("resources: [cm.yaml]\nnameSuffix: -x\n")
     result = rendered(tmp_path)
     assert [r.name for r in result.resources] == ["cm-x"]
-    assert result.resources[0].loc("metadata", "name") == Loc(shown_path(tmp_path / name), 2, 13)
+    assert result.resources[0].loc("metadata", "name") == Loc(shown_path(tmp_path / "cm.yaml"), 4, 9)

@@ -7,8 +7,9 @@ that a finding on an imported element names the compose or manifest line to chan
 Linkerd rules among the manifests refine the imported calls (`istio`, `linkerd`, with the mesh
 defaults of `mesh_defaults`). A Structurizr workspace, DSL (`structurizr_dsl`) or JSON export,
 is imported by `structurizr`. Compose files, Kubernetes manifests and Structurizr workspaces are
-not mixed in one import (refused, with both places named). A Helm chart is not rendered here: the import stops with the
-`helm template` command that renders it.
+not mixed in one import (refused, with both places named). A folder holding a kustomization is
+rendered (`kustomize`) and its objects imported as manifests. A Helm chart is not rendered here:
+the import stops with the `helm template` command that renders it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
 
-from pacelc.importers import detect, engines, istio
+from pacelc.importers import detect, engines, istio, kustomize
 from pacelc.importers.compose import SYSTEM, Element, import_compose
 from pacelc.importers.kubernetes import DEFAULTS_USED, Resource, import_kubernetes, resources_of
 from pacelc.importers.structurizr import Workspace, build, read_json
@@ -62,9 +63,13 @@ class ImportResult:
     defaults: tuple[str, ...] = (engines.COMPOSE_SPEC, engines.HEALTHCHECK_SPEC)  # platform defaults applied
 
 
-def _expand(paths: Sequence[str | os.PathLike[str]], charts: list[FsPath]) -> list[FsPath]:
+def _expand(
+    paths: Sequence[str | os.PathLike[str]], charts: list[FsPath], kustomizations: list[FsPath]
+) -> list[FsPath]:
     """Files as given, and the YAML/JSON/DSL files under each folder (sorted, hidden ones left out).
-    A folder holding a `Chart.yaml` is a Helm chart: added to `charts`, its files not read."""
+    A folder holding a `Chart.yaml` is a Helm chart: added to `charts`, its files not read. A folder
+    holding a kustomization is added to `kustomizations` (rendered, not read file by file: its
+    patches and its base's files are not manifests of their own)."""
     out: list[FsPath] = []
     for given in paths:
         path = FsPath(given)
@@ -74,10 +79,16 @@ def _expand(paths: Sequence[str | os.PathLike[str]], charts: list[FsPath]) -> li
                     charts.append(FsPath(root))
                     dirs[:] = []
                     continue
+                if kustomize.kustomization_file(FsPath(root)) is not None:
+                    kustomizations.append(FsPath(root))
+                    dirs[:] = []
+                    continue
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 out.extend(FsPath(root) / n for n in sorted(names) if n.endswith(_SUFFIXES) and not n.startswith("."))
         elif path.name == "Chart.yaml":
             charts.append(path.parent)
+        elif path.name in kustomize.KUSTOMIZATION_FILES:
+            kustomizations.append(path.parent)
         else:
             out.append(path)
     return out
@@ -107,9 +118,23 @@ def import_paths(
     first_of: dict[str, Loc] = {}  # kind of source -> its first document, to name a refused mix
     files: list[str] = []
     charts: list[FsPath] = []
-    found = _expand(paths, charts)
+    kustomizations: list[FsPath] = []
+    found = _expand(paths, charts, kustomizations)
     for chart in charts:
         errors.append(_helm_error(chart, Loc(shown_path(chart / "Chart.yaml"), 1, 1)))
+    renders = [kustomize.render(folder, limits, root=kustomize.default_root(folder)) for folder in kustomizations]
+    # A base or component another kustomization given here renders is not rendered on its own again.
+    rendered_elsewhere = {name for rendered in renders for name in rendered.files[1:]}
+    kustomize_notes: list[str] = []
+    for rendered in renders:
+        if rendered.files and rendered.files[0] in rendered_elsewhere:
+            continue
+        errors.extend(rendered.errors)
+        kustomize_notes.extend(rendered.notes)
+        if rendered.resources:
+            k8s.extend(rendered.resources)
+            first_of.setdefault("kubernetes", rendered.resources[0].name_loc)
+            files.extend(name for name in rendered.files if name not in files)
     for path in found:
         shown = shown_path(path)
         text, read_errors = yamlfile.read_text(path, shown, limits)
@@ -206,7 +231,7 @@ def import_paths(
         errors.extend(mesh.errors)
         skipped.extend(Skipped(loc, reason) for loc, reason in k8s_result.skipped)
         elements, name = k8s_result.elements, k8s_result.name
-        system_unknowns = [*k8s_result.system_unknowns, *mesh.system_notes]
+        system_unknowns = [*k8s_result.system_unknowns, *mesh.system_notes, *kustomize_notes]
         extra = {
             "source_kind": "Kubernetes manifest",
             "defaults": DEFAULTS_USED + tuple(d.cite() for d in mesh.used),

@@ -1,8 +1,8 @@
 """The Kubernetes importer: rendered manifests (Deployment, StatefulSet, DaemonSet and what
 refers to them) to pacelc services and stores.
 
-Only rendered manifests are read: a Helm chart or a Kustomize overlay is rendered by its own tool
-first (`detect.helm_chart` stops the import with the command). What a manifest says is taken as
+Only rendered manifests are read: a Kustomize overlay is rendered first (`kustomize.render`), a
+Helm chart by its own tool (the import stops with the command). What a manifest says is taken as
 written; the Kubernetes defaults applied when a field is absent come only from `K8S_DEFAULTS`
 (each with the API version and the page that documents it); what a manifest cannot say (client
 timeouts and retries, the zones a cluster has) stays unknown and is named per element.

@@ -1155,7 +1155,9 @@ class _Renderer:
                 continue
             old = name_node.value
             new = f"{prefix}{old}{suffix}"
-            name_node.value, name_node.loc = new, at
+            # The name keeps the base's line: an element-level finding points at the object to change,
+            # not at the one prefix line every renamed object shares.
+            name_node.value = new
             obj.names.append(new)
             # Two objects of one kind and name in different namespaces, renamed alike: still one answer.
             renamed[(obj.kind, old)] = new if renamed.get((obj.kind, old), new) == new else None
