@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
 
+from pacelc.gcpause import gc_paused
 from pacelc.importers import detect, engines, istio, kustomize
 from pacelc.importers.compose import SYSTEM, Element, import_compose
 from pacelc.importers.kubernetes import DEFAULTS_USED, Resource, import_kubernetes, resources_of
@@ -108,6 +109,13 @@ def import_paths(
 ) -> ImportResult:
     """Import every compose document or Kubernetes manifest under `paths`; errors of one file do
     not stop the others."""
+    # Parsed documents, locations and elements hold no reference cycles: the collector would only
+    # rescan the growing heap (as for the model loader).
+    with gc_paused():
+        return _import_paths(paths, limits)
+
+
+def _import_paths(paths: Sequence[str | os.PathLike[str]], limits: yamlfile.Limits) -> ImportResult:
     errors: list[ModelError] = []
     skipped: list[Skipped] = []
     models: list[str] = []

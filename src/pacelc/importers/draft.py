@@ -35,6 +35,8 @@ def _scalar(value: Any) -> str:
 
 def _comment(text: str) -> str:
     """One comment line: characters that would end the comment or act on a terminal are escaped."""
+    if text.isprintable():  # nearly always: one C call instead of one per character
+        return text
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 

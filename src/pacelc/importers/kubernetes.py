@@ -227,18 +227,55 @@ class _Context:
         self.config_maps = {(r.namespace, r.name): r for r in by_kind.get("ConfigMap", [])}
         self.secrets = {(r.namespace, r.name) for r in by_kind.get("Secret", [])}
         self.claims = {(r.namespace, r.name): r for r in by_kind.get("PersistentVolumeClaim", [])}
+        # Indexes, so that resolving every host and Service stays linear in the manifests (scanning
+        # every workload per Service took 30 s for 2,000 of each).
+        self.services: dict[tuple[str, str], Resource] = {}
+        for service in by_kind.get("Service", []):
+            self.services.setdefault((service.name, service.namespace), service)
+        self.by_label: dict[tuple[str, str, str], list[str]] = {}  # (namespace, key, value) -> workloads
+        self.by_namespace: dict[str, list[str]] = {}
+        for name, res in workloads.items():
+            self.by_namespace.setdefault(res.namespace, []).append(name)
+            labels = self.pod_labels(res)
+            for key, value in labels.items() if isinstance(labels, dict) else ():
+                self.by_label.setdefault((res.namespace, str(key), str(value)), []).append(name)
+        self._selected: dict[int, list[str]] = {}
+        self.autoscalers: dict[tuple[str, str, str], list[Resource]] = {}  # (namespace, kind, name) targeted
+        for hpa in by_kind.get("HorizontalPodAutoscaler", []):
+            target = hpa.get("spec", "scaleTargetRef")
+            if isinstance(target, dict):
+                key = (hpa.namespace, str(target.get("kind")), str(target.get("name")))
+                self.autoscalers.setdefault(key, []).append(hpa)
+        self.budgets: dict[str, list[Resource]] = {}  # namespace -> its PodDisruptionBudgets
+        for pdb in by_kind.get("PodDisruptionBudget", []):
+            self.budgets.setdefault(pdb.namespace, []).append(pdb)
 
     def pod_labels(self, res: Resource) -> Any:
         return res.get("spec", "template", "metadata", "labels")
 
     def selected(self, service: Resource) -> list[str]:
         """The workloads a Service sends traffic to: its selector matches their pod template labels."""
-        selector = service.get("spec", "selector")
-        return [
-            name
-            for name, res in self.workloads.items()
-            if res.namespace == service.namespace and _matches(selector, self.pod_labels(res))
-        ]
+        found = self._selected.get(id(service))
+        if found is None:
+            selector = service.get("spec", "selector")
+            candidates = self._candidates(selector, service.namespace)
+            found = [name for name in candidates if _matches(selector, self.pod_labels(self.workloads[name]))]
+            self._selected[id(service)] = found
+        return found
+
+    def _candidates(self, selector: Any, namespace: str) -> list[str]:
+        """Workloads that may match a selector, in manifest order: those carrying every plain label
+        it asks for (the exact test, expressions included, is `_matches`)."""
+        if not isinstance(selector, dict):
+            return []
+        plain = selector if "matchLabels" not in selector and "matchExpressions" not in selector else None
+        wanted = plain if plain is not None else selector.get("matchLabels")
+        if not isinstance(wanted, dict) or not wanted:
+            return self.by_namespace.get(namespace, [])
+        sets = [self.by_label.get((namespace, str(k), str(v)), []) for k, v in wanted.items()]
+        smallest = min(sets, key=len)
+        others = [set(group) for group in sets if group is not smallest]
+        return [name for name in smallest if all(name in group for group in others)]
 
     # ------------------------------------------------------------------------- elements
 
@@ -281,29 +318,22 @@ class _Context:
 
     def replicas(self, res: Resource, el: Element) -> int | None:
         """spec.replicas, the HPA's minReplicas when one targets the workload, or Kubernetes' default 1."""
-        for hpa in self.by_kind.get("HorizontalPodAutoscaler", []):
-            target = hpa.get("spec", "scaleTargetRef")
-            if (
-                isinstance(target, dict)
-                and target.get("kind") == res.kind
-                and target.get("name") == res.name
-                and hpa.namespace == res.namespace
-            ):
-                low, high = hpa.get("spec", "minReplicas"), hpa.get("spec", "maxReplicas")
-                if low is None:
-                    low, source = K8S_DEFAULTS["hpa_min_replicas"]
-                    el.notes.append(f"HorizontalPodAutoscaler {hpa.name}: minReplicas absent, {low} ({source})")
-                    el.locs[("replicas",)] = hpa.name_loc
-                elif isinstance(low, int) and not isinstance(low, bool) and low >= 1:
-                    el.locs[("replicas",)] = hpa.loc("spec", "minReplicas") or hpa.name_loc
-                else:
-                    el.unknowns.append(f"replicas unknown: HorizontalPodAutoscaler {hpa.name} minReplicas {low!r}")
-                    return None
-                el.notes.append(
-                    f"replicas: {low} to {high} by HorizontalPodAutoscaler {hpa.name} at "
-                    f"{hpa.where('spec', 'minReplicas')} (the floor is counted)"
-                )
-                return int(low)
+        for hpa in self.autoscalers.get((res.namespace, res.kind, res.name), ()):
+            low, high = hpa.get("spec", "minReplicas"), hpa.get("spec", "maxReplicas")
+            if low is None:
+                low, source = K8S_DEFAULTS["hpa_min_replicas"]
+                el.notes.append(f"HorizontalPodAutoscaler {hpa.name}: minReplicas absent, {low} ({source})")
+                el.locs[("replicas",)] = hpa.name_loc
+            elif isinstance(low, int) and not isinstance(low, bool) and low >= 1:
+                el.locs[("replicas",)] = hpa.loc("spec", "minReplicas") or hpa.name_loc
+            else:
+                el.unknowns.append(f"replicas unknown: HorizontalPodAutoscaler {hpa.name} minReplicas {low!r}")
+                return None
+            el.notes.append(
+                f"replicas: {low} to {high} by HorizontalPodAutoscaler {hpa.name} at "
+                f"{hpa.where('spec', 'minReplicas')} (the floor is counted)"
+            )
+            return int(low)
         if res.kind == "DaemonSet":
             el.unknowns.append("replicas unknown: a DaemonSet runs one pod per matching node; the nodes are not named")
             return None
@@ -523,8 +553,8 @@ class _Context:
         if res.kind == "DaemonSet":
             return
         replicas = el.data.get("replicas", 1)
-        for pdb in self.by_kind.get("PodDisruptionBudget", []):
-            if pdb.namespace != res.namespace or not _matches(pdb.get("spec", "selector"), self.pod_labels(res)):
+        for pdb in self.budgets.get(res.namespace, ()):
+            if not _matches(pdb.get("spec", "selector"), self.pod_labels(res)):
                 continue
             spec = pdb.get("spec") or {}
             budget: dict[str, int] = {}
@@ -566,9 +596,9 @@ class _Context:
         elif len(labels) == 3:
             candidates = [(labels[1], labels[2])]  # pod-0.svc.ns
         for name, ns in candidates:
-            for service in self.by_kind.get("Service", []):
-                if service.name == name and service.namespace == ns:
-                    return self.selected(service)
+            service = self.services.get((name, ns))
+            if service is not None:
+                return self.selected(service)
         return []
 
     def calls(self, res: Resource, el: Element, elements: dict[str, Element]) -> None:
