@@ -101,3 +101,17 @@ def test_where_follower_reads_go_reads_as_english(tmp_path: Path) -> None:
     assert "reads go to followers and the model does not say which session guarantees" in out
     assert "reads go to any replica and the model does not say" in out
     assert "reads go to the nearest member and the model does not say" in out
+
+
+def test_verify_and_baseline_take_imported_sources_with_an_overlay(tmp_path: Path, monkeypatch) -> None:
+    # A manifest folder with its overlay, as `pacelc review` takes them: imported, then checked.
+    from tests.helpers import run as run_pacelc
+
+    manifests, overlay = str(EXAMPLES / "k8s-istio" / "manifests"), str(EXAMPLES / "k8s-istio" / "overlay.yaml")
+    r = run(manifests, overlay, "--domain", "carts")
+    assert r.exit_code in (0, 1), r.output
+    assert "carts (eventual) on cart-cache" in r.output
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_pacelc("baseline", manifests, overlay)
+    assert code == 0, err
+    assert json.loads((tmp_path / "pacelc-baseline.json").read_text())["fingerprints"]

@@ -34,7 +34,7 @@ def _text(results: list[DomainVerification], files: tuple[str, ...]) -> str:
 
 
 @click.command("verify")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=str))
 @input_options
 @click.option("--domain", "domains", multiple=True, help="Check only this domain (repeatable).")
 @click.option("--max-ops", type=click.IntRange(1, 8), default=VERIFY_BOUNDS.ops, show_default=True,
