@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 import sys
 from pathlib import Path
 from typing import ClassVar
@@ -316,6 +317,9 @@ def _review_options(f):
     return input_options(f)
 
 
+_SYSTEM_KEY = re.compile(r"^system\s*:", re.MULTILINE)
+
+
 def _run_review(
     files, select, ignore, today, config_path, baseline_path=None, budget_s=None, nothing_done="nothing reviewed"
 ):
@@ -400,26 +404,56 @@ def _check_rule_codes(options) -> None:
 def review(
     files, fmt, output, force, fail_on, baseline_path, select, ignore, today, config_path, color, budget_s
 ) -> None:
-    """Review the system described by FILES (merged, with their includes)."""
+    """Review the system described by FILES (merged, with their includes). Several model files that
+    each declare `system:` are independent systems: each is reviewed on its own, and their reports
+    follow one another (JSON: an array; SARIF: one run each; JUnit: every system's suites)."""
     from pacelc.reporters import render_json, render_junit, render_markdown, render_sarif, render_terminal
     from pacelc.reporters.sarif import DEFAULT_RULE_DOCS_URL
+    from pacelc.reporters.several import render_several
     from pacelc.review.engine import exit_code
 
-    loaded, result, config = _run_review(files, select, ignore, today, config_path, baseline_path, budget_s)
+    runs = [
+        _run_review(group, select, ignore, today, config_path, baseline_path, budget_s) for group in _systems(files)
+    ]
+    config = runs[0][2]
     fmt = fmt or config.format or "terminal"
-    if fmt == "json":
-        text = render_json(result)
-    elif fmt == "markdown":
-        text = render_markdown(result)
-    elif fmt == "sarif":
-        text = render_sarif(result, config.rule_docs_url or DEFAULT_RULE_DOCS_URL)
-    elif fmt == "junit":
-        text = render_junit(result)
-    else:
-        use_color = sys.stdout.isatty() if color is None else color
-        text = render_terminal(result, color=use_color and output in (None, "-"))
-    _emit(text, output, _signatures().get(fmt), force, inputs=tuple(loaded.files))
-    sys.exit(exit_code(result, fail_on or config.fail_on))
+    use_color = sys.stdout.isatty() if color is None else color
+    renderers = {
+        "json": render_json,
+        "markdown": render_markdown,
+        "sarif": lambda r: render_sarif(r, config.rule_docs_url or DEFAULT_RULE_DOCS_URL),
+        "junit": render_junit,
+        "terminal": lambda r: render_terminal(r, color=use_color and output in (None, "-")),
+    }
+    text = render_several(fmt, [result for _, result, _ in runs], renderers[fmt])
+    inputs = tuple(name for loaded, _, _ in runs for name in loaded.files)
+    _emit(text, output, _signatures().get(fmt), force, inputs=inputs)
+    sys.exit(max(exit_code(result, fail_on or config.fail_on) for _, result, _ in runs))
+
+
+def _systems(files: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """FILES as independent systems: two or more model files that each declare a top-level `system:`
+    (one model may declare it only once) are each their own system; anything else is one system."""
+    from pacelc.model import yamlfile
+
+    declared = []
+    for name in files:
+        path = Path(name)
+        if path.is_file():
+            text, _ = yamlfile.read_text(path, name)
+            if text is not None and _SYSTEM_KEY.search(text):
+                declared.append(name)
+    if len(declared) < 2:
+        return [tuple(files)]
+    others = [name for name in files if name not in declared]
+    if others:
+        click.echo(
+            f"pacelc: {others[0]} declares no system, and {len(declared)} files given each declare one "
+            f"({', '.join(declared)}): review each system with its own files, or join the files with include:",
+            err=True,
+        )
+        sys.exit(EXIT_USAGE)
+    return [(name,) for name in declared]
 
 
 @cli.command()
@@ -448,13 +482,15 @@ def baseline(files, output, force, select, ignore, today, config_path) -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 @input_options
 def validate(files) -> None:
-    """Check FILES for syntax, type, reference and consistency errors (file:line:col each)."""
-    loaded = _load_or_exit(files, None)
-    m = loaded.model
-    click.echo(
-        f"ok: {m.system.name}: {len(m.services)} services, {len(m.stores)} stores, {len(m.topics)} topics, "
-        f"{len(m.domains)} domains, {len(m.operations)} operations ({len(loaded.files)} file(s))"
-    )
+    """Check FILES for syntax, type, reference and consistency errors (file:line:col each); several
+    model files that each declare `system:` are checked as independent systems."""
+    for group in _systems(files):
+        loaded = _load_or_exit(group, None)
+        m = loaded.model
+        click.echo(
+            f"ok: {m.system.name}: {len(m.services)} services, {len(m.stores)} stores, {len(m.topics)} topics, "
+            f"{len(m.domains)} domains, {len(m.operations)} operations ({len(loaded.files)} file(s))"
+        )
 
 
 @cli.command(name="import")

@@ -18,6 +18,18 @@ def model_schema() -> dict[str, Any]:
 
 
 def report_schema() -> dict[str, Any]:
-    """JSON Schema of `pacelc review --format json` (shipped as report.schema.json)."""
-    schema = ReviewOut.model_json_schema(mode="serialization")
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": REPORT_SCHEMA_ID, **schema}
+    """JSON Schema of `pacelc review --format json` (shipped as report.schema.json): one system's
+    report, or an array of them when several independent systems are reviewed in one command."""
+    schema = ReviewOut.model_json_schema(mode="serialization", ref_template="#/$defs/{model}")
+    defs = schema.pop("$defs", {})
+    defs["ReviewOut"] = schema
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": REPORT_SCHEMA_ID,
+        "title": "pacelc review report",
+        "anyOf": [
+            {"$ref": "#/$defs/ReviewOut"},
+            {"type": "array", "items": {"$ref": "#/$defs/ReviewOut"}, "minItems": 2},
+        ],
+        "$defs": defs,
+    }
