@@ -192,3 +192,21 @@ def test_review_with_an_overlay_points_at_the_mesh_lines(monkeypatch) -> None:
     }
     assert located["FLR011@frontend@checkout"] == ("networking.yaml", line_of(NET, "timeout: 1s"))
     assert located["FLR017@checkout@payment"] == ("networking.yaml", line_of(NET, "maxEjectionPercent: 100"))
+
+
+def test_a_route_timeout_of_0s_is_no_timeout_on_purpose(tmp_path, monkeypatch) -> None:
+    # Istio's `timeout: 0s` disables the route's deadline: stated, located, and no FLR001 asks for one.
+    (tmp_path / "app.yaml").write_text((MESH / "istio" / "workloads.yaml").read_text())
+    (tmp_path / "vs.yaml").write_text(
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: checkout\n  namespace: shop\n"
+        "spec:\n  hosts: [checkout]\n  http:\n    - route:\n        - destination:\n            host: checkout\n"
+        "      timeout: 0s\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    result = import_paths(["."])
+    governed = [c for el in result.elements for c in el.data.get("calls", []) if c["to"] == "checkout"]
+    assert governed and all(c.get("timeout") == {"disabled": True} for c in governed)
+    loaded = load_data(result.data, result.sources, result.files)
+    caller = next(el.id for el in result.elements if any(c["to"] == "checkout" for c in el.data.get("calls", [])))
+    loc = loaded.sources.locate(("services", caller, "calls", "checkout", "timeout", "disabled"))
+    assert loc is not None and (loc.file, loc.line) == ("vs.yaml", 12)

@@ -387,7 +387,10 @@ class _CallFigures:
 def _figures(call: Call, name: str) -> _CallFigures:
     unknown: list[str] = []
     t = call.timeout
-    if t is None:
+    if t is not None and t.disabled:
+        # Stated: no response timeout by design. Unbounded, and not an unknown to ask about.
+        per_attempt = Duration(None, "unbounded", f"{name}: no response timeout, on purpose (timeout.disabled)")
+    elif t is None:
         unknown.append("timeout")
         per_attempt = Duration(None, "unknown", f"{name}: no timeout (neither the call nor defaults.call set one)")
     elif t.read_ms is None and t.total_ms is None:

@@ -277,6 +277,7 @@ def _route(ctx: MeshContext, gov: Governed, vs: Resource, i: int) -> None:
         gov.note(f"fault injection at {vs.where(*at, 'fault')} ignored (a test setting, not a resilience policy)")
     retries = route.get("retries")
     timeout: dict[str, float] = {}
+    disabled_at: Loc | None = None  # the route's `timeout: 0s`: no overall deadline, on purpose
     for key, field_name, path in (
         ("timeout", "total_ms", (*at, "timeout")),
         ("perTryTimeout", "read_ms", (*at, "retries", "perTryTimeout")),
@@ -295,7 +296,9 @@ def _route(ctx: MeshContext, gov: Governed, vs: Resource, i: int) -> None:
         if ms is None:
             ctx.errors.append(ModelError(loc, f"{name}: {key} {raw!r} is not a duration (e.g. 2s, 500ms)"))
         elif ms == 0:
-            gov.note(f"{key} 0s at {vs.where(*path)}: disabled on purpose (the schema cannot say 'no timeout' yet)")
+            gov.note(f"{key} 0s at {vs.where(*path)}: disabled on purpose")
+            if key == "timeout":
+                disabled_at = loc
         else:
             timeout[field_name] = ms
             gov.el.locs[(*gov.base, "timeout", field_name)] = loc
@@ -304,6 +307,10 @@ def _route(ctx: MeshContext, gov: Governed, vs: Resource, i: int) -> None:
         gov.el.locs[(*gov.base, "timeout")] = (
             vs.loc(*at, "timeout") or vs.loc(*at, "retries", "perTryTimeout") or vs.name_loc
         )
+    elif disabled_at is not None:
+        # No deadline and no per-try timeout: the route waits as long as the callee takes, by design.
+        gov.call["timeout"] = {"disabled": True}
+        gov.el.locs[(*gov.base, "timeout")] = gov.el.locs[(*gov.base, "timeout", "disabled")] = disabled_at
     elif route.get("timeout") is None:
         _default_timeout(ctx, gov)
     if not isinstance(retries, dict):
@@ -356,8 +363,8 @@ def _default_retry(ctx: MeshContext, gov: Governed, loc: Loc | None = None) -> N
 
 def _default_timeout(ctx: MeshContext, gov: Governed) -> None:
     gov.unknown(
-        f"timeout: {md.ISTIO_TIMEOUT.cite()}; the schema cannot say 'no timeout' yet, so it is left unset, and the "
-        "application client's own timeout is not in the manifests"
+        f"timeout: {md.ISTIO_TIMEOUT.cite()}: the sidecar sets none, which is the platform's default, not a "
+        "choice the route states, so it is left unset; the application client's own timeout is not in the manifests"
     )
     ctx.use(md.ISTIO_TIMEOUT)
 

@@ -411,6 +411,7 @@ def _pydantic_errors(exc: ValidationError, prefix: Path, sources: SourceMap, doc
             got = err.get("input")
             got_text = "" if isinstance(got, (dict, list)) else f" (got {yamlfile.excerpt(repr(got))[1:-1]})"
             said = _bound_text(kind, err.get("ctx") or {}) or err["msg"][0].lower() + err["msg"][1:]
+            said = said.removeprefix("value error, ")  # a schema validator's own sentence needs no prefix
             msg = f"{where}: {said}{got_text}"
             loc = sources.nearest(path)
         out.append(ModelError(loc, msg))

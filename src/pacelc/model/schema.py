@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 FORMAT_VERSION = 1
 
@@ -161,6 +161,19 @@ class Timeouts(Strict):
     connect_ms: PositiveMs | None = Field(None, description="Connection-establishment timeout.")
     read_ms: PositiveMs | None = Field(None, description="Per-attempt response (read) timeout.")
     total_ms: PositiveMs | None = Field(None, description="Overall deadline for the call including all retries.")
+    disabled: bool = Field(
+        False,
+        description=(
+            "No response timeout, on purpose (a stream, a long poll; Istio's `timeout: 0s`): the wait is unbounded "
+            "by design, which is not the same as a timeout left unstated. read_ms and total_ms must then be absent."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _disabled_has_no_bound(self) -> Timeouts:
+        if self.disabled and (self.read_ms is not None or self.total_ms is not None):
+            raise ValueError("disabled: true says there is no response timeout; remove read_ms and total_ms")
+        return self
 
 
 class Backoff(Strict):

@@ -41,8 +41,10 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
 
     How it is computed:
         For each sync call, the call's timeout with `defaults.call` inherited: no `read_ms` and no
-        `total_ms` means no bound. A call with an explicit `timeout:` block that bounds nothing is a
-        flaw; a call with no `timeout:` at all and no default is reported as unknown.
+        `total_ms` means no bound, unless `timeout.disabled` says there is none on purpose (a stream,
+        a long poll), which is a stated design, not a flaw. A call with an explicit `timeout:` block
+        that bounds nothing is a flaw; a call with no `timeout:` at all and no default is reported as
+        unknown.
 
     False positives:
         Calls whose client library has a built-in default the model does not mention: state it in
@@ -60,8 +62,8 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
                 continue
             judged += 1
             t = facts.graph.effective_call(call).timeout
-            if t is not None and (t.read_ms is not None or t.total_ms is not None):
-                continue
+            if t is not None and (t.read_ms is not None or t.total_ms is not None or t.disabled):
+                continue  # bounded, or unbounded on purpose (a stream): stated either way
             missing.append((svc.id, call_name(call), call.to, t is None))
     if len(missing) >= 3 and len(missing) * 2 > judged and all(unknown for *_, unknown in missing):
         # The sources never state client timeouts (imports, or a model silent on them): one question,
