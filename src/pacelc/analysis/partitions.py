@@ -134,8 +134,12 @@ def _store_side(store: Store, side: frozenset[str], other_sides: list[frozenset[
     topology = rep.topology if rep else "none"
     q = rep.quorum if rep else None
     majority = n // 2 + 1
-    if topology == "none" or n == 1:
+    if n == 1 or (rep is not None and topology == "none"):
         return StoreSide(store.id, here, True, True, f"{store.id}: its only copy is here")
+    if rep is None:
+        # Several replicas and nothing said of how they relate: which side writes is unknown, not
+        # "each side has a copy it writes to" (that would invent a split brain).
+        return StoreSide(store.id, here, None, None, f"{store.id}: {here}/{n} replicas; replication not described")
     if topology == "consensus":
         if here >= majority:
             return StoreSide(store.id, here, True, True, f"{store.id}: {here}/{n} members, a majority")
