@@ -276,6 +276,12 @@ class Flows:
 
     # ----------------------------------------------------------------- readiness
 
+    @property
+    def chaos_described(self) -> bool:
+        """Whether the model lists its chaos experiments at all (`readiness.chaos`, even empty). When
+        it does not (an import, a model silent on testing), "no experiment" is unknown, not a fact."""
+        return "chaos" in self.model.readiness.model_fields_set
+
     @cached_property
     def alarm_targets(self) -> dict[str, frozenset[str]]:
         """Elements watched by alarms of each kind."""

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from pacelc.analysis.facts import Facts
 from pacelc.model.schema import SystemModel
-from pacelc.rules.base import Finding, rule
+from pacelc.rules.base import Finding, lower, rule
 
 
 @rule("OPS005", "no-partition-chaos-test", "medium")
@@ -15,7 +15,8 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
 
     What it does:
         Flags a model whose services and stores run in two or more zones when no chaos experiment
-        injects a network partition.
+        injects a network partition. When the model does not list its chaos experiments at all (no
+        `readiness.chaos`, as in an import), the finding is unknown, a level lower: it asks.
 
     Why it matters:
         Partition behaviour is where designs and implementations part ways: a store declared CP that
@@ -53,14 +54,20 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
     if len(zones) < 2 or any(c.kind == "partition" for c in model.readiness.chaos):
         return
     scenarios = sorted(s.id for s in model.scenarios if s.kind == "partition")
+    unknown = not facts.flows.chaos_described
     yield Finding(
         rule="OPS005",
         elements=(model.system.name,),
         message=(
-            f"'{model.system.name}' runs in {len(zones)} zones but no chaos experiment injects a network partition"
-            + (f" (partition scenarios analysed but never tested: {', '.join(scenarios)})" if scenarios else "")
-        ),
+            f"unknown: '{model.system.name}' runs in {len(zones)} zones, and the model does not list its chaos "
+            "experiments: is a network partition ever injected?"
+            if unknown
+            else f"'{model.system.name}' runs in {len(zones)} zones but no chaos experiment injects a network partition"
+        )
+        + (f" (partition scenarios analysed but never tested: {', '.join(scenarios)})" if scenarios else ""),
         fix="add a partition experiment (iptables/tc, Toxiproxy, AWS FIS network disruption) that cuts one zone off",
         where=("readiness", "chaos"),
         evidence={"zones": zones, "partition_scenarios": scenarios},
+        severity=lower("medium") if unknown else None,
+        unknown=unknown,
     )

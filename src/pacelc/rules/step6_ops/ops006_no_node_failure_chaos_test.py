@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pacelc.analysis.facts import Facts
 from pacelc.analysis.flows import replicated
 from pacelc.model.schema import SystemModel
-from pacelc.rules.base import Finding, rule
+from pacelc.rules.base import Finding, lower, rule
 
 NODE_KILLING = frozenset({"node_failure", "zone_failure", "region_failure"})
 
@@ -18,7 +18,8 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
 
     What it does:
         Flags a model with replicated services or stores when no chaos experiment kills nodes (a node,
-        zone or region failure all count).
+        zone or region failure all count). When the model does not list its chaos experiments at all (no
+        `readiness.chaos`, as in an import), the finding is unknown, a level lower: it asks.
 
     Why it matters:
         Replication and failover are the code paths that run only when something breaks. Untested, they
@@ -53,14 +54,20 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
     elements = sorted([s.id for s in model.services if s.replicas > 1] + [s.id for s in model.stores if replicated(s)])
     if not elements:
         return
+    unknown = not facts.flows.chaos_described
     yield Finding(
         rule="OPS006",
         elements=(model.system.name,),
         message=(
-            f"'{model.system.name}' relies on replicas of {len(elements)} services and stores but no chaos experiment "
-            "kills a node, zone or region: failover is untested"
+            f"unknown: '{model.system.name}' relies on replicas of {len(elements)} services and stores, and the model "
+            "does not list its chaos experiments: is failover tested by killing a node, zone or region?"
+            if unknown
+            else f"'{model.system.name}' relies on replicas of {len(elements)} services and stores but no chaos "
+            "experiment kills a node, zone or region: failover is untested"
         ),
         fix="add node-failure experiments on the replicated stores and services (kill a leader, kill a pod)",
         where=("readiness", "chaos"),
         evidence={"replicated": elements},
+        severity=lower("medium") if unknown else None,
+        unknown=unknown,
     )

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from pacelc.analysis.facts import Facts
 from pacelc.model.schema import SystemModel
-from pacelc.rules.base import Finding, rule
+from pacelc.rules.base import Finding, lower, rule
 
 
 @rule("OPS007", "no-clock-skew-chaos-test", "medium")
@@ -16,7 +16,8 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
     What it does:
         Flags a model with something that is correct only while clocks agree (last-writer-wins on wall
         clocks, leader-lease reads, lease fencing, lock or leader leases) when no chaos experiment
-        injects clock skew.
+        injects clock skew. When the model does not list its chaos experiments at all (no
+        `readiness.chaos`, as in an import), the finding is unknown, a level lower: it asks.
 
     Why it matters:
         Lease and timestamp logic is written assuming clocks agree within a bound, and nothing in
@@ -54,15 +55,21 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
     if not deps or any(c.kind == "clock_skew" for c in model.readiness.chaos):
         return
     listed = [f"{d.element}: {d.reason}" for d in deps]
+    unknown = not facts.flows.chaos_described
     yield Finding(
         rule="OPS007",
         elements=(model.system.name,),
-        message=(
-            f"{len(deps)} part(s) of the design rely on bounded clock skew ({'; '.join(listed[:4])}"
-            f"{'; ...' if len(listed) > 4 else ''}) but no chaos experiment skews a clock"
+        message=f"{'unknown: ' if unknown else ''}{len(deps)} part(s) of the design rely on bounded clock skew "
+        f"({'; '.join(listed[:4])}{'; ...' if len(listed) > 4 else ''})"
+        + (
+            ", and the model does not list its chaos experiments: is clock skew ever injected?"
+            if unknown
+            else " but no chaos experiment skews a clock"
         ),
         fix="add a clock-skew experiment (libfaketime, chrony offset, Jepsen's clock nemesis) on the lease holders "
         "and LWW writers",
         where=("readiness", "chaos"),
         evidence={"clock_dependencies": listed},
+        severity=lower("medium") if unknown else None,
+        unknown=unknown,
     )
