@@ -50,7 +50,7 @@ def one(stores: str, required: str = "linearizable", extra: str = ""):  # type: 
 
 def test_single_leader_async_unfenced_automatic_failover() -> None:
     m = one("  - {id: s, kind: database, replicas: 2, replication: {topology: single_leader, mode: async, "
-            "read_from: leader, failover: {mode: automatic, fencing: none}}}")
+            "read_from: leader, failover: {mode: automatic, fencing: none}}, durability: {fsync: always}}")
     assert m.settings == SingleLeaderSettings(replication="async", failover="automatic", fencing=False,
                                               read_from="leader", visible_before_ack=False)
     assert m.replicas == 2 and not m.missing
@@ -72,7 +72,8 @@ def test_single_leader_missing_settings_take_the_safest_value_and_are_named() ->
     assert m.settings == SingleLeaderSettings(replication="sync", failover="automatic", fencing=True,
                                               read_from="leader", visible_before_ack=False)
     assert m.missing == ("stores.s.replication.mode", "stores.s.replication.failover.fencing",
-                         "stores.s.replication.read_from")
+                         "stores.s.replication.read_from",
+                         "stores.s.durability (searched as fsync before every acknowledgement, data kept on restart)")
 
 
 def test_follower_reads_with_session_tokens_are_not_modelled() -> None:
@@ -105,7 +106,10 @@ def test_single_leader_fsync_is_modelled(durability: str, fsync: str) -> None:
     m = one("  - {id: s, kind: database, replicas: 3, replication: {topology: single_leader, mode: sync, "
             f"read_from: leader, failover: {{mode: automatic, fencing: stonith}}}}{durability}}}")
     assert isinstance(m.settings, SingleLeaderSettings) and m.settings.fsync == fsync
-    assert not m.unmodelled and not m.missing
+    assert not m.unmodelled
+    # an unstated durability is searched as fsync always but named as missing: it cannot give "holds"
+    assert m.missing == (("stores.s.durability (searched as fsync before every acknowledgement, data kept on "
+                          "restart)",) if not durability else ())
 
 
 def test_fsync_stays_unmodelled_where_the_protocol_model_lacks_it() -> None:
@@ -144,7 +148,8 @@ def test_replicas_without_replication_settings_are_unknown() -> None:
     ],
 )
 def test_consensus_read_paths(routing: str, mode: str) -> None:
-    m = one(f"  - {{id: s, kind: coordination, replicas: 3, replication: {{topology: consensus, {routing}}}}}",
+    m = one(f"  - {{id: s, kind: coordination, replicas: 3, replication: {{topology: consensus, protocol: raft, "
+            f"{routing}}}, durability: {{fsync: always}}}}",
             extra="defaults: {max_clock_skew_ms: 10}")
     if mode == "lease":
         # pauses cannot be ruled out by the schema; the safe answer to "re-checked after one?" is searched
@@ -158,8 +163,9 @@ def test_consensus_read_paths(routing: str, mode: str) -> None:
 
 
 def test_lease_reads_never_hold_but_name_the_pause_assumption() -> None:
-    m = model("  - {id: s, kind: coordination, replicas: 3, replication: {topology: consensus, read_from: leader, "
-              "linearizable_reads: lease}}", "  - {id: d, owner: app, store: s, consistency: linearizable}",
+    m = model("  - {id: s, kind: coordination, replicas: 3, replication: {topology: consensus, protocol: raft, "
+              "read_from: leader, linearizable_reads: lease}, durability: {fsync: always}}",
+              "  - {id: d, owner: app, store: s, consistency: linearizable}",
               extra="defaults: {max_clock_skew_ms: 10}")
     [v] = verify_model(m, bounds=REVIEW_BOUNDS, budget=Budget(max_states=400_000, max_seconds=120))
     # the bounded space is exhausted without a violation (pauses included, lease re-checked after them) ...
@@ -178,7 +184,8 @@ def test_lease_reads_without_a_skew_bound_are_missing_it() -> None:
 
 def test_consensus_leader_reads_without_saying_how_are_missing() -> None:
     m = one("  - {id: s, kind: coordination, replicas: 3, replication: {topology: consensus, read_from: leader}}")
-    assert m.missing == ("stores.s.replication.linearizable_reads",)
+    assert m.missing == ("stores.s.replication.protocol (searched as Raft)", "stores.s.replication.linearizable_reads",
+                         "stores.s.durability (searched as fsync before every acknowledgement, data kept on restart)")
 
 
 # --------------------------------------------------------------------------- leaderless
@@ -256,7 +263,8 @@ def test_log_takes_the_weakest_producer_acks() -> None:
     m = map_store(model(stores), "t", "sequential")
     assert m.settings == KafkaSettings(replication_factor=3, acks=1, min_insync_replicas=2,
                                        unclean_leader_election=False)
-    assert m.topic == "t" and m.store == "s" and not m.missing
+    assert m.topic == "t" and m.store == "s"
+    assert m.missing == ("stores.s.durability (searched as fsync before every acknowledgement, data kept on restart)",)
 
 
 def test_log_missing_acks_isr_and_unclean_election() -> None:
@@ -265,7 +273,8 @@ def test_log_missing_acks_isr_and_unclean_election() -> None:
     assert m.settings == KafkaSettings(replication_factor=3, acks="all", min_insync_replicas=3,
                                        unclean_leader_election=False)
     assert m.missing == ("topics.t.producers[0].acks (app)", "stores.s.replication.quorum.min_in_sync_replicas",
-                         "stores.s.replication.unclean_leader_election")
+                         "stores.s.replication.unclean_leader_election",
+                         "stores.s.durability (searched as fsync before every acknowledgement, data kept on restart)")
 
 
 def test_log_fsync_never_means_page_cache_acknowledgements() -> None:
@@ -286,14 +295,16 @@ def test_missing_setting_with_a_violation_anyway_is_violated() -> None:
               "read_from: leader, failover: {mode: automatic}}}",
               "  - {id: d, owner: app, store: s, consistency: linearizable}")
     [v] = verify_model(m, bounds=REVIEW_BOUNDS, budget=REVIEW_BUDGET)
-    assert v.status == VIOLATED and v.missing == ("stores.s.replication.failover.fencing",)
+    assert v.status == VIOLATED and v.missing == (
+        "stores.s.replication.failover.fencing",
+        "stores.s.durability (searched as fsync before every acknowledgement, data kept on restart)")
     assert "safest value" in v.reason
 
 
 def test_missing_setting_without_a_violation_is_unknown_and_names_it() -> None:
     # (a sync leader with fencing unstated no longer serves: at 2 faults it breaks even when fenced)
     m = model("  - {id: s, kind: database, replicas: 3, replication: {topology: leaderless, quorum: {n: 3, r: 2, "
-              "w: 2}, anti_entropy: {read_repair: false, hinted_handoff: true}}}",
+              "w: 2}, anti_entropy: {read_repair: false, hinted_handoff: true}}, durability: {fsync: always}}",
               "  - {id: d, owner: app, store: s, consistency: read_your_writes}")
     [v] = verify_model(m)
     assert "no violation within bounds" in v.reason  # the search space was exhausted ...

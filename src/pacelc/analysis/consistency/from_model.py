@@ -101,6 +101,21 @@ _LEASE_AFTER_PAUSE = ("whether the leader re-checks its lease on a monotonic clo
                       "stall), which lease reads rest on: the model cannot state it (searched as re-checked); "
                       "without it a paused leader serves stale reads (8 steps: the Raft model with "
                       "lease_rechecked_after_pause off)")
+#: Consensus protocols searched with the Raft model: each commits a write once a majority holds it,
+#: and each elects only a leader that holds every committed write (Raft's up-to-date-log vote, ZAB's
+#: highest-zxid election with synchronisation, Multi-Paxos's phase 1 adopting the highest-ballot
+#: accepted values), so no acknowledged write is lost and leader-based reads behave the same.
+RAFT_LIKE: tuple[str, ...] = ("raft", "multi_paxos", "zab")
+
+
+def _consensus_protocol(name: str | None) -> str | None:
+    """The modelled protocol a stated name stands for ("Multi-Paxos" -> multi_paxos), or None."""
+    if name is None:
+        return None
+    key = name.strip().lower().replace("-", "_").replace(" ", "_")
+    return key if key in RAFT_LIKE else None
+
+
 #: Largest replica count explored; quorum properties are kept when scaling down (see _scale_quorum).
 MAX_REPLICAS = 3
 
@@ -261,10 +276,28 @@ class _Mapper:
     def none(self, reason: str) -> StoreMapping:
         return self.done(None, reason=reason)
 
+    def _durability_unstated(self) -> bool:
+        """Name an unstated durability as missing (once); True when it is unstated.
+
+        Every protocol model fsyncs before acknowledging unless told otherwise. That is the safest
+        value, so it may stand in for a durability the model does not state, but only as a missing
+        setting: without this, a store the model says nothing about came out "holds" (issue 17 §2).
+        """
+        d = self.store.durability
+        if d is None:
+            what = f"{self.path}.durability (searched as fsync before every acknowledgement, data kept on restart)"
+        elif d.persistent and d.fsync is None:
+            what = f"{self.path}.durability.fsync (searched as fsync before every acknowledgement)"
+        else:
+            return False
+        if what not in self.missing:
+            self.missing.append(what)
+        return True
+
     def _durability(self, consensus_or_replica: bool = True) -> None:
         """Record durability the protocol model leaves out (Raft, leaderless, multi-leader)."""
         d = self.store.durability
-        if d is None:
+        if self._durability_unstated() or d is None:
             return
         if not d.persistent:
             self.unmodelled.append(f"{self.path}.durability.persistent is false: a restart loses the node's data "
@@ -277,6 +310,7 @@ class _Mapper:
         """The single-leader model's fsync setting for this store's durability settings."""
         d = self.store.durability
         p = f"{self.path}.durability"
+        self._durability_unstated()  # unstated: searched as "always", named as missing
         if d is None or (d.persistent and d.fsync in (None, "always")):
             return "always"
         if not d.persistent:
@@ -298,6 +332,8 @@ class _Mapper:
 
     def build(self) -> StoreMapping:
         store, rep = self.store, self.store.replication
+        if not (store.kind == "log" and rep is not None and rep.topology == "single_leader" and store.replicas > 1):
+            self._log_settings_unused()
         if rep is None:
             if store.replicas > 1:
                 self.missing.append(f"{self.path}.replication")
@@ -315,6 +351,28 @@ class _Mapper:
         if rep.topology == "leaderless":
             return self._leaderless()
         return self._multi_leader()
+
+    def _log_settings_unused(self) -> None:
+        """Name log settings that only the replicated-log model reads, when another model is used.
+
+        A queue (RabbitMQ, SQS, ...) or an unreplicated log is mapped onto the single-leader model,
+        which acknowledges per ``replication.mode`` and has no in-sync set: a producer that does not
+        wait for the broker (acks 0 or 1) or a min-ISR setting would otherwise be dropped without a
+        word, and a pass would hide a write lost before it reached the replicas (issue 17 §2).
+        """
+        rep = self.store.replication
+        q = rep.quorum if rep else None
+        if q is not None and q.min_in_sync_replicas is not None:
+            self.unmodelled.append(f"{self.path}.replication.quorum.min_in_sync_replicas "
+                                   f"({q.min_in_sync_replicas}) on a {self.store.kind} that is not a replicated "
+                                   "log: the protocol model used has no in-sync replica set")
+        topics = [self.topic] if self.topic else [t for t in self.model.topics if t.broker == self.store.id]
+        for t in topics:
+            for i, prod in enumerate(t.producers):
+                if prod.acks in ("0", "1"):
+                    self.unmodelled.append(f"topics.{t.id}.producers[{i}].acks is {prod.acks} ({prod.service}): "
+                                           "the protocol model used acknowledges per the store's replication, "
+                                           "not per producer")
 
     # -- one copy
     def _single_copy(self) -> StoreMapping:
@@ -340,6 +398,22 @@ class _Mapper:
             return (f"reads go to {where} with session guarantees ({session}), which the protocol models do "
                     "not model; the verdict rests on them")
         return None
+
+    def _follower_linearizable(self, read_from: str) -> str | None:
+        """Reason not to run when follower reads come with a leader check (``linearizable_reads``).
+
+        Follower reads that first confirm the leader's commit index (etcd's and TiKV's follower read)
+        are neither plain follower reads nor leader reads: searching them as plain follower reads
+        would print a stale read that the real system does not allow, and as leader reads would
+        claim more than the model shows. Neither is modelled; the verdict is unknown, named.
+        """
+        lin = self.store.replication.linearizable_reads if self.store.replication else None
+        if read_from not in _FOLLOWER_READS or lin in (None, "none"):
+            return None
+        note = (f"{self.path}.replication.linearizable_reads is {lin} with read_from {read_from}: reads served by "
+                "followers after a leader check are not modelled")
+        self.unmodelled.append(note)
+        return note
 
     # -- single leader
     def _single_leader(self) -> StoreMapping:
@@ -367,11 +441,19 @@ class _Mapper:
             self.unmodelled.append(f"leader check on reads ({rep.linearizable_reads}) without fencing of writes "
                                    "(modelled as fencing)")
             fencing = True
+        if rep.conflict_resolution is not None:
+            # One leader orders every write, so the model has no conflicts to resolve; stating a strategy
+            # suggests concurrent writers (active-active, writes on replicas) that the model leaves out.
+            self.unmodelled.append(f"{p}.conflict_resolution ({rep.conflict_resolution.strategy}) on a single-leader "
+                                   "store: the single-leader model has one writer and no conflicts to resolve")
         read_from = rep.read_from
         if read_from is None:
             self.missing.append(f"{p}.read_from")
             read_from = "leader"
         routed = "any" if read_from in _FOLLOWER_READS else "leader"
+        blocked = self._follower_linearizable(read_from)
+        if blocked:
+            return self.none(blocked)
         if routed == "any":
             block = self._sessions_block(rep.session_guarantees, _read_target(read_from, "replica"))
             if block:
@@ -396,7 +478,17 @@ class _Mapper:
         rep = self.store.replication
         assert rep is not None
         p = f"{self.path}.replication"
-        if rep.protocol not in (None, "raft"):
+        # Only protocols that behave like Raft for what the search checks map onto the Raft model
+        # (docs/consistency.md says which); any other string was modelled as Raft before (issue 17 §2).
+        protocol = _consensus_protocol(rep.protocol)
+        if rep.protocol is None:
+            self.missing.append(f"{p}.protocol (searched as Raft)")
+        elif protocol is None:
+            self.unmodelled.append(f"{p}.protocol {rep.protocol}: the checker models Raft and protocols that "
+                                   f"behave like it here ({', '.join(RAFT_LIKE)})")
+            return self.none(f"consensus protocol '{rep.protocol}' is not modelled ({p}.protocol; modelled: "
+                             f"{', '.join(RAFT_LIKE)})")
+        elif protocol != "raft":
             self.assumptions.append(f"{rep.protocol} modelled as Raft-like consensus (majority commit, "
                                     "leader election with up-to-date logs)")
         read_from = rep.read_from
@@ -404,6 +496,9 @@ class _Mapper:
             self.missing.append(f"{p}.read_from")
             read_from = "leader"
         bounded = True
+        blocked = self._follower_linearizable(read_from)
+        if blocked:
+            return self.none(blocked)
         if read_from in _FOLLOWER_READS:
             block = self._sessions_block(rep.session_guarantees, _read_target(read_from, "member"))
             if block:
