@@ -169,6 +169,9 @@ def test_engine_table_rows_are_documented_and_matched_exactly() -> None:
     assert lookup("docker.io/library/postgres:16").engine == "postgres"
     assert lookup("docker.elastic.co/elasticsearch/elasticsearch:8.15.0").engine == "elasticsearch"
     assert lookup("someone/redis:7") is None  # not guessed from the last path part
+    # a registry mirror that keeps Docker Hub's `library/` path still names the official image
+    assert lookup("mcr.microsoft.com/mirror/docker/library/mongo:4.2").engine == "mongodb"
+    assert lookup("mirror.example.com/library/rabbitmq:3.10-management-alpine").engine == "rabbitmq"
     engines = {row.engine for row in ENGINES}
     for needed in (
         "redis",

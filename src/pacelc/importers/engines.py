@@ -234,8 +234,10 @@ def split_image(image: str) -> tuple[str, str | None]:
     # A first part with a dot, a colon or "localhost" is a registry host (docker.io, ghcr.io, quay.io).
     if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
         parts = parts[1:]
-    if parts and parts[0] == "library":
-        parts = parts[1:]
+    # `library/` is Docker Hub's namespace of official images; a registry mirror that keeps the path
+    # (mcr.microsoft.com/mirror/docker/library/mongo) still names the official image.
+    if "library" in parts[:-1]:
+        parts = parts[len(parts) - 1 - parts[::-1].index("library") + 1 :]
     return "/".join(parts), (tag or None)
 
 
