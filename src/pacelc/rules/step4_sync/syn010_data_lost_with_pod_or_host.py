@@ -20,8 +20,8 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
         volume, a compose volume on its docker host) and that holds a domain, whether or not the
         domain declares an RPO; and a store on ephemeral storage that holds no domain, unless it is
         a cache (its content is rebuilt by design). A store on node-local storage that holds no
-        domain is left alone: losing its host is a single point of failure (FLR050), and the model
-        says of no data that it would be lost.
+        domain is reported as medium (several such stores: once for the system, listed), since no
+        domain says what the data is worth.
 
     Why it matters:
         Ephemeral storage is lost on every reschedule: a rolling update, a node drain, an eviction
@@ -65,13 +65,17 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
         and "Persistent Volumes". Docker documentation, "Volumes".
     """
     flows = facts.flows
+    on_one_host = []  # stores with no domain whose only copy is on one host's disk: one cause, said once
     for store in model.stores:
         lost_with = storage_loss(store)
         if lost_with is None or store.durability is None:  # storage_loss needs durability
             continue
         domains = [d for d in model.domains if flows.store_of(d) is store]
-        if not domains and (store.kind == "cache" or store.durability.storage == "node_local"):
-            continue  # a cache is rebuilt by design; a host's loss with no domain named is FLR050's single point
+        if not domains and store.kind == "cache":
+            continue  # a cache is rebuilt by design
+        if not domains and store.durability.storage == "node_local":
+            on_one_host.append(store)
+            continue
         backups = store.durability.backups
         held = (
             "holds "
@@ -88,9 +92,7 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
         yield Finding(
             rule="SYN010",
             elements=(store.id,),
-            message=(
-                f"store '{store.id}' {held} in its only copy, on {storage} storage: {lost_with}, {loss}"
-            ),
+            message=(f"store '{store.id}' {held} in its only copy, on {storage} storage: {lost_with}, {loss}"),
             fix="put the data on storage that outlives the host (a PersistentVolumeClaim on network or replicated "
             "storage, a managed volume), or run replicas that hold copies; back it up within the domains' RPO",
             where=("stores", store.id, "durability", "storage"),
@@ -101,4 +103,41 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
                 "backup_interval_s": backups.interval_s if backups else None,
             },
             severity=None if domains else "medium",
+        )
+    if len(on_one_host) > 1:
+        names = [s.id for s in on_one_host]
+        yield Finding(
+            rule="SYN010",
+            elements=(model.system.name,),
+            message=(
+                f"{len(names)} stores keep their only copy on one host's disk, with no backups the model describes: "
+                f"{', '.join(names)}; the host's loss loses all of it (no domain says what the data is worth)"
+            ),
+            fix="back the stores up off the host (or put their data on network or replicated storage), and declare "
+            "the domains they hold with their RPO",
+            where=("stores", names[0], "durability", "storage"),
+            evidence={"stores": names},
+            severity="medium",
+        )
+    elif on_one_host:
+        store = on_one_host[0]
+        assert store.durability is not None
+        backups = store.durability.backups
+        yield Finding(
+            rule="SYN010",
+            elements=(store.id,),
+            message=(
+                f"store '{store.id}' keeps its only copy on one host's disk"
+                + (
+                    f", backed up every {backups.interval_s:g} s"
+                    if backups
+                    else ", with no backups the model describes"
+                )
+                + ": the host's loss loses it (no domain says what the data is worth)"
+            ),
+            fix="back the store up off the host (or put its data on network or replicated storage), and declare the "
+            "domains it holds with their RPO",
+            where=("stores", store.id, "durability", "storage"),
+            evidence={"storage": "node_local", "replicas": store.replicas, "domains": []},
+            severity="medium",
         )
