@@ -235,30 +235,51 @@ def _fmt(v: Any) -> str:
 # --------------------------------------------------------------------------- mapping
 
 
+class _Index:
+    """Stores, topics and each broker's topics by id, built once per model: looking them up by a
+    scan per domain made a 10,000-service review quadratic here."""
+
+    def __init__(self, model: SystemModel) -> None:
+        self.stores: dict[str, Store] = {}
+        for s in model.stores:
+            self.stores.setdefault(s.id, s)  # the first of duplicate ids, as the scan it replaces
+        self.topics: dict[str, Topic] = {}
+        self.by_broker: dict[str, list[Topic]] = {}
+        for t in model.topics:
+            self.topics.setdefault(t.id, t)
+            self.by_broker.setdefault(t.broker, []).append(t)
+
+    def find(self, ident: str) -> tuple[Store | None, Topic | None]:
+        if ident in self.stores:
+            return self.stores[ident], None
+        topic = self.topics.get(ident)
+        if topic is not None:
+            return self.stores.get(topic.broker), topic
+        return None, None
+
+
 def _find_store(model: SystemModel, ident: str) -> tuple[Store | None, Topic | None]:
-    for s in model.stores:
-        if s.id == ident:
-            return s, None
-    for t in model.topics:
-        if t.id == ident:
-            return next((s for s in model.stores if s.id == t.broker), None), t
-    return None, None
+    return _Index(model).find(ident)
 
 
-def map_store(model: SystemModel, ident: str, required: str | None = None) -> StoreMapping:
+def map_store(model: SystemModel, ident: str, required: str | None = None, index: _Index | None = None) -> StoreMapping:
     """Protocol settings for the store (or topic) ``ident``; ``required`` is the checker model the
     settings will be held against (some settings only matter for some requirements)."""
-    store, topic = _find_store(model, ident)
+    index = index or _Index(model)
+    store, topic = index.find(ident)
     topic_id = topic.id if topic else None
     if store is None:
         return StoreMapping(ident, topic_id, None, reason=f"no store or topic '{ident}' in the model")
-    m = _Mapper(model, store, topic, required)
+    m = _Mapper(model, store, topic, required, index)
     return m.build()
 
 
 class _Mapper:
-    def __init__(self, model: SystemModel, store: Store, topic: Topic | None, required: str | None) -> None:
+    def __init__(
+        self, model: SystemModel, store: Store, topic: Topic | None, required: str | None, index: _Index
+    ) -> None:
         self.model = model
+        self.index = index
         self.store = store
         self.topic = topic
         self.required = required
@@ -366,7 +387,7 @@ class _Mapper:
             self.unmodelled.append(f"{self.path}.replication.quorum.min_in_sync_replicas "
                                    f"({q.min_in_sync_replicas}) on a {self.store.kind} that is not a replicated "
                                    "log: the protocol model used has no in-sync replica set")
-        topics = [self.topic] if self.topic else [t for t in self.model.topics if t.broker == self.store.id]
+        topics = [self.topic] if self.topic else self.index.by_broker.get(self.store.id, [])
         for t in topics:
             for i, prod in enumerate(t.producers):
                 if prod.acks in ("0", "1"):
@@ -632,7 +653,7 @@ class _Mapper:
         rep = self.store.replication
         assert rep is not None
         p = f"{self.path}.replication"
-        topics = [self.topic] if self.topic else [t for t in self.model.topics if t.broker == self.store.id]
+        topics = [self.topic] if self.topic else self.index.by_broker.get(self.store.id, [])
         order = {"0": 0, "1": 1, "all": 2}
         acks: list[str] = []
         for t in topics:
@@ -701,14 +722,58 @@ def _check(settings: Settings, requirement: str, bounds: Bounds, budget: Budget)
     return r, time.perf_counter() - t0
 
 
+#: One search's key: protocol settings, checked requirement, bounds, budget without its time limit.
+_SearchKey = tuple[Settings, str, Bounds, Budget]
+
+
+class _Memo:
+    """What one :func:`verify_model` call shares between its domains (issue 17 §5).
+
+    Domains on the same store (or topic) with the same checked requirement share one mapping: a
+    mapping reads only the model, the store id and the requirement. Mappings that come out with
+    equal protocol settings share one search: the settings (frozen dataclasses compared field by
+    field), the scaled replica count (part of the bounds), the checked requirement and the state
+    budget (states, memory) are everything the search reads, so they are its key. The time budget is left out of
+    the key on purpose: a search that ended before its time budget gives the same result under
+    any time budget, and one that ran out of time is not kept, so a review whose deadline shrinks
+    the time budget domain by domain still checks each distinct configuration once.
+    """
+
+    def __init__(self, model: SystemModel) -> None:
+        self.index = _Index(model)
+        self.mappings: dict[tuple[str, str], StoreMapping] = {}
+        self.searches: dict[_SearchKey, tuple[CheckResult, float]] = {}
+
+    def mapping(self, model: SystemModel, ident: str, checked: str) -> StoreMapping:
+        key = (ident, checked)
+        found = self.mappings.get(key)
+        if found is None:
+            found = self.mappings[key] = map_store(model, ident, checked, self.index)
+        return found
+
+    @staticmethod
+    def search_key(settings: Settings, checked: str, bounds: Bounds, budget: Budget) -> _SearchKey:
+        return (settings, checked, bounds, replace(budget, max_seconds=0.0))
+
+    def keep(self, key: _SearchKey, found: tuple[CheckResult, float]) -> None:
+        # Only results the states decide: a search stopped by the clock or by memory could end
+        # otherwise another time, so it is not handed to the next domain.
+        result = found[0]
+        if result.status != UNKNOWN or result.note.startswith("state budget"):
+            self.searches[key] = found
+
+
 def verify_domain(model: SystemModel, domain: Domain, bounds: Bounds = VERIFY_BOUNDS,
-                  budget: Budget = VERIFY_BUDGET, deadline: Deadline | None = None) -> DomainVerification:
+                  budget: Budget = VERIFY_BUDGET, deadline: Deadline | None = None,
+                  memo: _Memo | None = None) -> DomainVerification:
     """The verdict for one domain (its ``consistency`` must be set); its time budget capped by a
-    review's ``deadline``, which marks the domain unknown when it leaves no time."""
+    review's ``deadline``, which marks the domain unknown when it leaves no time. ``memo`` shares
+    mappings and searches between the domains of one :func:`verify_model` call."""
     required = domain.consistency
     assert required is not None
     checked = REQUIREMENTS[required]
-    store, topic = _find_store(model, domain.store)
+    memo = memo or _Memo(model)
+    store, topic = memo.index.find(domain.store)
     store_id = store.id if store else domain.store
     topic_id = topic.id if topic else None
     base = {"domain": domain.id, "store": store_id, "topic": topic_id, "required": required}
@@ -716,7 +781,7 @@ def verify_domain(model: SystemModel, domain: Domain, bounds: Bounds = VERIFY_BO
         return DomainVerification(**base, checked=None, status=NOT_CHECKED,
                                   reason="eventual consistency constrains only infinite executions (replicas "
                                   "converge); a bounded search cannot refute it")
-    mapping = map_store(model, domain.store, checked)
+    mapping = memo.mapping(model, domain.store, checked)
     common = {**base, "checked": checked, "missing": mapping.missing, "unmodelled": mapping.unmodelled,
               "assumptions": mapping.assumptions}
     if required == "bounded_staleness":
@@ -726,14 +791,19 @@ def verify_domain(model: SystemModel, domain: Domain, bounds: Bounds = VERIFY_BO
     if mapping.settings is None:
         return DomainVerification(**common, status=UNKNOWN, reason=f"unknown: {mapping.reason}")
     b = replace(bounds, replicas=mapping.replicas) if mapping.replicas else bounds
+    key = memo.search_key(mapping.settings, checked, b, budget)
+    shared = memo.searches.get(key)  # the same configuration already searched: its verdict, at no cost
     capped = False
-    if deadline is not None:
+    if deadline is not None and shared is None:
         if deadline.expired():
             return DomainVerification(**common, status=UNKNOWN,
                                       reason="unknown: " + deadline.not_computed(f"model check of domain {domain.id}"))
         capped = deadline.caps(budget.max_seconds)
         budget = replace(budget, max_seconds=deadline.cap(budget.max_seconds))
-    result, seconds = _check(mapping.settings, checked, b, budget)
+    if shared is None:
+        shared = _check(mapping.settings, checked, b, budget)
+        memo.keep(key, shared)
+    result, seconds = shared
     if deadline is not None and capped and result.status == UNKNOWN and result.note.startswith("time budget"):
         return DomainVerification(**common, protocol=result.protocol, bounds=result.bounds, states=result.states,
                                   depth=result.depth, seconds=seconds, status=UNKNOWN,
@@ -776,7 +846,8 @@ def verify_model(model: SystemModel, domain: str | Iterable[str] | None = None, 
         if unknown:
             raise KeyError(", ".join(unknown))
         domains = [d for d in domains if d.id in wanted]
-    return [verify_domain(model, d, bounds, budget, deadline) for d in domains]
+    memo = _Memo(model)
+    return [verify_domain(model, d, bounds, budget, deadline, memo) for d in domains]
 
 
 def verify_for_review(facts: Any) -> dict[str, DomainVerification]:
