@@ -16,6 +16,18 @@ service or a dependency it waits for fails:
   operation unavailable: it degrades it. A second tree, "the operation is impaired", includes those
   dependencies, so the report can say how often the operation runs degraded.
 
+A placement that lists zones but leaves `spread: unspecified` does not say where the replicas run.
+The trees model one placement the scheduler is free to choose, every replica in the first listed
+zone (for that element alone the worst: one zone's failure takes all of it), because a figure is
+more use than none; but that is an assumption, not a fact. It is recorded (`assumed_zones`), and
+every single point of failure (`SinglePoint.assumed`) and cut set (`depends_on_placement`) that
+exists only under it is marked as such, so the rules and tables say "if all its replicas are in
+one zone" instead of naming a zone the model never gave. The figure is not a bound: other
+placements can be better or (with several such elements in different zones) worse. What holds for
+every placement is computed too (`any_placement`): the same tree without zone or region causes for
+those elements. The trees are coherent, so removing causes can only lower the unavailability: no
+placement does better than that figure, and an SLA it misses is missed wherever the replicas run.
+
 Asynchronous calls carry no availability risk here (they carry lag and data-loss risk elsewhere).
 Steady-state availability: failover and detection times are outside these trees (see the recovery
 estimates); they assume a failover completes.
@@ -57,6 +69,12 @@ class _Builder:
     element_of: dict[str, str] = field(default_factory=dict)
     # Quorum gates too large to analyse exactly (gate name -> why), known before any work is done.
     oversized: dict[str, str] = field(default_factory=dict)
+    # Elements whose zones are listed but whose spread is not: the zone their replicas are modelled in
+    # (an assumption; see the module docstring).
+    assumed_zones: dict[str, str] = field(default_factory=dict)
+    # Build the trees with no zone or region causes for those elements instead (the best any placement
+    # can do; see the module docstring).
+    unplaced_when_unspecified: bool = False
 
     def event(self, name: str, probability: float, label: str, element: str) -> str:
         if name not in self.events:
@@ -114,10 +132,18 @@ class _Builder:
         )
         placement = element.placement
         zones = replica_zones(element.replicas, placement)
-        if zones is None and placement is not None and placement.zones:
-            # Spread unspecified: the scheduler may put every replica in one zone; assume it did.
+        if zones is None and placement is not None and placement.zones and self.unplaced_when_unspecified:
+            self.assumed_zones[element.id] = placement.zones[0]
+        elif zones is None and placement is not None and placement.zones:
+            # Spread unspecified: the scheduler may put every replica in one zone. Model that case (in the
+            # first listed zone) but record it, so nothing that depends on it is stated as a fact.
             zones = [placement.zones[0]] * element.replicas
-            self.assumptions.add(f"{element.id}: spread unspecified, all replicas assumed in {placement.zones[0]}")
+            self.assumed_zones[element.id] = placement.zones[0]
+            self.assumptions.add(
+                f"{element.id}: spread over {', '.join(placement.zones)} unspecified; modelled with all "
+                f"{element.replicas} replica{'s' if element.replicas > 1 else ''} in {placement.zones[0]}, one "
+                "placement the scheduler may choose (figures and cut sets that depend on it say so)"
+            )
         elif zones is None:
             self.assumptions.add(f"{element.id}: no placement, zone and region failures not modelled")
         out = []
@@ -237,6 +263,10 @@ class OperationAvailability:
     element_of: dict[str, str]
     sla: float | None
     assumptions: frozenset[str] = frozenset()
+    # Element -> the zone its replicas are assumed to share (spread unspecified); see the module docstring.
+    assumed_zones: dict[str, str] = field(default_factory=dict)
+    # With such elements on the tree: the result without zone causes for them, which no placement beats.
+    any_placement: FtaResult | None = None
 
     @property
     def availability(self) -> float | None:
@@ -354,6 +384,8 @@ def analyse_operations(
     `budget_s` and all of them within `deadline` (what it leaves no time for is unknown)."""
     builder = _Builder(graph)
     tops = {op.id: _operation_trees(builder, op) for op in sorted(graph.model.operations, key=lambda o: o.id)}
+    best: _Builder | None = None  # built only when some element's placement is assumed
+    best_tops: dict[str, str] = {}
     out = {}
     for op in sorted(graph.model.operations, key=lambda o: o.id):
         top, impaired_top = tops[op.id]
@@ -375,6 +407,20 @@ def analyse_operations(
                 budget_s,
                 backend,
             )
+        any_placement = None
+        if {builder.element_of.get(e) for e in tree.basic_events} & set(builder.assumed_zones):
+            if best is None:
+                best = _Builder(graph, unplaced_when_unspecified=True)
+                best_tops = {o.id: _operation_trees(best, o)[0] for o in graph.model.operations}
+            any_placement = _analyze_within(
+                best,
+                _subtree(best, f"operation {op.id} (any placement)", best_tops[op.id]),
+                f"availability of operation {op.id} for any placement",
+                deadline,
+                1,
+                budget_s,
+                backend,
+            )
         out[op.id] = OperationAvailability(
             op.id,
             tree,
@@ -384,6 +430,8 @@ def analyse_operations(
             builder.element_of,
             op.sla.availability if op.sla else None,
             frozenset(builder.assumptions),
+            builder.assumed_zones,
+            any_placement,
         )
     return out
 
@@ -409,6 +457,14 @@ class SinglePoint:
     labels: tuple[str, ...]
     path: tuple[str, ...]  # entry service ... culprit
     probability: float  # of the union of those (independent basic) events
+    # The events among `events` that take the culprit down only under the assumed placement of its
+    # replicas (spread unspecified: all in one zone); their labels say so. Empty: all are facts.
+    assumed: tuple[str, ...] = ()
+
+    @property
+    def only_assumed(self) -> bool:
+        """Whether the element is a single point of failure only if its replicas share one zone."""
+        return bool(self.assumed) and set(self.assumed) == set(self.events)
 
 
 def single_points(graph: SystemGraph, op_avail: OperationAvailability, skip_regions: bool = True) -> list[SinglePoint]:
@@ -437,18 +493,58 @@ def single_points(graph: SystemGraph, op_avail: OperationAvailability, skip_regi
     out = []
     for culprit, events in by_culprit.items():
         names = tuple(e for e, _ in events)
+        zone = op_avail.assumed_zones.get(culprit)
+        # A zone's failure is a single point of the culprit's only because its replicas were assumed to
+        # share that zone; its own replica's failure (one replica) is a fact wherever it runs.
+        assumed = tuple(e for e in names if zone is not None and _is_domain_event(e))
         out.append(
             SinglePoint(
                 op_avail.operation,
                 culprit,
                 names,
-                tuple(op_avail.labels.get(e, e) for e in names),
+                tuple(
+                    _assumed_label(op_avail.labels.get(e, e), culprit) if e in assumed else op_avail.labels.get(e, e)
+                    for e in names
+                ),
                 _path_to(graph, op_avail.operation, culprit),
                 _union(p for _, p in events),
+                assumed,
             )
         )
     out.sort(key=lambda sp: (-sp.probability, sp.culprit))
     return out
+
+
+def _is_domain_event(event: str) -> bool:
+    """A zone's or region's failure (a shared basic event), as opposed to one replica's or provider's."""
+    return event.startswith(("zone:", "region:"))
+
+
+def _assumed_label(label: str, element: str) -> str:
+    """The label of a zone or region failure that takes `element` down only under its assumed placement:
+    it names the condition, and the modelled zone only as a model choice, never as where it runs."""
+    return f"a zone holding all of {element}'s replicas down, if they share one (spread unspecified; modelled: {label})"
+
+
+def depends_on_placement(op_avail: OperationAvailability, events: Iterable[str]) -> list[str]:
+    """The elements with an assumed placement that a cut set (of `op_avail`'s tree) depends on: empty
+    when it is a cut set whatever the scheduler did.
+
+    It depends on the assumption when it contains a zone or region failure and every lowest element it
+    takes down has an assumed placement: an element with a stated placement fails under it by its own
+    gates, which assume nothing, and any element that fails stops the operation. The check is
+    conservative: a cut set with both kinds of failure is not labelled."""
+    chosen = set(events)
+    if not op_avail.assumed_zones or not any(_is_domain_event(e) for e in chosen):
+        return []
+    tree = op_avail.tree
+    values = tree.gate_values(chosen)
+    down = [g for g, v in values.items() if v and g.startswith("down:") and not _has_failed_child(tree, g, values)]
+    elements = sorted({op_avail.element_of.get(g, g) for g in down})
+    elements += sorted({op_avail.element_of.get(e, e) for e in chosen if e.startswith("down:")})
+    if elements and all(e in op_avail.assumed_zones for e in elements):
+        return elements
+    return []
 
 
 def _union(probabilities: Iterable[float]) -> float:

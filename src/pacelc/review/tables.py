@@ -8,10 +8,11 @@ from __future__ import annotations
 import math
 
 from pacelc.analysis.facts import Facts
-from pacelc.analysis.faulttrees import MINUTES_PER_YEAR
-from pacelc.analysis.graph import call_name
+from pacelc.analysis.faulttrees import MINUTES_PER_YEAR, OperationAvailability, depends_on_placement
+from pacelc.analysis.graph import call_name, degraded_fallback
+from pacelc.analysis.placement import replica_zones
 from pacelc.analysis.scenarios import AVAILABLE, DEGRADED, UNAVAILABLE, UNKNOWN, failover_time_s
-from pacelc.model.schema import Operation, Store, SystemModel
+from pacelc.model.schema import CoordinationNeed, Operation, SagaStep, Store, SystemModel
 from pacelc.review.report import TableOut
 from pacelc.units import fmt_duration, fmt_seconds
 
@@ -40,7 +41,13 @@ def system_boundaries(model: SystemModel, facts: Facts) -> TableOut:
             talks.append(f"{call.to} ({call.mode} {kind}{proto})")
         talks += produces.get(svc.id, []) + consumes.get(svc.id, [])
         regions = facts.graph.regions_of(svc.id)
-        where = f"{svc.replicas}× in {', '.join(regions)}" if regions else f"{svc.replicas}× (placement unknown)"
+        if regions and svc.placement is not None and svc.placement.spread == "unspecified":
+            # Zones listed without a spread: the replicas run in some of the regions, which is not stated.
+            where = f"{svc.replicas}× within {', '.join(regions)} (spread unspecified)"
+        elif regions:
+            where = f"{svc.replicas}× in {', '.join(regions)}"
+        else:
+            where = f"{svc.replicas}× (placement unknown)"
         rows.append([svc.id, _join(sorted(owned.get(svc.id, []))), where, _join(talks)])
     return TableOut(
         id="system_boundaries",
@@ -117,14 +124,16 @@ def consistency_decisions(model: SystemModel, facts: Facts) -> TableOut:
         if not _cross_boundary(facts, op):
             continue
         tx = op.transaction
-        pattern = tx.pattern if tx else "none"
+        # No transaction given is not the same as `pattern: none`: the model is silent.
+        pattern = tx.pattern if tx else "not_stated"
         cap, pacelc, guaranteed = {
             "saga_orchestrated": ("AP", "PA/EL", "eventual (intermediate states visible)"),
             "saga_choreographed": ("AP", "PA/EL", "eventual (intermediate states visible)"),
             "outbox": ("AP", "PA/EL", "eventual (events follow the local commit)"),
             "two_phase_commit": ("CP", "PC/EC", "atomic; blocks while the coordinator is unreachable"),
             "local": ("CP", "PC/EC", "atomic (one local transaction)"),
-        }.get(pattern, ("unknown", "unknown", "no cross-service atomicity"))
+            "none": ("unknown", "unknown", "no cross-service atomicity"),
+        }.get(pattern, ("unknown", "unknown", "unknown (no transaction pattern stated)"))
         why = tx.justification if tx and tx.justification else "—"
         rows.append(
             [
@@ -189,7 +198,7 @@ _PATTERNS: dict[str, tuple[str, str, str]] = {
     "siblings": ("conflict resolution", "keeps all concurrent versions for the reader to merge", "readers must merge"),
     "saga_orchestrated": (
         "transactions",
-        "explicit state machine with compensations",
+        "one coordinator sequences the steps and runs the compensations that are defined",
         "orchestrator is a component to run; intermediate states visible",
     ),
     "saga_choreographed": (
@@ -220,7 +229,98 @@ _PATTERNS: dict[str, tuple[str, str, str]] = {
 }
 
 
+def _stated(what: str, groups: dict[str, list[str]]) -> str:
+    """'what: a: x, y; b: z' with the groups in a fixed order (NOT_STATED last)."""
+    keys = sorted(groups, key=lambda k: (k == NOT_STATED, k))
+    return f"{what}: " + "; ".join(f"{k}: {_ids(sorted(groups[k]))}" for k in keys)
+
+
+def _saga_in_model(op: Operation) -> str:
+    tx = op.transaction
+    assert tx is not None
+    if not tx.steps:
+        return f"{op.id}: steps {NOT_STATED}"
+    undo = [st.id for st in tx.steps if st.compensation]
+    pivot = next((st.id for st in tx.steps if st.pivot), None)
+    bits = [
+        f"{len(tx.steps)} steps",
+        f"compensations for {_ids(undo)}" if undo else "no compensation defined",
+        f"pivot {pivot}" if pivot else "no pivot marked",
+    ]
+    if tx.pattern == "saga_orchestrated":
+        bits.append(f"coordinator {tx.coordinator or NOT_STATED}")
+    bits.append(f"saga state store {NOT_STATED}")
+    return f"{op.id}: " + ", ".join(bits)
+
+
+def _in_model(model: SystemModel, pattern: str, where: set[str]) -> str:
+    """What the model states, at the places that use a pattern, about what the pattern's rationale needs."""
+    stores = {s.id: s for s in model.stores}
+    if pattern.startswith("saga"):
+        ops = {o.id: o for o in model.operations}
+        return "; ".join(_saga_in_model(ops[w]) for w in sorted(where) if w in ops)
+    if pattern == "single_leader":
+        groups: dict[str, list[str]] = {}
+        for w in where:
+            rep = stores[w].replication
+            mode = rep.failover.mode if rep and rep.failover else NOT_STATED
+            groups.setdefault(mode, []).append(w)
+        return _stated("failover", groups)
+    if pattern == "consensus":
+        groups = {}
+        for w in where:
+            rep = stores[w].replication
+            groups.setdefault((rep.protocol if rep else None) or NOT_STATED, []).append(w)
+        return _stated("protocol", groups)
+    if pattern == "leaderless":
+        groups = {}
+        for w in where:
+            rep = stores[w].replication
+            ae = rep.anti_entropy if rep else None
+            kinds = [k for k in ("read_repair", "hinted_handoff", "merkle_trees") if ae and getattr(ae, k)]
+            groups.setdefault(", ".join(kinds) if kinds else "none stated", []).append(w)
+        return _stated("anti-entropy", groups)
+    if pattern == "lww":
+        groups = {}
+        for w in where:
+            rep = stores[w].replication
+            cr = rep.conflict_resolution if rep else None
+            groups.setdefault((cr.clock if cr else None) or NOT_STATED, []).append(w)
+        return _stated("clock", groups)
+    calls = {f"{svc.id}→{call_name(c)}": c for svc in model.services for c in svc.calls}
+    if pattern == "circuit_breaker":
+        groups = {}
+        for w in where:
+            call = calls[w]
+            stated = call.fallback or (call.circuit_breaker.fallback if call.circuit_breaker else None)
+            # A stated "none"/"fail fast" is a decision not to degrade, not a fallback (graph.degraded_fallback).
+            kind = "given" if degraded_fallback(call) else "none (fails)" if stated else NOT_STATED
+            groups.setdefault(kind, []).append(w)
+        return _stated("fallback", groups)
+    if pattern == "retry_backoff":
+        groups = {}
+        for w in where:
+            retry = calls[w].retry
+            groups.setdefault((retry.jitter if retry else None) or NOT_STATED, []).append(w)
+        return _stated("jitter", groups)
+    if pattern == "outbox":
+        topics = {t.id: t for t in model.topics}
+        groups = {}
+        for w in where:
+            # Producers are "service→topic"; an operation with the outbox transaction pattern is its id.
+            topic = topics.get(w.split("→", 1)[1]) if "→" in w else None
+            for c in topic.consumers if topic else []:
+                groups.setdefault(c.dedup or NOT_STATED, []).append(f"{topic.id}→{c.service}")
+        return _stated("consumers' dedup", groups) if groups else "no consumers listed"
+    return "—"
+
+
 def pattern_selection(model: SystemModel, facts: Facts) -> TableOut:
+    """Every pattern the model uses, where, and what the model states about what the pattern relies on.
+
+    Rationale and trade-off are the pattern's general properties (the columns say so); the "In this
+    model" column is derived from the model at the places listed, so a saga without compensations
+    is not described as having them."""
     uses: dict[str, set[str]] = {}
 
     def add(pattern: str, where: str) -> None:
@@ -260,31 +360,181 @@ def pattern_selection(model: SystemModel, facts: Facts) -> TableOut:
     rows = []
     for pattern in sorted(uses, key=lambda p: (_PATTERNS[p][0], p)):
         concern, rationale, trade_off = _PATTERNS[pattern]
-        rows.append([concern, pattern.replace("_", " "), ", ".join(sorted(uses[pattern])), rationale, trade_off])
+        rows.append(
+            [
+                concern,
+                pattern.replace("_", " "),
+                ", ".join(sorted(uses[pattern])),
+                _in_model(model, pattern, uses[pattern]),
+                rationale,
+                trade_off,
+            ]
+        )
     return TableOut(
         id="pattern_selection",
         title="Pattern Selection Matrix",
-        columns=["Concern", "Pattern", "Where", "Rationale", "Trade-off"],
+        columns=[
+            "Concern",
+            "Pattern",
+            "Where",
+            "In this model (stated)",
+            "Rationale (the pattern in general)",
+            "Trade-off (the pattern in general)",
+        ],
         rows=rows,
+        notes=[
+            "Rationale and trade-off describe the pattern in general, not this system; what the model states at "
+            'the places listed is in "In this model" ("not stated" where it is silent).',
+        ],
     )
 
 
+NOT_STATED = "not stated"
+
+
+def _ids(items: list[str]) -> str:
+    return ", ".join(items)
+
+
+def _op_services(facts: Facts, op: Operation) -> set[str]:
+    """The services an operation reaches (its entry and every service on its call tree)."""
+    tree = facts.graph.trees.get(op.id)
+    out = {op.entry}
+    if tree is not None:
+        out |= {node.target for _, node in tree.walk() if node.target_kind == "service"}
+    return out
+
+
+def _store_partition(facts: Facts, store_id: str) -> str:
+    """What the store's derived guarantee says a cut-off minority does with writes."""
+    g = facts.guarantees.get(store_id)
+    if g is None:
+        return f"{store_id}: unknown store"
+    if g.minority_writes is True:
+        return f"{store_id}: both sides may accept writes"
+    if g.minority_writes is False:
+        return f"{store_id}: minority side refuses writes"
+    missing = f" (missing: {', '.join(g.missing)})" if g.missing else ""
+    return f"{store_id}: unknown{missing}"
+
+
+def _idempotency_groups(steps: list[SagaStep], attr: str = "idempotency") -> str:
+    by: dict[str, list[str]] = {}
+    for step in steps:
+        by.setdefault(getattr(step, attr) or NOT_STATED, []).append(step.id)
+    order = ["key", "natural", "dedup_table", "none", NOT_STATED]
+    return "; ".join(f"{kind}: {_ids(by[kind])}" for kind in order if kind in by)
+
+
+def _saga_cells(op: Operation) -> tuple[str, str, str]:
+    """(on partition, on timeout, recovery) of a saga, from what its steps state and nothing else.
+
+    The model says which steps have a compensation, which is the pivot, which steps are retriable and
+    idempotent; it has no field for the saga's own state or how an interrupted saga resumes, so that
+    stays "not stated" whatever the pattern would usually imply."""
+    tx = op.transaction
+    assert tx is not None
+    steps = list(tx.steps)
+    if not steps:
+        undecided = f"{NOT_STATED}: steps not listed, so what is undone when a participant is cut off is unknown"
+        return undecided, f"{NOT_STATED}: steps not listed", _saga_recovery(op)
+    pivot = next((i for i, st in enumerate(steps) if st.pivot), None)
+    before = steps if pivot is None else steps[:pivot]
+    after = [] if pivot is None else steps[pivot + 1 :]
+    parts = []
+    undo = [st.id for st in before if st.compensation]
+    keep = [st.id for st in before if not st.compensation]
+    if undo:
+        parts.append(f"compensations stated for {_ids(undo)}")
+    if keep:
+        parts.append(f"no compensation for {_ids(keep)} (their effects stay if the saga stops)")
+    if pivot is None:
+        parts.append("no pivot step marked")
+    else:
+        parts.append(f"pivot {steps[pivot].id}")
+        by_retry: dict[str, list[str]] = {}
+        for st in after:
+            kind = "retriable" if st.retriable else "not retriable" if st.retriable is False else "retriable not stated"
+            by_retry.setdefault(kind, []).append(st.id)
+        if by_retry:
+            parts.append("after it: " + "; ".join(f"{k}: {_ids(v)}" for k, v in sorted(by_retry.items())))
+    on_partition = "a step whose participant is cut off fails or times out; " + ", ".join(parts)
+    on_timeout = (
+        "a timed-out step's outcome is unknown; repeating it is harmless only where idempotency is stated — "
+        + _idempotency_groups(steps)
+    )
+    return on_partition, on_timeout, _saga_recovery(op)
+
+
+def _saga_recovery(op: Operation) -> str:
+    tx = op.transaction
+    assert tx is not None
+    if tx.pattern == "saga_orchestrated":
+        coord = tx.coordinator or f"the coordinator (not named; entry {op.entry})"
+        return (
+            f"{NOT_STATED}: the model does not say whether {coord} persists saga state or how an interrupted "
+            "saga resumes"
+        )
+    return (
+        f"{NOT_STATED}: the model describes no recovery of an interrupted saga (choreographed: no coordinator "
+        "to resume it)"
+    )
+
+
+def _outbox_cells(model: SystemModel, facts: Facts, op: Operation) -> tuple[str, str, str]:
+    """The outbox's cells from the operation's services that publish via an outbox, and their consumers."""
+    services = _op_services(facts, op)
+    topics = [
+        (t, p.service)
+        for t in sorted(model.topics, key=lambda x: x.id)
+        for p in t.producers
+        if p.via == "outbox" and p.service in services
+    ]
+    if not topics:
+        missing = f"{NOT_STATED}: no service of the operation publishes `via: outbox`"
+        return missing, missing, missing
+    on_partition = "; ".join(
+        f"{svc}'s local commit proceeds; events to {t.id} wait in its outbox (outbox, in general)" for t, svc in topics
+    )
+    consumers = []
+    for t, _ in topics:
+        for c in sorted(t.consumers, key=lambda c: c.service):
+            consumers.append(f"{c.service} on {t.id}: dedup {c.dedup or NOT_STATED}")
+    on_timeout = "the relay re-sends (outbox, in general); " + (
+        "; ".join(consumers) if consumers else "no consumers listed"
+    )
+    recovery = "the relay resumes from the outbox table (outbox, in general; the relay itself is not described)"
+    return on_partition, on_timeout, recovery
+
+
 def coordination_protocols(model: SystemModel, facts: Facts) -> TableOut:
+    """How each cross-boundary operation and coordination need behaves under partition and timeout.
+
+    A cell says what the model states or an engine derived for that row. What a pattern does in
+    general is marked "(…, in general)"; what the model leaves out is "not stated", naming it."""
     rows = []
     stores = {s.id: s for s in model.stores}
+    domains = {d.id: d for d in model.domains}
     for op in sorted(model.operations, key=lambda o: o.id):
         if not _cross_boundary(facts, op):
             continue
         tx = op.transaction
         if tx is None or tx.pattern == "none":
+            owners = sorted({facts.graph.domain_owner[d] for d in op.writes if d in facts.graph.domain_owner})
+            declared = "none" if tx is not None else f"{NOT_STATED} (no transaction given)"
+            recovery = (
+                f"the justification says: {tx.justification}"
+                if tx is not None and tx.justification
+                else f"{NOT_STATED}: no repair of a partial write described"
+            )
             rows.append(
                 [
                     op.id,
-                    "none",
-                    "writes " + ", ".join(op.writes),
-                    "partial writes stay on one side",
-                    "unknown outcome; no compensation",
-                    "manual repair",
+                    declared,
+                    "writes " + ", ".join(op.writes) + (f" (owned by {', '.join(owners)})" if owners else ""),
+                    "one write can succeed and another fail: nothing stated makes them atomic",
+                    "the outcome of each write is unknown; no compensation stated",
+                    recovery,
                 ]
             )
             continue
@@ -296,26 +546,32 @@ def coordination_protocols(model: SystemModel, facts: Facts) -> TableOut:
             flow.append(f"{i}. {step.participant}: {step.action or step.id}{mark}{comp}")
             pivot_seen = pivot_seen or step.pivot
         if tx.pattern.startswith("saga"):
-            on_partition = "steps wait or time out; before the pivot the saga compensates, after it retries forward"
-            on_timeout = "outcome unknown: the step is retried (needs idempotency) or compensated"
-            coord = tx.coordinator or op.entry
-            recovery = (
-                f"{coord} resumes from its persisted saga state"
-                if tx.pattern == "saga_orchestrated"
-                else "each service reacts to events; stuck sagas need a timeout watcher"
-            )
+            on_partition, on_timeout, recovery = _saga_cells(op)
         elif tx.pattern == "two_phase_commit":
-            on_partition = "participants that voted yes block holding locks until the coordinator returns"
-            on_timeout = "before the vote: abort; after: in doubt"
-            recovery = "coordinator recovery log decides in-doubt transactions"
+            coord = tx.coordinator or f"the coordinator ({NOT_STATED})"
+            on_partition = (
+                "participants that voted yes block holding locks until the coordinator returns (2PC, in general)"
+            )
+            on_timeout = "before the vote: abort; after it: in doubt (2PC, in general)"
+            recovery = f"{NOT_STATED}: no recovery log of {coord} described; in-doubt participants wait for it"
         elif tx.pattern == "local":
-            on_partition = "the owning store's partition behaviour applies (one local transaction)"
-            on_timeout = "the client retries; the transaction committed at most once if the operation is idempotent"
-            recovery = "nothing to coordinate"
+            written = sorted({domains[d].store for d in op.writes if d in domains})
+            on_partition = (
+                "one local transaction: " + "; ".join(_store_partition(facts, st) for st in written)
+                if written
+                else f"one local transaction; {NOT_STATED}: which store"
+            )
+            if op.idempotency in ("key", "natural", "dedup_table"):
+                on_timeout = (
+                    f"outcome unknown to the client; a retry is harmless (operation idempotency: {op.idempotency})"
+                )
+            elif op.idempotency == "none":
+                on_timeout = "outcome unknown to the client; a retry may apply it twice (operation idempotency: none)"
+            else:
+                on_timeout = f"outcome unknown to the client; whether a retry is harmless is {NOT_STATED}"
+            recovery = "nothing to coordinate (one local transaction)"
         else:
-            on_partition = "local commit proceeds; events wait in the outbox"
-            on_timeout = "the relay retries; consumers deduplicate"
-            recovery = "relay resumes from the outbox table"
+            on_partition, on_timeout, recovery = _outbox_cells(model, facts, op)
         rows.append(
             [
                 op.id,
@@ -345,9 +601,7 @@ def coordination_protocols(model: SystemModel, facts: Facts) -> TableOut:
                     f"{svc.id}: {need.kind.replace('_', ' ')}",
                     f"via {via}",
                     ", ".join(guard) or "no lease, no fencing token",
-                    "the side without a majority loses the lease/lock",
-                    "holder must stop when its lease expires",
-                    "re-acquire after the lease expires",
+                    *_need_cells(facts, need, store),
                 ]
             )
     return TableOut(
@@ -355,7 +609,41 @@ def coordination_protocols(model: SystemModel, facts: Facts) -> TableOut:
         title="Coordination Protocols",
         columns=["Operation / need", "Pattern", "Flow", "On partition", "On timeout", "Recovery"],
         rows=rows,
+        notes=[
+            'Each cell says what the model states or an engine derived for that row; "not stated" names what '
+            'the model leaves out. "(…, in general)" marks what the pattern does by definition, not a claim '
+            "about this system's implementation.",
+        ],
     )
+
+
+def _need_cells(facts: Facts, need: CoordinationNeed, store: Store | None) -> list[str]:
+    """(on partition, on timeout, recovery) of a coordination need, from its store and its lease."""
+    if store is None:
+        on_partition = f"unknown: {'no store named' if need.via is None else f'store {need.via} not in the model'}"
+    elif store.replicas == 1 or store.replication is None or store.replication.topology == "none":
+        on_partition = f"one copy ({store.id}): only the side that reaches it can write it (grant, renew or change)"
+    else:
+        g = facts.guarantees.get(store.id)
+        if g is not None and g.minority_writes is False:
+            on_partition = f"only the side with a majority of {store.id} can write it (grant, renew or change)"
+        elif g is not None and g.minority_writes is True:
+            on_partition = f"both sides may write it ({store.id} accepts writes on a minority side): two holders"
+        else:
+            on_partition = f"unknown ({_store_partition(facts, store.id)})"
+    if need.lease_ms:
+        fenced = (
+            "fencing tokens reject its late writes"
+            if need.fencing_tokens
+            else "nothing stops its late writes (fencing tokens "
+            + ("off)" if need.fencing_tokens is False else f"{NOT_STATED})")
+        )
+        on_timeout = f"a cut-off holder's grant expires after {need.lease_ms:g} ms; {fenced}"
+        recovery = f"re-acquire after the lease ({need.lease_ms:g} ms) expires"
+    else:
+        on_timeout = f"{NOT_STATED}: no lease, so when a cut-off holder loses the grant is not given"
+        recovery = f"{NOT_STATED} (no lease)"
+    return [on_partition, on_timeout, recovery]
 
 
 def failure_handling(model: SystemModel, facts: Facts) -> TableOut:
@@ -382,15 +670,21 @@ def failure_handling(model: SystemModel, facts: Facts) -> TableOut:
         elif g.minority_writes is False:
             partition = "minority side refuses writes"
         else:
-            partition = "unknown"
+            partition = f"unknown (missing: {', '.join(g.missing)})" if g.missing else "unknown"
         if store.replicas == 1:
-            recovery = (
-                "restart or restore from backup"
-                if store.durability and store.durability.backups
-                else "restart; no backup described"
-            )
+            # One copy: nothing to fail over to. What brings it back (a restart, a restore) is only what the
+            # model states: its backups.
+            backups = store.durability.backups if store.durability else None
+            if backups is not None:
+                restore = f", restore {fmt_seconds(backups.restore_s)}" if backups.restore_s else ""
+                recovery = f"single copy, no failover; backups every {fmt_seconds(backups.interval_s)}{restore}"
+            else:
+                recovery = f"single copy, no failover; backups {NOT_STATED}"
         elif rep and rep.failover:
-            recovery = f"{rep.failover.mode} failover in ~{fmt_seconds(failover_time_s(store))}"
+            t = failover_time_s(store)
+            recovery = f"{rep.failover.mode} failover " + (
+                f"in ~{fmt_seconds(t)}" if t is not None else f"(time {NOT_STATED})"
+            )
             if rep.failover.fencing:
                 recovery += f", fencing: {rep.failover.fencing}"
         else:
@@ -401,13 +695,23 @@ def failure_handling(model: SystemModel, facts: Facts) -> TableOut:
         detector = (
             det.kind.replace("_", " ") + (f" every {det.interval_ms:g} ms" if det and det.interval_ms else "")
             if det
-            else "unknown"
+            else "unknown (no failure detector given)"
         )
         breakers = sum(1 for c in svc.calls if c.circuit_breaker is not None)
         sync = sum(1 for c in svc.calls if c.mode == "sync")
         zones = facts.graph.zones_of(svc.id)
-        partition = f"replicas in {len(set(zones))} zone(s)" if zones else "placement unknown"
-        recovery = f"{svc.failover or 'unknown'} failover; breakers on {breakers}/{sync} sync calls"
+        placed = replica_zones(svc.replicas, svc.placement)
+        if placed is not None:
+            partition = f"replicas in {len(set(placed))} zone(s)"
+        elif zones:
+            # Zones listed, spread unspecified: all replicas may share one of them.
+            partition = (
+                f"replicas in 1 to {min(len(set(zones)), svc.replicas)} of {len(set(zones))} zones (spread unspecified)"
+            )
+        else:
+            partition = "placement unknown"
+        failover = svc.failover or f"{NOT_STATED}"
+        recovery = f"failover: {failover}; breakers on {breakers}/{sync} sync calls"
         rows.append([f"service {svc.id}", detector, partition, recovery])
     return TableOut(
         id="failure_handling",
@@ -481,19 +785,25 @@ def failure_scenarios(model: SystemModel, facts: Facts) -> TableOut:
         ranked.append((rank, outcome.failure.id, [outcome.failure.label, _join(impact, "none"), mitig, rec, at_risk]))
     for op_id, points in sorted(facts.single_points.items()):
         for sp in points:
-            ranked.append(
-                (
-                    -1,
-                    f"spof:{sp.culprit}:{op_id}",
-                    [
-                        f"{' or '.join(sp.labels)} (single point of failure)",
-                        f"unavailable: {op_id} (path {' → '.join(sp.path)})",
-                        "none: no redundancy or fallback on this path",
-                        "until the element is repaired or replaced",
-                        "—",
-                    ],
-                )
-            )
+            if sp.only_assumed:
+                # A single point only if the scheduler put all its replicas in one zone: say so, name no zone
+                # as a fact (the label carries the modelled zone with its condition).
+                row = [
+                    f"{' or '.join(sp.labels)} (possible single point of failure)",
+                    f"unavailable if {sp.culprit}'s replicas share that zone: {op_id} (path {' → '.join(sp.path)})",
+                    f"unknown: depends on where the scheduler puts {sp.culprit}'s replicas (spread unspecified)",
+                    "until the zone returns",
+                    "—",
+                ]
+            else:
+                row = [
+                    f"{' or '.join(sp.labels)} (single point of failure)",
+                    f"unavailable: {op_id} (path {' → '.join(sp.path)})",
+                    "none: no redundancy or fallback on this path",
+                    "until the element is repaired or replaced",
+                    "—",
+                ]
+            ranked.append((-1, f"spof:{sp.culprit}:{op_id}", row))
     rows = [r for _, _, r in sorted(ranked, key=lambda x: (x[0], x[1]))]
     return TableOut(
         id="failure_scenarios",
@@ -522,6 +832,15 @@ def _fmt_nines(value: float) -> str:
     return "∞" if math.isinf(value) else f"{value:.2f}"
 
 
+def _cut_set_text(a: OperationAvailability, events: tuple[str, ...], probability: float) -> str:
+    """'{labels} p', marked when the cut set exists only under an assumed placement."""
+    text = "{" + ", ".join(a.labels.get(e, e) for e in events) + f"}} {probability:.1e}"
+    assumed = depends_on_placement(a, events)
+    if assumed:
+        text += f" (only if all replicas of {', '.join(assumed)} are there; spread unspecified)"
+    return text
+
+
 def availability(model: SystemModel, facts: Facts) -> TableOut:
     rows = []
     for op_id, a in sorted(facts.availability.items()):
@@ -533,18 +852,36 @@ def availability(model: SystemModel, facts: Facts) -> TableOut:
         digits = min(12, max(6, math.ceil(_nines(q)) + 2)) if q > 0 else 6
         avail = f"{1 - q:.{digits}f} ({_fmt_nines(_nines(q))} nines)"
         downtime = f"{q * MINUTES_PER_YEAR:.1f}"
+        # Elements on this operation's tree whose placement was assumed (spread unspecified): the figure
+        # and the verdict are for that placement, not facts about where they run.
+        assumed = sorted({a.element_of.get(e, e) for e in a.tree.basic_events} & set(a.assumed_zones))
+        best = a.any_placement.probability if assumed and a.any_placement is not None else None
+        if assumed:
+            where = ", ".join(f"{e} in {a.assumed_zones[e]}" for e in assumed)
+            avail += f" assuming all replicas of {where} (spread unspecified)"
+            if best is not None:
+                avail += f"; at most {1 - best:.{digits}f} for any placement"
+            downtime += " (with that placement)"
         if a.sla is not None:
             allowed = (1 - a.sla) * MINUTES_PER_YEAR
             gap_nines = _nines(q) - _nines(1 - a.sla)
             verdict = "meets" if 1 - q >= a.sla else "MISSES"
+            if assumed and best is not None and 1 - best < a.sla:
+                verdict += " whatever the placement"  # even the bound no placement beats misses it
+            elif assumed:
+                verdict += " with that placement"
             sla = f"{a.sla} ({verdict}; {gap_nines:+.2f} nines, {q * MINUTES_PER_YEAR - allowed:+.1f} min/yr)"
         else:
             sla = "none stated"
         degraded = "—" if a.degraded_fraction is None else f"{a.degraded_fraction * MINUTES_PER_YEAR:.1f} min/yr"
-        spofs = ", ".join(sp.culprit for sp in facts.single_points.get(op_id, [])) or "none"
-        smallest = "; ".join(
-            "{" + ", ".join(a.labels.get(e, e) for e in c.events) + f"}} {c.probability:.1e}" for c in r.cut_sets[:3]
+        spofs = (
+            ", ".join(
+                f"{sp.culprit} (if its replicas share a zone)" if sp.only_assumed else sp.culprit
+                for sp in facts.single_points.get(op_id, [])
+            )
+            or "none"
         )
+        smallest = "; ".join(_cut_set_text(a, c.events, c.probability) for c in r.cut_sets[:3])
         approx = "—" if r.rare_event is None else f"{r.rare_event:.3e} / {r.mcub:.3e}"
         rows.append([op_id, avail, sla, downtime, degraded, spofs, smallest or "none of order ≤ 3", approx])
     return TableOut(
@@ -565,6 +902,15 @@ def availability(model: SystemModel, facts: Facts) -> TableOut:
             "Exact steady-state availability from a BDD of each operation's fault tree (replicas, zones and regions "
             "as shared basic events, k-of-n gates for quorums and minimum capacity).",
             "The approximations are over the minimal cut sets of order ≤ 3 only and are labelled as such.",
+            *(
+                [
+                    '"assuming all replicas of X in Z": the model lists X\'s zones but not its spread, so the figure '
+                    'is for one placement the scheduler may choose, not a fact; "at most" is the same tree without '
+                    "zone or region causes for X, which no placement beats."
+                ]
+                if any(a.assumed_zones for a in facts.availability.values())
+                else []
+            ),
             *sorted(facts.availability_assumptions),
         ],
     )

@@ -72,9 +72,12 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
 
     False positives:
         An external provider with a contractual SLA you accept: record it in the risk register with the
-        reason. Placement without a spread policy is assumed to put all replicas in one zone; state
-        `spread` if it is not so. CAP007 (single-zone element) leaves an element that is a single
-        point of failure of an operation to this rule, which names the operation and the zone.
+        reason. Placement that lists zones without a spread policy does not say where the replicas
+        run: the scheduler may put them all in one zone. The finding then says the element *may* be a
+        single point of failure, if its replicas share a zone, and names no zone as a fact (the figure
+        is for all of them in the first listed zone, and says so); state `spread` if it is not so.
+        CAP007 (single-zone element) leaves an element that is a single point of failure of an
+        operation to this rule, which names the operation and the zone.
 
     References:
         Vesely et al., "Fault Tree Handbook" (NUREG-0492), minimal cut sets. Rauzy, "New algorithms
@@ -107,11 +110,45 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
         )
         ranked = [(c, items) for c, items in ranked if not _one_replica(facts, c)]
     for culprit, items in ranked:
-        labels = list(dict.fromkeys(label for _, sp in items for label in sp.labels))
         events = list(dict.fromkeys(event for _, sp in items for event in sp.events))
+        assumed = {event for _, sp in items for event in sp.assumed}
         probability = max(sp.probability for _, sp in items)
         operations = ", ".join(f"'{op_id}' (path {' → '.join(sp.path)})" for op_id, sp in items)
         count = f"{len(items)} operation{'s' if len(items) > 1 else ''}"
+        evidence: dict[str, object] = {
+            "cut_sets": [[e] for e in events if e not in assumed],
+            "operations": {op_id: list(sp.path) for op_id, sp in items},
+            "probability": round(probability, 12),
+        }
+        if assumed and all(e in assumed for e in events):
+            # Only under the assumed placement (spread unspecified): a possibility, not a fact, and the
+            # zone it was modelled in is not one the model gives.
+            element = facts.graph.services.get(culprit) or facts.graph.stores.get(culprit)
+            zones = list(element.placement.zones) if element is not None and element.placement else []
+            n = element.replicas if element is not None else 0
+            evidence["cut_sets_if_replicas_share_a_zone"] = [[e] for e in events if e in assumed]
+            del evidence["cut_sets"]  # none is a fact
+            yield Finding(
+                rule="FLR050",
+                elements=(culprit,),
+                message=(
+                    f"{culprit} may be a single point of failure of {count}: its placement lists "
+                    f"{', '.join(zones)} but not how its {n} replicas spread over them (`spread: unspecified`), "
+                    f"so the scheduler may put them all in one zone, whose failure then stops it (probability "
+                    f"{probability:.1e} with all in {zones[0] if zones else 'one zone'}, the first listed; where "
+                    f"they run is unknown), and {operations} fail{'' if len(items) > 1 else 's'} with it"
+                ),
+                fix=f"state how '{culprit}' spreads over its zones (`spread: one_per_zone` or `even`, backed by a "
+                "topology spread constraint or anti-affinity), or give the calls to it a fallback so the "
+                "operations degrade instead",
+                where=("stores" if culprit in facts.graph.stores else "services", culprit),
+                evidence=evidence,
+            )
+            continue
+        # Zone failures that count only under the assumed placement are named as such, next to the facts.
+        labels = list(dict.fromkeys(label for _, sp in items for label in sp.labels))
+        if assumed:
+            evidence["cut_sets_if_replicas_share_a_zone"] = [[e] for e in events if e in assumed]
         yield Finding(
             rule="FLR050",
             elements=(culprit,),
@@ -127,11 +164,7 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
                 "a failover), or give the calls to it a fallback so the operations degrade instead"
             ),
             where=("stores" if culprit in facts.graph.stores else "services", culprit),
-            evidence={
-                "cut_sets": [[e] for e in events],
-                "operations": {op_id: list(sp.path) for op_id, sp in items},
-                "probability": round(probability, 12),
-            },
+            evidence=evidence,
         )
 
 
