@@ -207,3 +207,66 @@ def test_unresolved_image_and_replicas_stay_unknown(write, tmp_path, monkeypatch
     assert [s.id for s in model.services] == ["app"] and model.stores[0].durability.persistent is False
     assert any(u.startswith("image unknown") for u in result.unknowns["app"])
     assert any(u.startswith("replicas unknown") for u in result.unknowns["app"])
+
+
+BASE_COMPOSE = """services:
+  api:
+    image: example/api:1
+    environment:
+      - DB_URL=postgres://db:5432/app
+    depends_on: [db]
+  db:
+    image: postgres:16
+    volumes:
+      - dbdata:/var/lib/postgresql/data
+volumes:
+  dbdata:
+"""
+OVERRIDE = """services:
+  api:
+    deploy:
+      replicas: 3
+    environment:
+      CACHE_HOST: cache
+  db:
+    volumes:
+      - ./pgdata:/var/lib/postgresql/data
+  cache:
+    image: redis:7
+"""
+
+
+def test_an_override_file_merges_over_its_base(write, tmp_path, monkeypatch) -> None:
+    # docker-compose.override.yml sorts before docker-compose.yml, and still goes over it.
+    write("app/docker-compose.yml", BASE_COMPOSE)
+    write("app/docker-compose.override.yml", OVERRIDE)
+    monkeypatch.chdir(tmp_path)
+    result = import_paths(["app"])
+    assert result.errors == []
+    loaded = load_data(result.data, result.sources, result.files)
+    services = {s.id: s for s in loaded.model.services}
+    stores = {s.id: s for s in loaded.model.stores}
+    # merged: the override's replicas, both files' environment (calls to db and cache)
+    assert sorted(c.to for c in services["api"].calls) == ["cache", "db"]
+    replicas = loaded.sources.locate(("services", "api", "replicas"))
+    assert replicas is not None and replicas.file == "app/docker-compose.override.yml"
+    # the volume with the same target: the override's bind mount replaces the base's named volume
+    assert stores["db"].durability.storage == "node_local"
+    assert any("bind mount" in n for el in result.elements if el.id == "db" for n in el.notes)
+    # each call located in the file that names it
+    db_call = loaded.sources.locate(("services", "api", "calls", "db"))
+    cache_call = loaded.sources.locate(("services", "api", "calls", "cache"))
+    assert db_call is not None and db_call.file == "app/docker-compose.yml"
+    assert cache_call is not None and cache_call.file == "app/docker-compose.override.yml"
+    assert any(u.startswith("merged: service api") for u in result.unknowns[SYSTEM])
+
+
+def test_two_compose_files_in_a_folder_are_not_merged_unless_one_is_an_override(write, tmp_path, monkeypatch) -> None:
+    write("app/docker-compose.yml", BASE_COMPOSE)
+    write("app/docker-compose.prod.yml", OVERRIDE)
+    monkeypatch.chdir(tmp_path)
+    result = import_paths(["app"])
+    assert any("give the files to merge by name, base first" in e.message for e in result.errors)
+    # given by name, in order: merged as `docker compose -f a -f b` does
+    result = import_paths(["app/docker-compose.yml", "app/docker-compose.prod.yml"])
+    assert result.errors == []

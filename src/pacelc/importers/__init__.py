@@ -245,7 +245,12 @@ def _import_paths(paths: Sequence[str | os.PathLike[str]], limits: yamlfile.Limi
             "defaults": DEFAULTS_USED + tuple(d.cite() for d in mesh.used),
         }
     else:
-        result = import_compose(compose_docs)
+        # An override file goes over its base whatever the names sort to (`docker-compose.override.yml`
+        # sorts before `docker-compose.yml`), as Compose reads the pair; files given by name merge in
+        # the order given.
+        given = {shown_path(FsPath(p)) for p in paths if not FsPath(p).is_dir()}
+        ordered = sorted(compose_docs, key=lambda doc: _is_override(doc[0]))
+        result = import_compose(ordered, mergeable=lambda shown: shown in given or _is_override(shown))
         errors.extend(result.errors)
         elements, system_unknowns, name, extra = result.elements, result.system_unknowns, result.name, {}
     data: dict[str, Any] = {"pacelc": 1, "system": {"name": name or _default_name(files)}}
@@ -268,6 +273,11 @@ def _import_paths(paths: Sequence[str | os.PathLike[str]], limits: yamlfile.Limi
     return ImportResult(
         data, sources, tuple(files), elements, unknowns, skipped, tuple(dict.fromkeys(models)), errors, **extra
     )
+
+
+def _is_override(shown: str) -> bool:
+    """A Compose override file by its conventional name (`docker-compose.override.yml`, `compose.override.yaml`)."""
+    return ".override." in FsPath(shown).name
 
 
 def _default_name(files: list[str]) -> str:

@@ -10,7 +10,7 @@ one draft on every machine.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,8 +125,13 @@ class _Source:
     parsed: Parsed
     name: str
     entry: dict[str, Any]
+    # Locations of a service merged from several files (an override file over its base): path inside
+    # the service -> where the merged value was last written. Empty for a service from one file.
+    merged: dict[Path, Loc] = field(default_factory=dict)
 
     def loc(self, *path: str | int) -> Loc | None:
+        if self.merged:
+            return self.merged.get(tuple(path))
         full = ("services", self.name, *path)
         return self.parsed.values.get(full) or self.parsed.keys.get(full)
 
@@ -134,13 +139,108 @@ class _Source:
     def key_loc(self) -> Loc:
         return self.parsed.keys[("services", self.name)]
 
+    def located(self) -> dict[Path, Loc]:
+        """Every path inside the service with its location (for a merge)."""
+        if self.merged:
+            return dict(self.merged)
+        prefix = ("services", self.name)
+        n = len(prefix)
+        out: dict[Path, Loc] = {}
+        for table in (self.parsed.keys, self.parsed.values):
+            for path, loc in table.items():
+                if path[:n] == prefix and path[n:] not in out:
+                    out[path[n:]] = loc
+        return out
 
-def import_compose(documents: Iterable[tuple[str, Parsed]]) -> ComposeResult:
-    """Import compose documents (file shown name, parsed document) into pacelc elements."""
+
+# Keys whose sequence form is merged by an identity, as Compose merges an override file over its base
+# (Compose Specification, "Merge and override"): environment and labels by name, volumes by target.
+_REPLACED = {"command", "entrypoint", "healthcheck.test"}
+
+
+def _pairs(value: Any) -> dict[str, Any] | None:
+    """`KEY=VALUE` list items (environment, labels) as a mapping; None when not that shape."""
+    if isinstance(value, dict):
+        return {str(k): v for k, v in value.items()}
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return {item.split("=", 1)[0]: item.split("=", 1)[1] if "=" in item else None for item in value}
+    return None
+
+
+def _merge(
+    base: Any, over: Any, base_locs: dict[Path, Loc], over_locs: dict[Path, Loc], path: Path, out: dict[Path, Loc]
+) -> Any:
+    """`over` merged onto `base` with Compose's rules, filling `out` with each merged path's location."""
+
+    def take(value: Any, locs: dict[Path, Loc], source: Path, target: Path) -> Any:
+        n = len(source)
+        for p, loc in locs.items():
+            if p[:n] == source:
+                out[(*target, *p[n:])] = loc
+        return value
+
+    dotted = ".".join(str(p) for p in path)
+    if isinstance(base, dict) and isinstance(over, dict) and dotted not in _REPLACED:
+        merged = {}
+        if path in base_locs:
+            out[path] = base_locs[path]
+        for key in base:
+            if key not in over:
+                merged[key] = take(base[key], base_locs, (*path, key), (*path, key))
+        for key, value in over.items():
+            if key in base:
+                merged[key] = _merge(base[key], value, base_locs, over_locs, (*path, key), out)
+            else:
+                merged[key] = take(value, over_locs, (*path, key), (*path, key))
+        if path in over_locs:
+            out[path] = over_locs[path]
+        return merged
+    if path and path[-1] in ("environment", "labels") and len(path) == 1:
+        a, b = _pairs(base), _pairs(over)
+        if a is not None and b is not None:
+            # Merged by name; the result is a mapping, each entry located where it was last written.
+            merged_env: dict[str, Any] = {}
+            for source, pairs, locs in ((base, a, base_locs), (over, b, over_locs)):
+                for index, (key, value) in enumerate(pairs.items()):
+                    merged_env[key] = value
+                    where = (*path, key) if isinstance(source, dict) else (*path, index)
+                    if where in locs:
+                        out[(*path, key)] = locs[where]
+            out[path] = over_locs.get(path) or base_locs.get(path) or next(iter(out.values()))
+            return merged_env
+    if isinstance(base, list) and isinstance(over, list) and dotted not in _REPLACED:
+        # Sequences are appended (volumes with the same target: the override's replaces the base's).
+        def target(item: Any) -> str | None:
+            if isinstance(item, dict):
+                return str(item.get("target")) if item.get("target") is not None else None
+            if isinstance(item, str) and path == ("volumes",):
+                parts = item.split(":")
+                return parts[1] if len(parts) > 1 else parts[0]
+            return None
+
+        replaced = {target(item) for item in over} - {None}
+        merged_list = []
+        for source, items, locs in (("base", base, base_locs), ("over", over, over_locs)):
+            for index, item in enumerate(items):
+                if source == "base" and target(item) in replaced:
+                    continue
+                merged_list.append(take(item, locs, (*path, index), (*path, len(merged_list))))
+        out[path] = over_locs.get(path) or base_locs.get(path) or Loc("<merged>", 1, 1)
+        return merged_list
+    return take(over, over_locs, path, path)
+
+
+def import_compose(
+    documents: Iterable[tuple[str, Parsed]], mergeable: Callable[[str], bool] = lambda shown: True
+) -> ComposeResult:
+    """Import compose documents (file shown name, parsed document) into pacelc elements. A service a
+    later document defines again is merged over the first (Compose's override rules) when that
+    document's file is `mergeable` (an override file, or files given by name); else it is an error."""
     sources: dict[str, _Source] = {}
     errors: list[ModelError] = []
     name: str | None = None
     volumes_top: dict[str, tuple[Any, Loc | None]] = {}
+    overrides: list[str] = []
     for shown, parsed in documents:
         data = parsed.data
         if name is None and resolved(data.get("name")):
@@ -153,15 +253,26 @@ def import_compose(documents: Iterable[tuple[str, Parsed]]) -> ComposeResult:
             if not isinstance(entry, dict):
                 errors.append(ModelError(loc, f"service {excerpt(svc)}: a compose service must be a mapping"))
                 continue
-            if svc in sources:
+            if svc in sources and not mergeable(shown):
                 first = sources[svc].key_loc
                 errors.append(
                     ModelError(
                         loc,
-                        f"service {excerpt(svc)} is also defined at {first}: merging compose files "
-                        "(override files) is not supported yet; give one of them",
+                        f"service {excerpt(svc)} is also defined at {first}: found in a folder, the two files are "
+                        "not merged (only a *.override.yml file is); give the files to merge by name, base first",
                     )
                 )
+                continue
+            if svc in sources:
+                # A later file overrides the service, as `docker compose -f base -f override` does.
+                base = sources[svc]
+                over = _Source(shown, parsed, svc, entry)
+                locs: dict[Path, Loc] = {}
+                merged = _merge(base.entry, entry, base.located(), over.located(), (), locs)
+                merged_source = _Source(base.shown, base.parsed, svc, merged, locs)
+                merged_source.merged.setdefault((), base.key_loc)
+                sources[svc] = merged_source
+                overrides.append(f"service {svc}: {base.key_loc} overridden by {loc}")
                 continue
             sources[svc] = _Source(shown, parsed, svc, entry)
 
@@ -173,7 +284,8 @@ def import_compose(documents: Iterable[tuple[str, Parsed]]) -> ComposeResult:
         _calls(src, elements[svc], elements, aliases)
     system_unknowns = [
         "failure domains unknown: a compose project names no hosts, zones or regions, so no element has a "
-        "placement (availability per zone or region cannot be derived); an overlay model would add them"
+        "placement (availability per zone or region cannot be derived); an overlay model would add them",
+        *(f"merged: {text}" for text in overrides),
     ]
     return ComposeResult(list(elements.values()), name, system_unknowns, errors)
 
