@@ -763,7 +763,15 @@ def failure_scenarios(model: SystemModel, facts: Facts) -> TableOut:
         mitig = _join(mitigation + survivors, "none needed" if not hit else "none")
         recoveries = [i.recovery_s for i in outcome.operations if i.recovery_s is not None]
         if down:
-            rec = "until the failed domain returns" if outcome.failure.zones else "until restarted"
+            # Without a failover estimate the model says nothing of how the failed elements come back (a
+            # restart is not stated, and an external provider is not restarted by anyone here).
+            failed = sorted(e.element for e in outcome.elements if e.status == UNAVAILABLE)
+            rec = (
+                "until the failed domain returns"
+                if outcome.failure.zones
+                else f"until {', '.join(failed) or 'the failed elements'} return{'s' if len(failed) == 1 else ''} "
+                f"(how: {NOT_STATED})"
+            )
             unavailable_recovery = [i.recovery_s for i in hit if i.status == UNAVAILABLE and i.recovery_s is not None]
             if unavailable_recovery:
                 rec = f"manual failover ~{fmt_seconds(max(unavailable_recovery))}"
