@@ -148,7 +148,12 @@ def _import_sources(files: tuple[str, ...], limits, include_root=None):
     if not sources:
         return None
     overlay = _the_overlay(models, sources[0], limits, include_root)
-    result = import_paths(sources, limits=limits)
+    extra_calls = {}
+    if overlay is not None:
+        from pacelc.model.overlay import overlay_calls
+
+        extra_calls = overlay_calls(overlay, limits=limits, include_root=include_root)
+    result = import_paths(sources, limits=limits, overlay_calls=extra_calls)
     if result.errors:
         raise ModelLoadError(result.errors)
     for skipped in result.skipped:

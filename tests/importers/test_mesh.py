@@ -210,3 +210,23 @@ def test_a_route_timeout_of_0s_is_no_timeout_on_purpose(tmp_path, monkeypatch) -
     caller = next(el.id for el in result.elements if any(c["to"] == "checkout" for c in el.data.get("calls", [])))
     loc = loaded.sources.locate(("services", caller, "calls", "checkout", "timeout", "disabled"))
     assert loc is not None and (loc.file, loc.line) == ("vs.yaml", 12)
+
+
+def test_mesh_rules_govern_a_call_only_the_overlay_adds(tmp_path, monkeypatch) -> None:
+    # catalog's manifests name no call to payment; the overlay adds one, and payment's route applies.
+    from pacelc.cli import _import_sources
+    from pacelc.model.yamlfile import DEFAULT_LIMITS
+
+    (tmp_path / "overlay.yaml").write_text(
+        "services:\n  - id: catalog\n    calls:\n      - to: payment\n        idempotency: key\n"
+    )
+    monkeypatch.chdir(MESH)
+    loaded = _import_sources(("istio", str(tmp_path / "overlay.yaml")), DEFAULT_LIMITS)
+    catalog = next(s for s in loaded.model.services if s.id == "catalog")
+    (call,) = [c for c in catalog.calls if c.to == "payment"]
+    with_mesh = next(c for s in loaded.model.services if s.id == "checkout" for c in s.calls if c.to == "payment")
+    # the same route's settings as the imported checkout -> payment call, and the overlay's own value
+    assert call.timeout == with_mesh.timeout and call.retry == with_mesh.retry and call.timeout is not None
+    assert call.idempotency == "key"
+    where = loaded.sources.locate(("services", "catalog", "calls", "payment", "timeout"))
+    assert where is not None and where.file == "istio/networking.yaml"

@@ -105,17 +105,24 @@ def _helm_error(chart: FsPath, loc: Loc) -> ModelError:
 
 
 def import_paths(
-    paths: Sequence[str | os.PathLike[str]], *, limits: yamlfile.Limits = yamlfile.DEFAULT_LIMITS
+    paths: Sequence[str | os.PathLike[str]],
+    *,
+    limits: yamlfile.Limits = yamlfile.DEFAULT_LIMITS,
+    overlay_calls: dict[str, list[str]] | None = None,
 ) -> ImportResult:
     """Import every compose document or Kubernetes manifest under `paths`; errors of one file do
-    not stop the others."""
+    not stop the others. `overlay_calls` (caller -> targets) are calls an overlay model adds: the
+    mesh rules among the manifests govern them too (they are then imported with the mesh's settings,
+    for the overlay to merge over)."""
     # Parsed documents, locations and elements hold no reference cycles: the collector would only
     # rescan the growing heap (as for the model loader).
     with gc_paused():
-        return _import_paths(paths, limits)
+        return _import_paths(paths, limits, overlay_calls or {})
 
 
-def _import_paths(paths: Sequence[str | os.PathLike[str]], limits: yamlfile.Limits) -> ImportResult:
+def _import_paths(
+    paths: Sequence[str | os.PathLike[str]], limits: yamlfile.Limits, overlay_calls: dict[str, list[str]]
+) -> ImportResult:
     errors: list[ModelError] = []
     skipped: list[Skipped] = []
     models: list[str] = []
@@ -234,7 +241,9 @@ def _import_paths(paths: Sequence[str | os.PathLike[str]], limits: yamlfile.Limi
     elif "kubernetes" in first_of and "compose" not in first_of:
         # Mesh rules are read after the workloads and their calls: they only refine those calls.
         k8s_result = import_kubernetes([r for r in k8s if not istio.is_mesh_rule(r)])
+        added = _add_overlay_calls(k8s_result.elements, overlay_calls)
         mesh = istio.apply_mesh(k8s, k8s_result.elements)
+        _drop_ungoverned(added)
         errors.extend(k8s_result.errors)
         errors.extend(mesh.errors)
         skipped.extend(Skipped(loc, reason) for loc, reason in k8s_result.skipped)
@@ -273,6 +282,35 @@ def _import_paths(paths: Sequence[str | os.PathLike[str]], limits: yamlfile.Limi
     return ImportResult(
         data, sources, tuple(files), elements, unknowns, skipped, tuple(dict.fromkeys(models)), errors, **extra
     )
+
+
+def _add_overlay_calls(elements: list[Element], calls: dict[str, list[str]]) -> list[tuple[Element, dict]]:
+    """Placeholders for the calls an overlay adds between imported elements, so mesh rules reach them."""
+    by_id = {el.id: el for el in elements}
+    added = []
+    for caller, targets in calls.items():
+        el = by_id.get(caller)
+        if el is None or el.section != "services":
+            continue
+        known = {c.get("to") for c in el.data.get("calls", [])}
+        for target in targets:
+            if target in by_id and target not in known:
+                call = {"to": target}
+                el.data.setdefault("calls", []).append(call)
+                known.add(target)
+                added.append((el, call))
+    return added
+
+
+def _drop_ungoverned(added: list[tuple[Element, dict]]) -> None:
+    """A placeholder no mesh rule set anything on is removed: the overlay adds that call itself."""
+    for el, call in added:
+        if set(call) == {"to"}:
+            el.data["calls"].remove(call)
+            if not el.data["calls"]:
+                del el.data["calls"]
+        else:
+            el.notes.append(f"call to {call['to']}: added by the overlay, governed by the mesh rules above")
 
 
 def _is_override(shown: str) -> bool:

@@ -57,6 +57,28 @@ class _Overlay:
     added: dict[str, int] = dataclasses.field(default_factory=dict)  # section -> elements added
 
 
+def overlay_calls(
+    overlay: str | os.PathLike[str],
+    *,
+    limits: yamlfile.Limits = yamlfile.DEFAULT_LIMITS,
+    include_root: str | os.PathLike[str] | None = None,
+) -> dict[str, list[str]]:
+    """The calls an overlay model writes (its includes read), by calling service: their targets. So
+    that an importer can let the sources' rules (a mesh's routes) govern calls only the overlay
+    names. Errors are left to `load_overlay`, which reads the file again and reports them."""
+    over = _Merger(limits, FsPath(include_root).resolve() if include_root is not None else None)
+    with gc_paused():
+        over.add_top_file(FsPath(overlay))
+    out: dict[str, list[str]] = {}
+    for service in over.doc.get("services") or [] if isinstance(over.doc.get("services"), list) else []:
+        if not isinstance(service, dict) or not isinstance(service.get("id"), str):
+            continue
+        for call in service.get("calls") or [] if isinstance(service.get("calls"), list) else []:
+            if isinstance(call, dict) and isinstance(call.get("to"), str) and call.get("mode", "sync") == "sync":
+                out.setdefault(service["id"], []).append(call["to"])
+    return out
+
+
 def load_overlay(
     doc: dict[str, Any],
     sources: SourceMap,
