@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from pacelc.analysis.facts import Facts
 from pacelc.model.schema import SystemModel
-from pacelc.rules.base import Finding, rule
+from pacelc.rules.base import Finding, lower, rule
 
 
 @rule("FLR010", "sla-above-dependency-availability", "high")
@@ -46,7 +46,10 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
         `facts.availability`: each operation's fault tree compiled to a BDD gives the exact steady-state
         unavailability; the smallest minimal cut sets (ZBDD) say what dominates it. Fires when the
         design's downtime exceeds the SLA's by more than 1 % (a margin against rounding). Calls with a
-        fallback are left out of the tree: they degrade the operation instead of stopping it.
+        fallback are left out of the tree: they degrade the operation instead of stopping it. When
+        an element's spread is unspecified, the figure is for all its replicas in one zone; the
+        message names that assumption and the any-placement bound, and when some placement would
+        meet the SLA the finding is unknown (it asks for the spread) rather than a fact.
 
     False positives:
         Dependencies the operation does not really wait for: mark the call async, give it a
@@ -67,14 +70,31 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
             continue
         cuts = avail.result.cut_sets[:3]
         dominant = ["{" + ", ".join(avail.labels.get(e, e) for e in c.events) + "}" for c in cuts]
+        # With a placement the model does not state (spread unspecified), the figure is the modelled
+        # placement's; the any-placement bound says whether some placement would meet the SLA.
+        best_p = avail.any_placement.probability if avail.any_placement is not None else None
+        best = None if best_p is None else 1 - best_p
+        assumed = sorted(avail.assumed_zones) if avail.any_placement is not None else []
+        conditional = bool(assumed) and (best is None or (1 - best) <= (1 - sla) * 1.01)
+        placement = (
+            f" (assuming all replicas of {', '.join(assumed)} in one zone: spread unspecified"
+            + (f"; with the best placement {best:.7g}, which would meet it" if conditional and best is not None else "")
+            + (f"; {best:.7g} at best, whatever the placement" if not conditional and best is not None else "")
+            + ")"
+            if assumed
+            else ""
+        )
         yield Finding(
             rule="FLR010",
             elements=(op.id,),
             message=(
-                f"operation '{op.id}' promises {sla:.7g} availability ({_minutes(sla):.0f} min/year down), but its "
-                f"design gives {a:.7g} ({_minutes(a):.0f} min/year, exact from its fault tree); dominated by "
-                f"{', '.join(dominant) or 'no cut set of order ≤ 3'}; no degraded mode"
+                f"{'unknown: ' if conditional else ''}operation '{op.id}' promises {sla:.7g} availability "
+                f"({_minutes(sla):.0f} min/year down), but its design gives {a:.7g} ({_minutes(a):.0f} min/year, exact "
+                f"from its fault tree){placement}; dominated by {', '.join(dominant) or 'no cut set of order ≤ 3'}; "
+                "no degraded mode"
             ),
+            unknown=conditional,
+            severity=lower("high") if conditional else None,
             fix=(
                 "add redundancy where the smallest cut sets point, give calls a fallback, declare a "
                 "`degraded_mode`, or lower the SLA"
