@@ -21,7 +21,7 @@ from pathlib import Path as FsPath
 from typing import Any
 
 from pacelc.gcpause import gc_paused
-from pacelc.importers import detect, engines, istio, kustomize
+from pacelc.importers import detect, engines, helm, istio, kustomize
 from pacelc.importers.compose import SYSTEM, Element, import_compose
 from pacelc.importers.kubernetes import DEFAULTS_USED, Resource, import_kubernetes, resources_of
 from pacelc.importers.structurizr import Workspace, build, read_json
@@ -99,8 +99,8 @@ def _helm_error(chart: FsPath, loc: Loc) -> ModelError:
     shown = shown_path(chart)
     return ModelError(
         loc,
-        f"{shown} is a Helm chart: pacelc reads rendered manifests only; render it first with "
-        f"`helm template NAME {shown} > rendered.yaml` and give rendered.yaml",
+        f"{shown} is a Helm chart: install Helm's SDK to have pacelc render it (`pip install 'pacelc[helm]'`), "
+        f"or render it first with `helm template NAME {shown} > rendered.yaml` and give rendered.yaml",
     )
 
 
@@ -135,8 +135,18 @@ def _import_paths(
     charts: list[FsPath] = []
     kustomizations: list[FsPath] = []
     found = _expand(paths, charts, kustomizations)
+    chart_notes: list[str] = []
     for chart in charts:
-        errors.append(_helm_error(chart, Loc(shown_path(chart / "Chart.yaml"), 1, 1)))
+        if not helm.available():
+            errors.append(_helm_error(chart, Loc(shown_path(chart / "Chart.yaml"), 1, 1)))
+            continue
+        rendered_chart = helm.render(chart, limits)
+        errors.extend(rendered_chart.errors)
+        chart_notes.extend(rendered_chart.notes)
+        if rendered_chart.resources:
+            k8s.extend(rendered_chart.resources)
+            first_of.setdefault("kubernetes", rendered_chart.resources[0].name_loc)
+            files.extend(name for name in rendered_chart.files if name not in files)
     renders = [kustomize.render(folder, limits, root=kustomize.default_root(folder)) for folder in kustomizations]
     # A base or component another kustomization given here renders is not rendered on its own again.
     rendered_elsewhere = {name for rendered in renders for name in rendered.files[1:]}
@@ -248,7 +258,7 @@ def _import_paths(
         errors.extend(mesh.errors)
         skipped.extend(Skipped(loc, reason) for loc, reason in k8s_result.skipped)
         elements, name = k8s_result.elements, k8s_result.name
-        system_unknowns = [*k8s_result.system_unknowns, *mesh.system_notes, *kustomize_notes]
+        system_unknowns = [*k8s_result.system_unknowns, *mesh.system_notes, *kustomize_notes, *chart_notes]
         extra = {
             "source_kind": "Kubernetes manifest",
             "defaults": DEFAULTS_USED + tuple(d.cite() for d in mesh.used),
@@ -323,7 +333,10 @@ def _default_name(files: list[str]) -> str:
     too: they have no system name)."""
     if not files:
         return "imported"
-    return FsPath(files[0]).resolve().parent.name or "imported"
+    folder = FsPath(files[0]).resolve().parent
+    if folder.name == "templates" and (folder.parent / "Chart.yaml").is_file():
+        folder = folder.parent  # a rendered Helm template: the chart's folder names the system
+    return folder.name or "imported"
 
 
 def _locate(node: Any, path: Path, inherited: Loc, precise: dict[Path, Loc], sources: SourceMap) -> None:
