@@ -119,3 +119,12 @@ def test_only_raft_like_consensus_protocols_map_onto_raft() -> None:
     unstated = mapping("")
     assert isinstance(unstated.settings, RaftSettings)
     assert unstated.missing == ("stores.s.replication.protocol (searched as Raft)",)
+
+
+def test_replication_without_a_replica_count_is_missing_it() -> None:
+    # The schema's default of one replica made a replicated store a single copy, which "held"
+    # (found by tests/model/test_schema_walk.py).
+    store = f"  - {{id: s, kind: database, {SYNC_FENCED}, durability: {{fsync: always}}}}"
+    m = map_store(_model(store), "s", "linearizable")
+    assert m.settings is None and m.missing == ("stores.s.replicas",)
+    assert _verdict(store).status == UNKNOWN

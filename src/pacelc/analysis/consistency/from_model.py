@@ -361,6 +361,12 @@ class _Mapper:
                 return self.none(f"{store.replicas} replicas but the model does not say how they replicate "
                                  f"({self.path}.replication)")
             return self._single_copy()
+        if rep.topology != "none" and "replicas" not in store.model_fields_set:
+            # The schema's default (1) would turn a replicated store into a single copy, which has
+            # no failover to lose writes in and so "holds" (found by tests/model/test_schema_walk.py).
+            self.missing.append(f"{self.path}.replicas")
+            return self.none(f"{rep.topology.replace('_', '-')} replication without a replica count "
+                             f"({self.path}.replicas)")
         if rep.topology == "none" or store.replicas == 1:
             return self._single_copy()
         if store.kind == "log" and rep.topology == "single_leader":
