@@ -73,6 +73,21 @@ def input_options(f):
     """Options of every command that reads a model: where includes may come from, and how big a
     file may be. They reach `_load_or_exit` through click's context, not each command's arguments."""
     f = click.option(
+        "--helm-set",
+        multiple=True,
+        expose_value=False,
+        callback=_remember_input_option,
+        help="A value for the Helm charts among the sources, as `helm --set` takes it (repeatable).",
+    )(f)
+    f = click.option(
+        "--helm-values",
+        multiple=True,
+        type=click.Path(dir_okay=False),
+        expose_value=False,
+        callback=_remember_input_option,
+        help="A values file for the Helm charts among the sources, as `helm -f` takes it (repeatable).",
+    )(f)
+    f = click.option(
         "--max-file-mb",
         type=click.FloatRange(min=0, min_open=True),
         default=None,
@@ -153,7 +168,15 @@ def _import_sources(files: tuple[str, ...], limits, include_root=None):
         from pacelc.model.overlay import overlay_calls
 
         extra_calls = overlay_calls(overlay, limits=limits, include_root=include_root)
-    result = import_paths(sources, limits=limits, overlay_calls=extra_calls)
+    ctx = click.get_current_context(silent=True)
+    given = ctx.meta.get(_INPUT_META, {}) if ctx is not None else {}
+    result = import_paths(
+        sources,
+        limits=limits,
+        overlay_calls=extra_calls,
+        helm_values=tuple(given.get("helm_values") or ()),
+        helm_set=tuple(given.get("helm_set") or ()),
+    )
     if result.errors:
         raise ModelLoadError(result.errors)
     for skipped in result.skipped:
@@ -504,7 +527,14 @@ def validate(files) -> None:
     "-o", "--output", type=click.Path(dir_okay=False), help="Write the draft to this file (`-`: stdout, the default)."
 )
 @click.option("--force", is_flag=True, help="Overwrite an existing file that is not a pacelc import draft.")
-def import_command(paths, output, force) -> None:
+@click.option(
+    "--helm-values",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="A values file for the Helm charts among PATHS, as `helm -f` takes it (repeatable).",
+)
+@click.option("--helm-set", multiple=True, help="A value for the Helm charts, as `helm --set` takes it (repeatable).")
+def import_command(paths, output, force, helm_values, helm_set) -> None:
     """Write a draft model from compose files or rendered Kubernetes manifests (files or folders;
     each document recognised by its content), with each element's source file:line and what the
     sources could not say."""
@@ -512,7 +542,7 @@ def import_command(paths, output, force) -> None:
     from pacelc.importers.draft import render_draft
     from pacelc.model.loader import ModelError, ModelLoadError, load_data
 
-    result = import_paths(paths)
+    result = import_paths(paths, helm_values=tuple(helm_values), helm_set=tuple(helm_set))
     errors = list(result.errors)
     found_models = {Path(model).resolve() for model in result.models}
     for name in paths:  # a model found inside a given folder is only named below, not an error

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -57,3 +58,28 @@ def test_without_the_sdk_the_import_stops_with_the_commands(monkeypatch) -> None
     code, _, err = run("import", "shop")
     assert code == 2
     assert "pip install 'pacelc[helm]'" in err and "`helm template NAME shop > rendered.yaml`" in err
+
+
+@needs_sdk
+def test_values_files_and_set_strings_go_over_the_defaults(tmp_path, monkeypatch) -> None:
+    (tmp_path / "prod.yaml").write_text("api:\n  replicas: 4\ndb:\n  image: postgres:17\n")
+    monkeypatch.chdir(CHART.parent)
+    result = import_paths(["shop"], helm_values=(str(tmp_path / "prod.yaml"),), helm_set=("api.replicas=6",))
+    assert result.errors == []
+    by_id = {el.id: el for el in result.elements}
+    assert by_id["release-api"].data["replicas"] == 6  # --set wins over the values file
+    assert by_id["release-db"].data["engine"] == "postgres"
+    assert any("17" in n for n in by_id["release-db"].notes)  # the values file's image
+    code, out, err = run("review", "shop", "--helm-set", "api.replicas=2", "--format", "json")
+    assert code in (0, 1), err
+    report = json.loads(out)
+    assert report["system"]["name"] == "shop"
+    assert "release-api" in out  # the chart's workload, reviewed
+
+
+@needs_sdk
+def test_a_values_file_that_is_not_a_mapping_is_a_located_error(tmp_path, monkeypatch) -> None:
+    (tmp_path / "bad.yaml").write_text("- just\n- a list\n")
+    monkeypatch.chdir(CHART.parent)
+    result = import_paths(["shop"], helm_values=(str(tmp_path / "bad.yaml"),))
+    assert [e.message for e in result.errors] == ["a Helm values file is a mapping"]

@@ -109,6 +109,8 @@ def import_paths(
     *,
     limits: yamlfile.Limits = yamlfile.DEFAULT_LIMITS,
     overlay_calls: dict[str, list[str]] | None = None,
+    helm_values: Sequence[str] = (),
+    helm_set: Sequence[str] = (),
 ) -> ImportResult:
     """Import every compose document or Kubernetes manifest under `paths`; errors of one file do
     not stop the others. `overlay_calls` (caller -> targets) are calls an overlay model adds: the
@@ -117,11 +119,14 @@ def import_paths(
     # Parsed documents, locations and elements hold no reference cycles: the collector would only
     # rescan the growing heap (as for the model loader).
     with gc_paused():
-        return _import_paths(paths, limits, overlay_calls or {})
+        return _import_paths(paths, limits, overlay_calls or {}, (tuple(helm_values), tuple(helm_set)))
 
 
 def _import_paths(
-    paths: Sequence[str | os.PathLike[str]], limits: yamlfile.Limits, overlay_calls: dict[str, list[str]]
+    paths: Sequence[str | os.PathLike[str]],
+    limits: yamlfile.Limits,
+    overlay_calls: dict[str, list[str]],
+    helm_inputs: tuple[tuple[str, ...], tuple[str, ...]] = ((), ()),
 ) -> ImportResult:
     errors: list[ModelError] = []
     skipped: list[Skipped] = []
@@ -136,11 +141,15 @@ def _import_paths(
     kustomizations: list[FsPath] = []
     found = _expand(paths, charts, kustomizations)
     chart_notes: list[str] = []
+    chart_values: dict[str, Any] | None = None
+    if charts and helm.available():
+        chart_values, value_errors = helm.values(*helm_inputs, limits=limits)
+        errors.extend(value_errors)
     for chart in charts:
         if not helm.available():
             errors.append(_helm_error(chart, Loc(shown_path(chart / "Chart.yaml"), 1, 1)))
             continue
-        rendered_chart = helm.render(chart, limits)
+        rendered_chart = helm.render(chart, limits, chart_values)
         errors.extend(rendered_chart.errors)
         chart_notes.extend(rendered_chart.notes)
         if rendered_chart.resources:

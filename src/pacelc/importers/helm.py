@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
+from typing import Any
 
 from pacelc.importers.kubernetes import Resource, resources_of
 from pacelc.model import yamlfile
@@ -45,15 +46,61 @@ def available() -> bool:
     return True
 
 
-def render(chart: FsPath, limits: yamlfile.Limits = yamlfile.DEFAULT_LIMITS) -> RenderedChart:
-    """The chart's manifests with its default values, each document located in its template file."""
+def values(
+    files: tuple[str, ...], sets: tuple[str, ...], *, limits: yamlfile.Limits = yamlfile.DEFAULT_LIMITS
+) -> tuple[dict[str, Any] | None, list[ModelError]]:
+    """The values given for the charts: values files in order, then `--set` strings, merged as Helm
+    merges them (later wins, mappings deep-merged); None when none are given."""
+    import helm_python  # type: ignore[import-not-found]
+
+    if not files and not sets:
+        return None, []
+    merged: dict[str, Any] = {}
+    errors: list[ModelError] = []
+    for name in files:
+        text, read_errors = yamlfile.read_text(FsPath(name), name, limits)
+        if text is None:
+            errors.extend(ModelError(e.loc, e.message if e.loc else f"{name}: {e.message}") for e in read_errors)
+            continue
+        docs, parse_errors = yamlfile.parse(text, name, limits)
+        if parse_errors:
+            errors.extend(ModelError(e.loc, e.message) for e in parse_errors)
+            continue
+        data = docs[0].data if docs else None
+        if data is None:
+            continue
+        if not isinstance(data, dict):
+            errors.append(ModelError(Loc(name, 1, 1), "a Helm values file is a mapping"))
+            continue
+        _deep_merge(merged, data)
+    for item in sets:
+        try:
+            _deep_merge(merged, helm_python.parse_set_string(item))
+        except Exception as exc:  # the SDK's parse error: the user's to fix
+            errors.append(ModelError(None, f"--helm-set {yamlfile.excerpt(item)}: {str(exc).splitlines()[0]}"))
+    return merged, errors
+
+
+def _deep_merge(target: dict[str, Any], over: dict[str, Any]) -> None:
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            _deep_merge(target[key], value)
+        else:
+            target[key] = value
+
+
+def render(
+    chart: FsPath, limits: yamlfile.Limits = yamlfile.DEFAULT_LIMITS, values: dict[str, Any] | None = None
+) -> RenderedChart:
+    """The chart's manifests with its default values (and `values` over them), each document located
+    in its template file."""
     import helm_python  # type: ignore[import-not-found]
 
     out = RenderedChart()
     chart_file = Loc(shown_path(chart / "Chart.yaml"), 1, 1)
     try:
         loaded = helm_python.Chart.load(str(chart))
-        manifests = loaded.render(name=RELEASE)
+        manifests = loaded.render(values, name=RELEASE)
     except Exception as exc:  # the SDK's errors (bad chart, a template that fails): the user's to fix
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         out.errors.append(ModelError(chart_file, f"Helm could not render the chart: {yamlfile.excerpt(message, 300)}"))
@@ -79,8 +126,9 @@ def render(chart: FsPath, limits: yamlfile.Limits = yamlfile.DEFAULT_LIMITS) -> 
                 out.resources.extend(resources_of(shown, doc))
         if shown not in out.files:
             out.files.append(shown)
+    given = "with the values given over its defaults" if values else "with its default values"
     out.notes.append(
-        f"Helm chart {shown_path(chart)} rendered by Helm's SDK with its default values and release name "
+        f"Helm chart {shown_path(chart)} rendered by Helm's SDK {given} and release name "
         f"'{RELEASE}'; locations in its templates are lines of the rendered output"
     )
     return out
