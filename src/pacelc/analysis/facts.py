@@ -95,6 +95,25 @@ class Facts:
         return {op: single_points(self.graph, a) for op, a in self.availability.items()}
 
     @cached_property
+    def sla_missed_by_single_points(self) -> dict[str, tuple[float, float]]:
+        """Operations whose availability SLA their single points of failure alone already break
+        (each a fact, not an assumed placement): operation -> (SLA, designed availability). One
+        cause: FLR050 names the elements and says the SLA is missed; FLR010 leaves these."""
+        out: dict[str, tuple[float, float]] = {}
+        for op in self.model.operations:
+            sla = op.sla.availability if op.sla else None
+            avail = self.availability.get(op.id)
+            if sla is None or avail is None or avail.availability is None:
+                continue
+            survive = 1.0
+            points = [sp for sp in self.single_points.get(op.id, []) if not sp.only_assumed]
+            for sp in points:
+                survive *= 1.0 - sp.probability
+            if points and (1.0 - survive) > (1.0 - sla) * 1.01:
+                out[op.id] = (sla, avail.availability)
+        return out
+
+    @cached_property
     def availability_assumptions(self) -> frozenset[str]:
         """What the fault trees had to assume because the model is silent (placement, spread)."""
         return frozenset().union(*(a.assumptions for a in self.availability.values()))

@@ -52,21 +52,24 @@ def evaluate(model: SystemModel, active: Sequence[FindingOut], ran: Iterable[str
     return out
 
 
-# What a pass establishes: no more than its rules test.
+# What a pass establishes: that its rules found nothing, said so that it stays true when the model
+# has nothing for them to judge (no replicas, no sagas, no consensus store).
 _PASS_REASON = {
-    1: "every domain states its consistency requirement, its store's guarantee can be derived, and its partition "
-    "priority matches the store's side of CAP (CAP001, CAP003, CAP004, CAP006)",
-    2: "coordination needs sit on consensus stores whose quorum survives a zone, no store is weaker than its "
-    "domain's requirement, and the model checker found no history against one (CAP002, CAP005, CNS001-CNS004, "
-    "CNS050)",
-    3: "every sync call has a timeout, timeouts compose along each path, failovers meet their RTO and breakers "
-    "can trip (FLR001, FLR007, FLR011, FLR015, FLR016)",
-    4: "every saga step before the pivot has an idempotent compensation, and steps after it are retriable "
-    "(TXN002, TXN004, TXN014)",
-    5: "every re-run step, redelivered message and retried call is deduplicated or idempotent "
-    "(TXN003, TXN006, TXN007, TXN011, FLR004)",
-    6: "every store's replication is described enough to judge, with overlapping quorums, anti-entropy and "
-    "conflict resolution where writers race (CAP006, SYN003-SYN005, SYN008)",
-    7: "tracing is declared and trace context crosses every sync and async boundary (OPS001-OPS003)",
-    8: "chaos experiments cover partitions, node failures and clock skew (OPS005-OPS007)",
+    1: "no finding from CAP001, CAP003, CAP004, CAP006: no domain lacks a consistency requirement, and none "
+    "is on a store whose guarantee is unknown or on the other side of CAP from its priority",
+    2: "no finding from CAP002, CAP005, CNS001-CNS004, CNS050: no coordination need without consensus, no "
+    "consensus quorum tied to one zone, and no store weaker than its domain's requirement or with a "
+    "counterexample against it",
+    3: "no finding from FLR001, FLR007, FLR011, FLR015, FLR016: no sync call without a timeout, no timeout "
+    "shorter than its callee's worst case, no failover slower than its RTO, no breaker that cannot trip",
+    4: "no finding from TXN002, TXN004, TXN014: no saga step before a pivot without an idempotent "
+    "compensation, and none after it that cannot be retried",
+    5: "no finding from TXN003, TXN006, TXN007, TXN011, FLR004: no re-run step, redelivered message or retried "
+    "call left without deduplication or idempotency",
+    6: "no finding from CAP006, SYN003-SYN005, SYN008: no store whose replication is too little described to "
+    "judge, and no quorum, anti-entropy or conflict-resolution gap",
+    7: "no finding from OPS001-OPS003: no boundary where the model shows trace context lost or tracing "
+    "undeclared",
+    8: "no finding from OPS005-OPS007: no partition, node failure or clock dependency the model shows is left "
+    "without its chaos experiment",
 }

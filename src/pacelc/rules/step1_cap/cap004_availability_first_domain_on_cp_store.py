@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pacelc.analysis.facts import Facts
+from pacelc.analysis.flows import single_copy
 from pacelc.model.schema import SystemModel
 from pacelc.rules.base import Finding, rule
 
@@ -16,7 +17,9 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
     What it does:
         Flags domains that declare the AP choice (keep serving on a partition) whose store's
         derived CAP class is CP, unless every operation that writes the domain has a degraded mode
-        that keeps it serving without the store.
+        that keeps it serving without the store. A store with one copy is left out: it has no
+        minority side, and its loss is a single point of failure (FLR050) and a data loss
+        (SYN009, SYN010).
 
     Why it matters:
         The product promise ("an old cart is better than no cart", "editing never stops") is not
@@ -67,6 +70,9 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
         domain, g = decision.domain, decision.guarantee
         if g is None or domain.priority != "availability" or g.cap != "CP":
             continue
+        store = facts.graph.stores.get(g.store)
+        if store is not None and single_copy(store):
+            continue  # one copy has no minority side: its loss is FLR050's and SYN009/SYN010's
         writers = [w for w in facts.domain_writers.get(domain.id, []) if w in ops]
         without = [w for w in writers if not ops[w].degraded_mode]
         if not without:

@@ -18,10 +18,10 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
         Flags every synchronous call for which neither the call nor the model's call defaults
         (client library or mesh) give a per-attempt or total timeout. When the call sets no timeout
         and the defaults are silent too, the finding says the timeout is unknown, at a lower severity.
-        When that is so of three or more calls, over half of the sync calls, and no call has an
-        explicit timeout that bounds nothing, it is one unknown (the sources never state client
-        timeouts, as imported compose files and manifests do not): asked once for the system, with
-        the calls listed.
+        When three or more calls, over half of the sync calls, lack a response timeout, that is one
+        cause (client defaults the sources never state, as imported compose files and manifests do
+        not, or a habit): said once for the system with the calls listed, unknown when none of them
+        states a timeout block.
 
     Why it matters:
         A call without a timeout waits as long as the callee hangs: threads, connections and the
@@ -65,23 +65,36 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
             if t is not None and (t.read_ms is not None or t.total_ms is not None or t.disabled):
                 continue  # bounded, or unbounded on purpose (a stream): stated either way
             missing.append((svc.id, call_name(call), call.to, t is None))
-    if len(missing) >= 3 and len(missing) * 2 > judged and all(unknown for *_, unknown in missing):
-        # The sources never state client timeouts (imports, or a model silent on them): one question,
-        # asked once, with the calls listed, instead of one per call.
+    if len(missing) >= 3 and len(missing) * 2 > judged:
+        # Most calls lack a response timeout: one cause (client defaults the sources never state, or a
+        # habit), asked or said once for the system with the calls listed, instead of once per call.
         first = missing[0]
+        unknown_all = all(unknown for *_, unknown in missing)
+        stated = [f"{c} → {t}" for c, _, t, unknown in missing if not unknown]
+        silent = [f"{c} → {t}" for c, _, t, unknown in missing if unknown]
+        parts = []
+        if stated:
+            parts.append(f"{len(stated)} set a timeout block that bounds no response ({', '.join(stated)})")
+        if silent:
+            parts.append(f"{len(silent)} give none the model knows of ({', '.join(silent)})")
         yield Finding(
             rule="FLR001",
             elements=(model.system.name,),
             message=(
-                f"unknown: {len(missing)} of the {judged} sync calls have no timeout the model gives (own or "
-                f"inherited): {', '.join(f'{c} → {t}' for c, _, t, _ in missing)}"
+                f"{'unknown: ' if unknown_all else ''}{len(missing)} of the {judged} sync calls have no response "
+                f"timeout (own or inherited): {'; '.join(parts)}"
             ),
             fix="set `timeout: {connect_ms, read_ms, total_ms}` in `defaults.call` (and on the calls that differ), "
             "from the clients' code or configuration",
             where=("services", first[0], "calls", first[1]),
-            evidence={"calls": [f"{c}.{n}" for c, n, _, _ in missing], "sync_calls": judged},
-            severity=lower("high"),
-            unknown=True,
+            evidence={
+                "calls": [f"{c}.{n}" for c, n, _, _ in missing],
+                "sync_calls": judged,
+                "stated_without_bound": stated,
+                "not_given": silent,
+            },
+            severity=lower("high") if unknown_all else None,
+            unknown=unknown_all,
         )
         return
     for caller, name, target, unknown in missing:

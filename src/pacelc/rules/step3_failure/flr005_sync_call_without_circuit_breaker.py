@@ -68,7 +68,9 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
         the operations its caller serves that do not; those with an SLA are the ones starved, and
         the wait is the call's worst case over its operations (timeouts, attempts, backoffs; "no
         bound" when no timeout is set). Calls to stores are not judged for contagion: a connection
-        pool already bounds what waits on them. Late fallback: a call with a fallback whose
+        pool already bounds what waits on them. A call with no response timeout is left to FLR001:
+        its wait is unbounded for want of a timeout, which a breaker would not fix first. Late
+        fallback: a call with a fallback whose
         worst-case wait (`facts.budgets`) exceeds the p99 target of an operation that uses it. A
         call from a service to the store holding a domain it owns is judged only when it has a
         fallback.
@@ -101,6 +103,9 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
                 continue
             name = call_name(call)
             hop = f"{svc.id}.{name}"
+            timeout = eff.timeout
+            if timeout is None or (timeout.read_ms is None and timeout.total_ms is None and not timeout.disabled):
+                continue  # its wait is unbounded because no timeout is given: FLR001's cause, not a breaker's
             if degraded_fallback(eff):
                 late = slow.get(hop)
                 if late is not None:

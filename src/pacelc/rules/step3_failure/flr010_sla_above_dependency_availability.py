@@ -29,18 +29,18 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
           - id: api
             replicas: 3
             calls: [{to: psp, timeout: {read_ms: 2000}}]
-          - {id: psp, replicas: 1, replica_availability: 0.999}
+          - {id: psp, replicas: 2, replica_availability: 0.99}
         operations:
-          - {id: pay, entry: api, sla: {availability: 0.9999}}
+          - {id: pay, entry: api, sla: {availability: 0.99999}}
 
     Fix:
         services:
           - id: api
             replicas: 3
             calls: [{to: psp, timeout: {read_ms: 2000}}]
-          - {id: psp, replicas: 1, replica_availability: 0.999}
+          - {id: psp, replicas: 2, replica_availability: 0.99}
         operations:
-          - {id: pay, entry: api, sla: {availability: 0.9999}, degraded_mode: accept and capture the payment later}
+          - {id: pay, entry: api, sla: {availability: 0.99999}, degraded_mode: accept and capture the payment later}
 
     How it is computed:
         `facts.availability`: each operation's fault tree compiled to a BDD gives the exact steady-state
@@ -49,7 +49,8 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
         fallback are left out of the tree: they degrade the operation instead of stopping it. When
         an element's spread is unspecified, the figure is for all its replicas in one zone; the
         message names that assumption and the any-placement bound, and when some placement would
-        meet the SLA the finding is unknown (it asks for the spread) rather than a fact.
+        meet the SLA the finding is unknown (it asks for the spread) rather than a fact. An operation
+        whose single points of failure alone break the SLA is left to FLR050, which says so.
 
     False positives:
         Dependencies the operation does not really wait for: mark the call async, give it a
@@ -64,6 +65,8 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
         avail = facts.availability.get(op.id)
         if sla is None or op.degraded_mode or avail is None or avail.availability is None:
             continue
+        if op.id in facts.sla_missed_by_single_points:
+            continue  # its single points alone break the SLA: FLR050 names them and says so
         a = avail.availability
         # Material only: the design's downtime exceeds the SLA's by more than 1 % (not by rounding).
         if (1 - a) <= (1 - sla) * 1.01:

@@ -17,7 +17,8 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
     What it does:
         For every operation that goes at least two hops deep, checks whether anything bounds the whole
         request: a total timeout (`total_ms`) on the entry's calls, or deadline propagation on every
-        deeper hop. Fires when neither holds, with the composed worst case.
+        deeper hop. Fires when neither holds, with the composed worst case. When the entry's calls
+        without a total timeout have no timeout at all, the cause is FLR001's and this rule is silent.
 
     Why it matters:
         Without an overall deadline, the user's wait is the sum of every layer's timeouts and retries,
@@ -67,6 +68,8 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
             continue
         if all(h.deadline_propagation for h in deep):
             continue
+        if all(h.read_ms is None for h in top if h.total_ms is None):
+            continue  # the entry's calls have no timeout at all: FLR001's cause, said there
         unbounded = [h.name for h in top if h.total_ms is None]
         yield Finding(
             rule="FLR015",

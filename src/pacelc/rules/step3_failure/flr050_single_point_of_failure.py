@@ -147,6 +147,19 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
             continue
         # Zone failures that count only under the assumed placement are named as such, next to the facts.
         labels = list(dict.fromkeys(label for _, sp in items for label in sp.labels))
+        missed = {
+            op_id: facts.sla_missed_by_single_points[op_id]
+            for op_id, _ in items
+            if op_id in facts.sla_missed_by_single_points
+        }
+        sla_words = "".join(
+            f"; '{op_id}' misses its availability SLA {sla:.7g} ({a:.7g} designed)"
+            for op_id, (sla, a) in missed.items()
+        )
+        if missed:
+            evidence["sla_missed"] = {
+                op_id: {"sla": sla, "availability": round(a, 12)} for op_id, (sla, a) in missed.items()
+            }
         if assumed:
             evidence["cut_sets_if_replicas_share_a_zone"] = [[e] for e in events if e in assumed]
         yield Finding(
@@ -155,6 +168,7 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
             message=(
                 f"{culprit} is a single point of failure of {count}: it fails when {' or '.join(labels)} "
                 f"(probability {probability:.1e}), and {operations} fail{'' if len(items) > 1 else 's'} with it"
+                f"{sla_words}"
             ),
             fix=(
                 f"add a second provider next to '{culprit}', or give the calls to it a fallback so the "
