@@ -16,9 +16,11 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
 
     What it does:
         In a traced system, flags every sync call to an internal service whose effective
-        `trace_propagation` (own or inherited from `defaults.call`) is false. A call that does not say,
-        when tracing is not propagated by default, is reported as unknown. Calls to external services
-        and to stores are not judged; systems without tracing are OPS002's.
+        `trace_propagation` (own or inherited from `defaults.call`) is false, or that does not say
+        while tracing is stated opt-in (`propagated_by_default: false`). Calls that do not say when
+        the model does not say whether tracing propagates by default are one question, asked once
+        for the system with the calls listed. Calls to external services and to stores are not
+        judged; systems without tracing are OPS002's.
 
     Why it matters:
         One call that drops the context cuts every trace in two at that point: the callee's spans and
@@ -55,6 +57,8 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
         return
     default = tracing.propagated_by_default is True
     g = facts.graph
+    dropped: list[tuple[str, str, str]] = []  # caller, call name, target: stated false
+    silent: list[tuple[str, str, str]] = []  # neither the call nor a default says
     for svc in model.services:
         for call in svc.calls:
             target = g.services.get(call.to)
@@ -63,21 +67,32 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
             flag = g.effective_call(call).trace_propagation
             if flag is True or (flag is None and default):
                 continue
-            unknown = flag is None
-            name = call_name(call)
-            yield Finding(
-                rule="OPS003",
-                elements=(svc.id, name),
-                message=(
-                    f"unknown: the model does not say whether sync call {svc.id} → {call.to} propagates trace "
-                    "context, and tracing is not propagated by default"
-                    if unknown
-                    else f"sync call {svc.id} → {call.to} drops trace context: {call.to}'s work appears as separate "
-                    "traces"
-                ),
-                fix="propagate the trace context on this call (`trace_propagation: true`, or in `defaults.call`)",
-                where=("services", svc.id, "calls", name, "trace_propagation"),
-                evidence={"trace_propagation": flag, "propagated_by_default": tracing.propagated_by_default},
-                severity=lower("medium") if unknown else None,
-                unknown=unknown,
-            )
+            # Silent while tracing is stated opt-in (`propagated_by_default: false`): it drops, a fact.
+            stated_off = flag is False or tracing.propagated_by_default is False
+            (dropped if stated_off else silent).append((svc.id, call_name(call), call.to))
+    for caller, name, target in dropped:
+        yield Finding(
+            rule="OPS003",
+            elements=(caller, name),
+            message=f"sync call {caller} → {target} drops trace context: {target}'s work appears as separate traces",
+            fix="propagate the trace context on this call (`trace_propagation: true`, or in `defaults.call`)",
+            where=("services", caller, "calls", name, "trace_propagation"),
+            evidence={"propagated_by_default": tracing.propagated_by_default},
+        )
+    if silent:
+        # One question: whether the tracing library propagates by default, which the model leaves open.
+        listed = ", ".join(f"{c} → {t}" for c, _, t in silent)
+        yield Finding(
+            rule="OPS003",
+            elements=(model.system.name,),
+            message=(
+                f"unknown: tracing is declared ({tracing.standard}), but neither `propagated_by_default` nor the "
+                f"calls say whether {len(silent)} sync call(s) carry trace context: {listed}"
+            ),
+            fix="state `readiness.tracing.propagated_by_default` (true when the client libraries are instrumented), "
+            "or `trace_propagation` on the calls that differ",
+            where=("readiness", "tracing"),
+            evidence={"calls": [f"{c}.{n}" for c, n, _ in silent], "propagated_by_default": None},
+            severity=lower("medium"),
+            unknown=True,
+        )
