@@ -89,7 +89,7 @@ def test_imported_values_stay_located_in_the_compose_file_and_overlay_values_in_
     assert where["SYN006@orders@orders-db"] == (OVERLAY_FILE, line_of(overlay, "mode: async"))
     assert where["FLR008@orders-db"] == (OVERLAY_FILE, line_of(overlay, "fencing: none"))
     # A domain and an operation the overlay's include adds.
-    assert where["FLR010@place-order"][0] == "../overlay/operations.yaml"
+    assert where["TXN016@place-order"][0] == "../overlay/operations.yaml"
     # api → orders-db got its timeout from the overlay: no FLR001 there, the others remain (asked once,
     # the compose file states no client timeout).
     calls = unstated_timeouts(report)
@@ -207,4 +207,4 @@ def test_overlay_over_kubernetes_manifests(monkeypatch) -> None:
     assert where["FLR050@orders-db"][1] <= len(stores.read_text().splitlines())
     assert call_located(["."], overlay, "api", "orders-db") == ("base/api.yaml", 69)
     assert "api.orders-db" in unstated_timeouts(report)
-    assert where["FLR015@place-order"] == (overlay, 10)
+    assert where["TXN016@place-order"] == (overlay, 10)

@@ -602,13 +602,16 @@ def engine_store_facts(
     el.data["durability"] = durability
 
 
-def engine_fsync(el: Element, row: engines.Engine, tag: str | None, durability: dict[str, Any]) -> None:
-    """The table row's fsync default into `durability`, only for the major version it documents."""
+def engine_fsync(
+    el: Element, row: engines.Engine, tag: str | None, durability: dict[str, Any], *, named: str = "image tag"
+) -> None:
+    """The table row's fsync default into `durability`, only for the major version it documents
+    (`tag`: the version the source names, an image tag or a technology's version, said as `named`)."""
     row_major, tag_major = _major(row.version), _major(tag or "")
     if row.fsync is not None and row_major and tag_major and row_major != tag_major:
         # The row's defaults are documented for one major version: another one's are not known here.
         el.unknowns.append(
-            f"fsync unknown: image tag {tag} is not the major version the engine table documents "
+            f"fsync unknown: {named} {tag} is not the major version the engine table documents "
             f"({row.engine} {row.version})"
         )
     elif row.fsync is not None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pacelc.importers import engines
-from pacelc.importers.compose import SYSTEM, Element
+from pacelc.importers.compose import SYSTEM, Element, engine_fsync
 from pacelc.model.loader import ModelError
 from pacelc.model.source import Loc
 from pacelc.model.yamlfile import Parsed, excerpt
@@ -444,23 +444,11 @@ def _engine_facts(el: Element, kind: _StoreKind) -> None:
     )
     el.unknowns.append(f"replication settings unknown: a workspace does not describe them ({row.replication_note})")
     durability: dict[str, Any] = {}
-    row_major, tech_major = _major(row.version), _major(kind.version or "")
     if row.in_memory:
         durability["persistent"] = False
         el.notes.append(f"persistent: false: {row.durability_note}")
-    elif row.fsync is not None and row_major and tech_major and row_major != tech_major:
-        el.unknowns.append(
-            f"fsync unknown: the technology names version {kind.version}, not the major version the engine table "
-            f"documents ({row.engine} {row.version})"
-        )
-    elif row.fsync is not None:
-        durability["fsync"] = row.fsync
-        if row.fsync_interval_ms is not None:
-            durability["fsync_interval_ms"] = row.fsync_interval_ms
-        el.notes.append(f"fsync: {row.fsync}: {row.durability_note}")
     else:
-        extra = f" ({row.durability_note})" if row.durability_note else ""
-        el.unknowns.append(f"fsync unknown: the engine table holds no fsync default for {row.engine}{extra}")
+        engine_fsync(el, row, kind.version, durability, named="the technology's version")
     if not row.in_memory:
         el.unknowns.append(
             "storage unknown: a workspace does not say where the data is kept (volume, disk); "
@@ -470,11 +458,6 @@ def _engine_facts(el: Element, kind: _StoreKind) -> None:
     if durability:
         el.data["durability"] = durability
         el.locs[("durability",)] = kind.loc
-
-
-def _major(version: str) -> str:
-    match = re.match(r"v?(\d+)", version)
-    return match.group(1) if match else ""
 
 
 def _environment(ws: Workspace, system_notes: list[str]) -> str | None:
