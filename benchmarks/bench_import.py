@@ -14,6 +14,7 @@ command) and the growth ratio between sizes. Targets (issue 16): 1,000 workloads
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import statistics
 import subprocess
@@ -32,10 +33,11 @@ def workload(i: int, n: int) -> str:
     name = f"svc{i}"
     nxt = f"svc{(i + 1) % n}.team{((i + 1) % n) // 50}"
     if i % 10 == 9:
-        kind, image, extra = "StatefulSet", "postgres:16", (
-            "  serviceName: {name}\n  volumeClaimTemplates:\n    - metadata: {{name: data}}\n"
-            "      spec: {{accessModes: [ReadWriteOnce], storageClassName: ssd}}\n"
-        ).format(name=name)
+        kind, image = "StatefulSet", "postgres:16"
+        extra = (
+            f"  serviceName: {name}\n  volumeClaimTemplates:\n    - metadata: {{name: data}}\n"
+            "      spec: {accessModes: [ReadWriteOnce], storageClassName: ssd}\n"
+        )
         mounts = "          volumeMounts: [{name: data, mountPath: /var/lib/postgresql/data}]\n"
     else:
         kind, image, extra, mounts = "Deployment", f"registry.example.com/{name}:1.{i}", "", ""
@@ -128,7 +130,7 @@ def main() -> None:
         target = TARGET_S.get(size)
         mark = "" if target is None else f"{target:>9.1f}" + ("  (over target)" if wall > target else "")
         print(f"{size:>9} {size * 5:>9} {wall:>9.2f} {peak:>12.0f} {mark}")
-    for (a, ta, _), (b, tb, _) in zip(rows, rows[1:], strict=False):
+    for (a, ta, _), (b, tb, _) in itertools.pairwise(rows):
         print(f"{a} → {b} workloads: time × {tb / ta:.1f} (size × {b / a:.0f})")
     print(f"machine: {os.cpu_count()} CPUs")
 
