@@ -15,9 +15,10 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
 
     What it does:
         Flags every producer that does not put trace context in message headers and every consumer that
-        does not read it (`trace_propagation: false`). When a producer or consumer does not say and
-        tracing is not propagated by default, it is reported as unknown. Systems with no tracing at all
-        are reported once by OPS002.
+        does not read it (`trace_propagation: false`), or that does not say while tracing is stated
+        opt-in (`propagated_by_default: false`). Links that do not say when the model does not say
+        whether tracing propagates by default are one question, asked once for the system with the
+        links listed. Systems with no tracing at all are reported once by OPS002.
 
     Why it matters:
         The hardest incidents cross a queue: a request succeeded, the event was published, and what
@@ -60,7 +61,9 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
     """
     tracing = model.readiness.tracing
     traced = tracing is not None and tracing.standard not in (None, "none")
-    default = bool(tracing and tracing.propagated_by_default)
+    stated_off = traced and tracing is not None and tracing.propagated_by_default is False
+    not_said = traced and tracing is not None and tracing.propagated_by_default is None
+    asked: list[str] = []  # links that say nothing while the model does not say what the default is
     for topic in model.topics:
         links: dict[str, list[tuple[str, bool | None]]] = {}
         for p in topic.producers:
@@ -68,26 +71,41 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
         for c in topic.consumers:
             links.setdefault(c.service, []).append(("consumer", c.trace_propagation))
         for service, roles in sorted(links.items()):
-            dropped = [role for role, flag in roles if flag is False]
-            silent = [role for role, flag in roles if flag is None and traced and not default]
-            if not dropped and not silent:
+            # Silent under tracing stated opt-in (`propagated_by_default: false`): it drops, a fact.
+            dropped = [role for role, flag in roles if flag is False or (flag is None and stated_off)]
+            if not dropped:
+                if not_said and any(flag is None for _, flag in roles):
+                    asked.append(f"{service} ({' and '.join(r for r, f in roles if f is None)} of '{topic.id}')")
                 continue
-            unknown = not dropped
-            role = (dropped or silent)[0]
             yield Finding(
                 rule="OPS001",
                 elements=(topic.id, service),
                 message=(
-                    f"unknown: the model does not say whether {service} ({' and '.join(silent)} of '{topic.id}') "
-                    "carries trace context, and tracing is not propagated by default"
-                    if unknown
-                    else f"{service} ({' and '.join(dropped)} of '{topic.id}') drops trace context: the work behind "
+                    f"{service} ({' and '.join(dropped)} of '{topic.id}') drops trace context: the work behind "
                     "the topic starts a new, unconnected trace"
                 ),
                 fix="inject trace context into message headers when producing and extract it (as a parent or a "
                 "span link) when consuming",
-                where=("topics", topic.id, f"{role}s", service, "trace_propagation"),
-                evidence={"dropped": dropped, "silent": silent, "propagated_by_default": default},
-                severity=lower("medium") if unknown else None,
-                unknown=unknown,
+                where=("topics", topic.id, f"{dropped[0]}s", service, "trace_propagation"),
+                evidence={
+                    "dropped": dropped,
+                    "propagated_by_default": tracing.propagated_by_default if tracing else None,
+                },
             )
+    if asked:
+        # One question: whether the tracing library carries context through the broker by default.
+        assert tracing is not None
+        yield Finding(
+            rule="OPS001",
+            elements=(model.system.name,),
+            message=(
+                f"unknown: tracing is declared ({tracing.standard}), but neither `propagated_by_default` nor the "
+                f"links say whether {len(asked)} producer or consumer link(s) carry trace context: {', '.join(asked)}"
+            ),
+            fix="state `readiness.tracing.propagated_by_default` (true when the messaging clients are instrumented), "
+            "or `trace_propagation` on the producers and consumers that differ",
+            where=("readiness", "tracing"),
+            evidence={"links": asked, "propagated_by_default": None},
+            severity=lower("medium"),
+            unknown=True,
+        )

@@ -14,9 +14,12 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
     """An operation with an SLA fails outright when any dependency fails.
 
     What it does:
-        Flags every operation with an SLA that has synchronous dependencies but no `degraded_mode` and
-        no fallback on any call of its path (a call `fallback` or a circuit breaker's fallback, own or
-        inherited).
+        Flags every operation with an SLA that has synchronous dependencies beyond its own data but
+        no `degraded_mode` and no fallback on any call of its path (a call `fallback` or a circuit
+        breaker's fallback, own or inherited). The stores holding, and the services owning, the
+        domains the operation reads or writes are its own data: it cannot degrade without them, so
+        an operation whose every dependency is its own data is left alone (when it declares no reads
+        or writes, every dependency counts).
 
     Why it matters:
         Every synchronous dependency is then a hard dependency: the operation's availability is at most
@@ -66,6 +69,14 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
                 with_fallback.append(node.name)
         if with_fallback:
             continue
+        # Dependencies on the operation's own data (the stores holding, and the services owning, the
+        # domains it reads or writes) cannot degrade: without them it has nothing to do. Only the others
+        # are optional; when there are none, a fallback would have nothing to fall back from.
+        data = [d for d in model.domains if d.id in set(op.reads) | set(op.writes)]
+        essential = {d.store for d in data} | {d.owner for d in data}
+        optional = [n for n in nodes if n.call.to not in essential] if data else list(nodes)
+        if not optional:
+            continue
         sla = ", ".join(
             f"{k} {v:g}" for k, v in (("availability", op.sla.availability), ("p99_ms", op.sla.p99_ms)) if v
         )
@@ -73,11 +84,12 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
             rule="OPS008",
             elements=(op.id,),
             message=(
-                f"operation '{op.id}' (SLA {sla or 'declared'}) has {len(nodes)} sync dependencies, no degraded "
-                "mode and no fallback on any of them: every dependency failure is an outage of the operation"
+                f"operation '{op.id}' (SLA {sla or 'declared'}) has {len(optional)} sync dependenc"
+                f"{'ies' if len(optional) > 1 else 'y'} beyond its own data ({', '.join(n.name for n in optional)}), "
+                "no degraded mode and no fallback on any of them: each failure is an outage of the operation"
             ),
             fix="define what the operation still does when a dependency fails (`degraded_mode`), and give the "
             "optional calls a fallback behind a circuit breaker",
             where=("operations", op.id),
-            evidence={"sync_calls": [n.name for n in nodes]},
+            evidence={"sync_calls": [n.name for n in nodes], "optional": [n.name for n in optional]},
         )
