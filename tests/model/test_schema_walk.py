@@ -136,9 +136,10 @@ KNOWN: dict[tuple[str, str], str] = {
     },
     **{
         (
-            "collab/system.yaml:readiness.tracing.standard",
+            f"collab/system.yaml:{where}",
             f"finding OPS001@workspace-events@{svc} disappeared",
         ): _TRACING
+        for where in ("readiness", "readiness.tracing", "readiness.tracing.standard")
         for svc in ("notification-service", "workspace-service")
     },
 }

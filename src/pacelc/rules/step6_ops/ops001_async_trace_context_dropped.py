@@ -99,7 +99,8 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
             rule="OPS001",
             elements=(model.system.name,),
             message=(
-                f"unknown: tracing is declared ({tracing.standard}), but neither `propagated_by_default` nor the "
+                f"unknown: tracing is declared ({tracing.standard}), but neither "
+                "`readiness.tracing.propagated_by_default` nor the "
                 f"links say whether {len(asked)} producer or consumer link(s) carry trace context: {', '.join(asked)}"
             ),
             fix="state `readiness.tracing.propagated_by_default` (true when the messaging clients are instrumented), "

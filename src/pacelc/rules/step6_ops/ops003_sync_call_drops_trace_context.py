@@ -86,7 +86,8 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
             rule="OPS003",
             elements=(model.system.name,),
             message=(
-                f"unknown: tracing is declared ({tracing.standard}), but neither `propagated_by_default` nor the "
+                f"unknown: tracing is declared ({tracing.standard}), but neither "
+                "`readiness.tracing.propagated_by_default` nor the "
                 f"calls say whether {len(silent)} sync call(s) carry trace context: {listed}"
             ),
             fix="state `readiness.tracing.propagated_by_default` (true when the client libraries are instrumented), "
