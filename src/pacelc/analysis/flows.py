@@ -74,6 +74,8 @@ def storage_loss(store: Store) -> str | None:
     durability = store.durability
     if durability is None or durability.storage not in LOST_WITH or not single_copy(store):
         return None
+    if durability.rebuilt_from is not None:
+        return None  # rebuilt at every start from its image or its source: nothing of its own is lost
     return LOST_WITH[durability.storage]
 
 

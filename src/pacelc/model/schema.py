@@ -453,6 +453,13 @@ class Durability(Strict):
         ),
     )
     backups: Backups | None = Field(None, description="Backups.")
+    rebuilt_from: Literal["image", "source"] | None = Field(
+        None,
+        description=(
+            "The data is rebuilt at every start and nothing else writes it: from the container image (a seeded "
+            "read-only catalogue) or from another system of record. Losing it loses nothing."
+        ),
+    )
 
 
 class Replication(Strict):

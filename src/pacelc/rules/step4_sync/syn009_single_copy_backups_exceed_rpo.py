@@ -53,7 +53,8 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
         WAL shipping every 60 s, counts as an interval of 60 s), no `durability` at all is unknown;
         without `rpo_s`, a described `durability` with no backups fires as medium.
         Replicated stores are judged by their replication (SYN006); a store on ephemeral or
-        node-local storage by SYN010, which names its backups too.
+        node-local storage by SYN010, which names its backups too; a store rebuilt at every start
+        (`durability.rebuilt_from`) loses nothing of its own and is not judged.
 
     False positives:
         Continuous backup with a point-in-time restore (WAL archiving, binlog streaming) modelled as a
@@ -69,6 +70,8 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
             continue
         if storage_loss(store) is not None:
             continue  # its storage dies with a pod or host: SYN010 reports it, with the backups
+        if store.durability is not None and store.durability.rebuilt_from is not None:
+            continue  # rebuilt at every start from its image or source: nothing of its own to lose
         dur = store.durability
         backups = dur.backups if dur else None
         memory = dur is not None and not dur.persistent

@@ -54,7 +54,9 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
         and a single copy. The domains it holds (directly or as a topic's broker) are listed with
         their RPOs; backups, when described, bound the loss to their interval. SYN009 leaves such a
         store to this rule (one cause, one finding). Replicated stores are not flagged: hosts are
-        not failure domains in the model yet, so replicas that share one host are not seen.
+        not failure domains in the model yet, so replicas that share one host are not seen. A store
+        whose data is rebuilt at every start (`durability.rebuilt_from`: its image or its source)
+        loses nothing of its own and is not flagged.
 
     False positives:
         Data that is deliberately disposable (a scratch database rebuilt at start-up): say so by

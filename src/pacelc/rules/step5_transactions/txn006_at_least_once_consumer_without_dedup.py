@@ -18,8 +18,10 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
         Flags every consumer of an at-least-once topic whose `dedup` is none. A consumer that does not
         say how it deduplicates, or of a topic whose delivery is not stated, is reported as unknown.
         Idempotency keys, natural idempotence and dedup tables are all accepted. Exactly-once topics are
-        judged by TXN007, at-most-once topics never redeliver, and a consumer that acknowledges before
-        processing gets no redelivery to be blamed for: it loses messages instead (TXN013).
+        judged by TXN007; an at-most-once topic redelivers nothing, except to a consumer that
+        acknowledges after processing (a crash mid-message redelivers it); a consumer that
+        acknowledges before processing gets no redelivery to be blamed for: it loses messages
+        instead (TXN013).
 
     Why it matters:
         At-least-once means duplicates: a consumer crash before the offset commit, a rebalance, a
@@ -58,7 +60,11 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
     """
     flows = facts.flows
     for topic, consumer in flows.consumers():
-        if topic.delivery in ("at_most_once", "exactly_once") or safe(consumer.dedup):
+        if safe(consumer.dedup) or topic.delivery == "exactly_once":
+            continue
+        if topic.delivery == "at_most_once" and consumer.ack != "after_processing":
+            # At-most-once on the consumer's side too; one that acknowledges after processing is
+            # redelivered what it was handling when it crashed, whatever the topic promises producers.
             continue
         if consumer.ack == "before_processing":
             continue  # acknowledged on receipt: nothing is redelivered to it, it loses messages (TXN013)
