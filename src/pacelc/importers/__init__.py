@@ -140,35 +140,33 @@ def _import_paths(
     charts: list[FsPath] = []
     kustomizations: list[FsPath] = []
     found = _expand(paths, charts, kustomizations)
-    chart_notes: list[str] = []
-    chart_values: dict[str, Any] | None = None
-    if charts and helm.available():
-        chart_values, value_errors = helm.values(*helm_inputs, limits=limits)
-        errors.extend(value_errors)
-    for chart in charts:
-        if not helm.available():
-            errors.append(_helm_error(chart, Loc(shown_path(chart / "Chart.yaml"), 1, 1)))
-            continue
-        rendered_chart = helm.render(chart, limits, chart_values)
-        errors.extend(rendered_chart.errors)
-        chart_notes.extend(rendered_chart.notes)
-        if rendered_chart.resources:
-            k8s.extend(rendered_chart.resources)
-            first_of.setdefault("kubernetes", rendered_chart.resources[0].name_loc)
-            files.extend(name for name in rendered_chart.files if name not in files)
-    renders = [kustomize.render(folder, limits, root=kustomize.default_root(folder)) for folder in kustomizations]
-    # A base or component another kustomization given here renders is not rendered on its own again.
-    rendered_elsewhere = {name for rendered in renders for name in rendered.files[1:]}
-    kustomize_notes: list[str] = []
-    for rendered in renders:
-        if rendered.files and rendered.files[0] in rendered_elsewhere:
-            continue
+    render_notes: list[str] = []  # what a renderer (Helm, Kustomize) says of its output, for the draft
+
+    def adopt(rendered: helm.RenderedChart | kustomize.Rendered) -> None:
+        """A renderer's manifests join the others, with its errors, notes and files."""
         errors.extend(rendered.errors)
-        kustomize_notes.extend(rendered.notes)
+        render_notes.extend(rendered.notes)
         if rendered.resources:
             k8s.extend(rendered.resources)
             first_of.setdefault("kubernetes", rendered.resources[0].name_loc)
             files.extend(name for name in rendered.files if name not in files)
+
+    sdk = bool(charts) and helm.available()
+    chart_values: dict[str, Any] | None = None
+    if sdk:
+        chart_values, value_errors = helm.values(*helm_inputs, limits=limits)
+        errors.extend(value_errors)
+    for chart in charts:
+        if sdk:
+            adopt(helm.render(chart, limits, chart_values))
+        else:
+            errors.append(_helm_error(chart, Loc(shown_path(chart / "Chart.yaml"), 1, 1)))
+    renders = [kustomize.render(folder, limits, root=kustomize.default_root(folder)) for folder in kustomizations]
+    # A base or component another kustomization given here renders is not rendered on its own again.
+    rendered_elsewhere = {name for rendered in renders for name in rendered.files[1:]}
+    for rendered in renders:
+        if not (rendered.files and rendered.files[0] in rendered_elsewhere):
+            adopt(rendered)
     for path in found:
         shown = shown_path(path)
         text, read_errors = yamlfile.read_text(path, shown, limits)
@@ -267,7 +265,7 @@ def _import_paths(
         errors.extend(mesh.errors)
         skipped.extend(Skipped(loc, reason) for loc, reason in k8s_result.skipped)
         elements, name = k8s_result.elements, k8s_result.name
-        system_unknowns = [*k8s_result.system_unknowns, *mesh.system_notes, *kustomize_notes, *chart_notes]
+        system_unknowns = [*k8s_result.system_unknowns, *mesh.system_notes, *render_notes]
         extra = {
             "source_kind": "Kubernetes manifest",
             "defaults": DEFAULTS_USED + tuple(d.cite() for d in mesh.used),

@@ -309,7 +309,7 @@ class _Context:
         self.disruption_budgets(res, el)
         if row is None:
             for mount in self.mounts(res, containers):
-                if mount.persistent:
+                if mount.kept:
                     el.unknowns.append(
                         f"stateful unknown: writes to {mount.words} at {mount.loc.file}:{mount.loc.line}; no image "
                         "is in the engine table, so it is imported as a service"
@@ -395,7 +395,7 @@ class _Context:
                 f"{replicas} pods of {row.engine} with no replica configuration: not copies of one data set, so the "
                 "store counts 1 replica"
             )
-        mounts = [StoreMount(m.loc, m.words, m.persistent, m.storage) for m in self.mounts(res, [container])]
+        mounts = self.mounts(res, [container])
         engine_store_facts(
             el,
             row,
@@ -420,13 +420,6 @@ class _Context:
                 return res.loc(*base, index, "env", i) or res.name_loc
         return None
 
-    @dataclass(frozen=True)
-    class Mount:
-        words: str
-        persistent: bool  # survives the container's restart
-        loc: Loc
-        storage: str | None = None  # the model's durability.storage; None: unknown
-
     def claim_storage(self, spec: dict[str, Any]) -> tuple[str | None, str]:
         """The storage a claim's class gives, when the StorageClass is among the manifests (a claim
         with no class gets the one annotated as the default); else unknown."""
@@ -442,7 +435,7 @@ class _Context:
                 return storage, f"StorageClass {sc.name} at {sc.where('metadata', 'name')}: {why}"
         return None, f"StorageClass {wanted or '(the cluster default)'} is not in the manifests: storage unknown"
 
-    def mounts(self, res: Resource, containers: list[dict[str, Any]]) -> list[_Context.Mount]:
+    def mounts(self, res: Resource, containers: list[dict[str, Any]]) -> list[StoreMount]:
         """Writable volumes the containers mount, described; in mount order."""
         pod = res.get("spec", "template", "spec") or {}
         volumes = {str(v.get("name")): (i, v) for i, v in enumerate(pod.get("volumes") or []) if isinstance(v, dict)}
@@ -451,7 +444,7 @@ class _Context:
             for i, t in enumerate(res.get("spec", "volumeClaimTemplates") or [])
             if isinstance(t, dict) and isinstance(t.get("metadata"), dict)
         }
-        out: list[_Context.Mount] = []
+        out: list[StoreMount] = []
         all_containers = res.get("spec", "template", "spec", "containers")
         for container in containers:
             ci = all_containers.index(container)
@@ -466,10 +459,10 @@ class _Context:
                     spec = tmpl.get("spec") or {}
                     storage, why = self.claim_storage(spec if isinstance(spec, dict) else {})
                     out.append(
-                        self.Mount(
+                        StoreMount(
+                            res.loc("spec", "volumeClaimTemplates", i, "metadata", "name") or mloc,
                             f"volumeClaimTemplate {name} at {path} ({_claim_words(spec)}; one claim per pod; {why})",
                             True,
-                            res.loc("spec", "volumeClaimTemplates", i, "metadata", "name") or mloc,
                             storage,
                         )
                     )
@@ -484,8 +477,8 @@ class _Context:
                     )
                     extra = ", in memory" if medium == "Memory" else ""
                     out.append(
-                        self.Mount(
-                            f"emptyDir {name} at {path} (ephemeral{extra}: lost with the pod)", False, vloc, "ephemeral"
+                        StoreMount(
+                            vloc, f"emptyDir {name} at {path} (ephemeral{extra}: lost with the pod)", False, "ephemeral"
                         )
                     )
                 elif isinstance(vol.get("persistentVolumeClaim"), dict):
@@ -498,19 +491,19 @@ class _Context:
                         words = f"{_claim_words(spec)}; {why}"
                     else:
                         words = "not in the manifests: storage unknown"
-                    out.append(self.Mount(f"PersistentVolumeClaim {claim} at {path} ({words})", True, vloc, storage))
+                    out.append(StoreMount(vloc, f"PersistentVolumeClaim {claim} at {path} ({words})", True, storage))
                 elif "hostPath" in vol or "local" in vol:
                     what = "hostPath" if "hostPath" in vol else "local"
                     out.append(
-                        self.Mount(
-                            f"{what} volume {name} at {path} (node-local: lost with the node)", True, vloc, "node_local"
+                        StoreMount(
+                            vloc, f"{what} volume {name} at {path} (node-local: lost with the node)", True, "node_local"
                         )
                     )
                 elif any(k in vol for k in ("configMap", "secret", "projected", "downwardAPI")):
                     continue  # configuration, not data
                 else:
                     kind = next((k for k in vol if k != "name"), "unknown")
-                    out.append(self.Mount(f"{kind} volume {name} at {path} (storage unknown)", True, vloc))
+                    out.append(StoreMount(vloc, f"{kind} volume {name} at {path} (storage unknown)", True))
         return out
 
     def spread(self, res: Resource, el: Element) -> None:
