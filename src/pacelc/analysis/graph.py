@@ -12,7 +12,7 @@ from functools import cached_property
 
 import networkx as nx
 
-from pacelc.model.schema import Call, Defaults, Operation, Service, Store, SystemModel, Topic
+from pacelc.model.schema import Call, Defaults, Operation, Service, Store, SystemModel, Timeouts, Topic
 
 
 def call_name(call: Call) -> str:
@@ -224,6 +224,12 @@ def inherit(call: Call, defaults: Defaults) -> Call:
         if name not in explicit and getattr(base, name) is not None
     }
     return call.model_copy(update=updates) if updates else call
+
+
+def response_timeout_stated(timeout: Timeouts | None) -> bool:
+    """Whether a call's (effective) timeouts say how long it waits for a response: a read or total
+    timeout, or none on purpose (`disabled`). Not so, the wait is FLR001's question."""
+    return timeout is not None and (timeout.read_ms is not None or timeout.total_ms is not None or timeout.disabled)
 
 
 def degraded_fallback(call: Call) -> str | None:

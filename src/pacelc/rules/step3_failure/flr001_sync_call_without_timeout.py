@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pacelc.analysis.facts import Facts
-from pacelc.analysis.graph import call_name
+from pacelc.analysis.graph import call_name, response_timeout_stated
 from pacelc.model.schema import SystemModel
 from pacelc.rules.base import Finding, lower, rule
 
@@ -62,7 +62,7 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
                 continue
             judged += 1
             t = facts.graph.effective_call(call).timeout
-            if t is not None and (t.read_ms is not None or t.total_ms is not None or t.disabled):
+            if response_timeout_stated(t):
                 continue  # bounded, or unbounded on purpose (a stream): stated either way
             missing.append((svc.id, call_name(call), call.to, t is None))
     if len(missing) >= 3 and len(missing) * 2 > judged:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from pacelc.analysis.budgets import Duration
 from pacelc.analysis.facts import Facts
-from pacelc.analysis.graph import call_name, degraded_fallback
+from pacelc.analysis.graph import call_name, degraded_fallback, response_timeout_stated
 from pacelc.analysis.isolation import SharedCapacity
 from pacelc.model.schema import SystemModel
 from pacelc.rules.base import Finding, lower, rule
@@ -103,8 +103,7 @@ def check(model: SystemModel, facts: Facts) -> Iterator[Finding]:
                 continue
             name = call_name(call)
             hop = f"{svc.id}.{name}"
-            timeout = eff.timeout
-            if timeout is None or (timeout.read_ms is None and timeout.total_ms is None and not timeout.disabled):
+            if not response_timeout_stated(eff.timeout):
                 continue  # its wait is unbounded because no timeout is given: FLR001's cause, not a breaker's
             if degraded_fallback(eff):
                 late = slow.get(hop)
